@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { messageSchema } from './message.ts';
+
+/** Where a message came from. `http` is the OpenAI-compatible API; chat platforms join as their adapters land. */
+export const platformSchema = z.enum(['http', 'telegram', 'discord', 'slack']);
+export type Platform = z.infer<typeof platformSchema>;
+
+/** Ids end up in Redis keys and log lines: printable, bounded, no whitespace. */
+export const idSchema = z.string().regex(/^[\w.:@-]{1,200}$/, { error: 'expected 1-200 letters, digits or . : @ _ -' });
+
+/** BullMQ job ids may not contain ':' (its key separator). Built as `<platform>-<event id>`. */
+export const jobIdSchema = z.string().regex(/^[\w.@-]{1,200}$/, { error: 'expected 1-200 letters, digits or . @ _ -' });
+
+/**
+ * The one message every adapter puts on the `inbound` queue. Versioned: a worker refuses a version it
+ * does not know instead of guessing.
+ */
+export const inboundJobSchema = z.object({
+  v: z.literal(1),
+  /** The BullMQ jobId, derived from the platform's own event id so a redelivered event is the same job. */
+  id: jobIdSchema,
+  /** One id per request, shared by logs, audit records and error bodies. */
+  requestId: idSchema,
+  source: z.object({
+    platform: platformSchema,
+    /** The platform's id for this event (update id, event id, Idempotency-Key); the jobId derives from it. */
+    eventId: z.string().min(1).max(500),
+    receivedAt: z.iso.datetime(),
+  }),
+  /** Messages of one conversation are answered one at a time, in order. */
+  conversationId: idSchema,
+  /** A short-lived JWT minted by the adapter, bound to this job id; workers refuse jobs without a valid one. */
+  identityToken: z.string().min(1).max(4096),
+  /** The adapter (and for chat platforms, the place) the reply goes back to. */
+  replyTo: z.object({ adapter: platformSchema }),
+  input: z.object({
+    messages: z.array(messageSchema).min(1),
+  }),
+  request: z
+    .object({
+      /** A model id, `provider/model`, or a tier alias (`default`, `instant`, `thinking`). */
+      model: z.string().min(1).max(200).optional(),
+      temperature: z.number().min(0).max(2).optional(),
+      maxOutputTokens: z.number().int().positive().optional(),
+    })
+    .default({}),
+});
+export type InboundJob = z.infer<typeof inboundJobSchema>;
+/** What adapters build: defaults not yet applied. */
+export type InboundJobInput = z.input<typeof inboundJobSchema>;

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { errorCodes, type ErrorCode } from '../errors/codes.ts';
+import { finishReasonSchema, usageSchema } from './message.ts';
+import { platformSchema } from './job.ts';
+
+const errorCodeSchema = z.enum(Object.keys(errorCodes) as [ErrorCode, ...ErrorCode[]]);
+
+const replyBase = z.object({
+  v: z.literal(1),
+  jobId: z.string(),
+  requestId: z.string(),
+  conversationId: z.string(),
+  replyTo: z.object({ adapter: platformSchema }),
+  createdAt: z.iso.datetime(),
+});
+
+/** The answer to one InboundJob: exactly one per job, either a message or an error a person can read. */
+export const replySchema = z.discriminatedUnion('status', [
+  replyBase.extend({
+    status: z.literal('ok'),
+    message: z.object({ role: z.literal('assistant'), content: z.string() }),
+    model: z.string(),
+    finishReason: finishReasonSchema,
+    usage: usageSchema,
+  }),
+  replyBase.extend({
+    status: z.literal('error'),
+    error: z.object({
+      code: errorCodeSchema,
+      message: z.string(),
+      param: z.string().nullable(),
+      retryable: z.boolean(),
+    }),
+  }),
+]);
+export type Reply = z.infer<typeof replySchema>;
+export type OkReply = Extract<Reply, { status: 'ok' }>;
+export type ErrorReply = Extract<Reply, { status: 'error' }>;

@@ -1,0 +1,11 @@
+export { loadJwtSecret, jwtSecretFileName } from './jwt-secret.ts';
+export {
+  mintApiToken,
+  verifyApiToken,
+  mintJobToken,
+  verifyJobToken,
+  tokenRoleSchema,
+  type ApiPrincipal,
+  type JobIdentity,
+  type TokenRole,
+} from './tokens.ts';

@@ -1,0 +1,59 @@
+import { SignJWT, UnsecuredJWT } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { mintApiToken, mintJobToken, verifyApiToken, verifyJobToken } from './tokens.ts';
+
+const key = new TextEncoder().encode('k'.repeat(32));
+const otherKey = new TextEncoder().encode('o'.repeat(32));
+
+const codeOf = (promise: Promise<unknown>) => promise.then(() => 'ok', (error: { code?: string }) => error.code);
+
+describe('API tokens', () => {
+  it('round-trip subject and role', async () => {
+    const token = await mintApiToken(key, { subject: 'alice', role: 'admin' });
+    await expect(verifyApiToken(key, token)).resolves.toEqual({ subject: 'alice', role: 'admin' });
+  });
+
+  it('refuse a missing, forged, expired or unsigned token with distinct codes', async () => {
+    expect(await codeOf(verifyApiToken(key, undefined))).toBe('missing_token');
+    expect(await codeOf(verifyApiToken(key, 'not-a-jwt'))).toBe('invalid_token');
+    const forged = await mintApiToken(otherKey, { subject: 'alice', role: 'admin' });
+    expect(await codeOf(verifyApiToken(key, forged))).toBe('invalid_token');
+    const expired = await mintApiToken(key, { subject: 'alice', role: 'user' }, { expiresInSeconds: -60 });
+    expect(await codeOf(verifyApiToken(key, expired))).toBe('token_expired');
+    const unsigned = new UnsecuredJWT({ role: 'admin' })
+      .setIssuer('chat-gateway')
+      .setAudience('chat-gateway:api')
+      .setSubject('mallory')
+      .encode();
+    expect(await codeOf(verifyApiToken(key, unsigned))).toBe('invalid_token');
+  });
+
+  it('refuse a job token presented as an API token', async () => {
+    const jobToken = await mintJobToken(key, 'http-1', { platform: 'http', externalId: 'alice' });
+    expect(await codeOf(verifyApiToken(key, jobToken))).toBe('invalid_token');
+  });
+
+  it('refuse a well-signed token without a role', async () => {
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer('chat-gateway')
+      .setAudience('chat-gateway:api')
+      .setSubject('alice')
+      .setExpirationTime('1h')
+      .sign(key);
+    expect(await codeOf(verifyApiToken(key, token))).toBe('invalid_token');
+  });
+});
+
+describe('job tokens', () => {
+  it('are bound to their job id', async () => {
+    const token = await mintJobToken(key, 'http-1', { platform: 'http', externalId: 'alice', role: 'user' });
+    await expect(verifyJobToken(key, token, 'http-1')).resolves.toEqual({ platform: 'http', externalId: 'alice', role: 'user' });
+    expect(await codeOf(verifyJobToken(key, token, 'http-2'))).toBe('invalid_token');
+  });
+
+  it('refuse an API token presented as a job token', async () => {
+    const apiToken = await mintApiToken(key, { subject: 'alice', role: 'admin' });
+    expect(await codeOf(verifyJobToken(key, apiToken, 'http-1'))).toBe('invalid_token');
+  });
+});

@@ -1,0 +1,113 @@
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { z } from 'zod';
+import { platformSchema, type Platform } from '../contracts/job.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
+
+const issuer = 'chat-gateway';
+/** Separate audiences: an API token cannot pass as a job token, nor the reverse. */
+const apiAudience = 'chat-gateway:api';
+const jobAudience = 'chat-gateway:job';
+/** Pinned, so `alg: none` and algorithm confusion are refused by construction. */
+const algorithms = ['HS256'];
+
+export const tokenRoleSchema = z.enum(['admin', 'user']);
+export type TokenRole = z.infer<typeof tokenRoleSchema>;
+
+export interface ApiPrincipal {
+  subject: string;
+  role: TokenRole;
+}
+
+export interface MintApiTokenOptions {
+  /** Lifetime in seconds. Default: 30 days. */
+  expiresInSeconds?: number;
+}
+
+export async function mintApiToken(key: Uint8Array, principal: ApiPrincipal, options: MintApiTokenOptions = {}) {
+  const { expiresInSeconds = 30 * 24 * 3600 } = options;
+  return new SignJWT({ role: principal.role })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setIssuer(issuer)
+    .setAudience(apiAudience)
+    .setSubject(principal.subject)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + expiresInSeconds)
+    .sign(key);
+}
+
+const apiClaims = z.object({ sub: z.string().min(1).max(200), role: tokenRoleSchema });
+
+/** Verifies a bearer token from the HTTP API; every failure is a 401 whose message says what to do. */
+export async function verifyApiToken(key: Uint8Array, token: string | undefined): Promise<ApiPrincipal> {
+  if (!token) {
+    throw new GatewayError(
+      'missing_token',
+      'No token provided. Send "Authorization: Bearer <token>"; `npm run -s token -- --user <name>` prints one.',
+    );
+  }
+  const payload = await verify(key, token, apiAudience);
+  const claims = apiClaims.safeParse(payload);
+  if (!claims.success) throw new GatewayError('invalid_token', 'The token lacks a valid subject or role.');
+  return { subject: claims.data.sub, role: claims.data.role };
+}
+
+/** The verified sender of one job, as the adapter that received it asserts. */
+export interface JobIdentity {
+  platform: Platform;
+  externalId: string;
+  /** A role the adapter vouches for (an API token's role); chat platforms leave it to the store. */
+  role?: TokenRole;
+}
+
+export interface MintJobTokenOptions {
+  /**
+   * Lifetime in seconds. Default: 1 hour, long enough for a queue backlog and retries, short enough that
+   * a token lifted from Redis is soon worthless; it is also bound to its one job id.
+   */
+  expiresInSeconds?: number;
+}
+
+export async function mintJobToken(key: Uint8Array, jobId: string, identity: JobIdentity, options: MintJobTokenOptions = {}) {
+  const { expiresInSeconds = 3600 } = options;
+  return new SignJWT({ platform: identity.platform, ...(identity.role ? { role: identity.role } : {}) })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setIssuer(issuer)
+    .setAudience(jobAudience)
+    .setSubject(identity.externalId)
+    .setJti(jobId)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + expiresInSeconds)
+    .sign(key);
+}
+
+const jobClaims = z.object({
+  sub: z.string().min(1),
+  jti: z.string().min(1),
+  platform: platformSchema,
+  role: tokenRoleSchema.optional(),
+});
+
+/** Verifies a job's identity token and that it was minted for this very job. */
+export async function verifyJobToken(key: Uint8Array, token: string, jobId: string): Promise<JobIdentity> {
+  const payload = await verify(key, token, jobAudience);
+  const claims = jobClaims.safeParse(payload);
+  if (!claims.success || claims.data.jti !== jobId) {
+    throw new GatewayError('invalid_token', 'The identity token was not minted for this job.');
+  }
+  const { sub, platform, role } = claims.data;
+  return role ? { platform, externalId: sub, role } : { platform, externalId: sub };
+}
+
+async function verify(key: Uint8Array, token: string, audience: string) {
+  try {
+    const { payload } = await jwtVerify(token, key, { issuer, audience, algorithms, clockTolerance: 5 });
+    return payload;
+  } catch (error) {
+    if (error instanceof joseErrors.JWTExpired) {
+      throw new GatewayError('token_expired', 'The token has expired. Get a new one with `npm run -s token`.', { cause: error });
+    }
+    throw new GatewayError('invalid_token', 'The token is invalid: it is malformed, forged, or for another audience.', {
+      cause: error,
+    });
+  }
+}

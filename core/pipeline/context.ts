@@ -1,0 +1,21 @@
+import type { Logger } from 'pino';
+import type { InboundJob } from '../contracts/job.ts';
+
+/**
+ * Results of steps that must not repeat when a job is retried (the paid model call), kept per job id.
+ * The queue provides the implementation; a retry finds what the first attempt already did.
+ */
+export interface Checkpoints {
+  once<T>(name: string, work: () => Promise<T>): Promise<T>;
+}
+
+/** What the runner gives every job before the first step; each step adds its own fields. */
+export interface JobContext {
+  job: InboundJob;
+  /** 1 on the first attempt. */
+  attempt: number;
+  /** Date.now() when this attempt started. */
+  startedAt: number;
+  checkpoints: Checkpoints;
+  log: Logger;
+}

@@ -1,0 +1,39 @@
+import type { ModelRegistry } from '../models/registry.ts';
+import type { Store } from '../store/store.ts';
+import { Pipeline } from './compose.ts';
+import type { JobContext } from './context.ts';
+import { audit } from './steps/audit.ts';
+import { authenticate } from './steps/authenticate.ts';
+import { authorize } from './steps/authorize.ts';
+import { buildPrompt } from './steps/build-prompt.ts';
+import { infer } from './steps/infer.ts';
+import { rateLimit } from './steps/rate-limit.ts';
+import { reply } from './steps/reply.ts';
+import { retrieveContext } from './steps/retrieve-context.ts';
+import { routeTier } from './steps/route-tier.ts';
+import { runTools } from './steps/run-tools.ts';
+import { storeInput } from './steps/store-input.ts';
+import { storeOutput } from './steps/store-output.ts';
+
+export interface PipelineServices {
+  store: Store;
+  models: ModelRegistry;
+  jwtKey: Uint8Array;
+}
+
+/** The whole life of one message, in order. Each step's file says what it needs and what it adds. */
+export function createPipeline({ store, models, jwtKey }: PipelineServices) {
+  return Pipeline.start<JobContext>()
+    .use(authenticate({ store, jwtKey }))
+    .use(authorize())
+    .use(rateLimit())
+    .use(storeInput({ store }))
+    .use(retrieveContext())
+    .use(buildPrompt())
+    .use(routeTier({ models }))
+    .use(infer())
+    .use(runTools())
+    .use(storeOutput({ store }))
+    .use(audit({ store }))
+    .use(reply());
+}

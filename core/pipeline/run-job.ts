@@ -1,0 +1,84 @@
+import type { Logger } from 'pino';
+import { inboundJobSchema } from '../contracts/job.ts';
+import type { ErrorReply, OkReply } from '../contracts/reply.ts';
+import { GatewayError, serializeError, toGatewayError } from '../errors/gateway-error.ts';
+import type { Checkpoints, JobContext } from './context.ts';
+import { createPipeline, type PipelineServices } from './pipeline.ts';
+import { recordOutcome, type FinishedJob } from './steps/audit.ts';
+import type { Replied } from './steps/reply.ts';
+
+/**
+ * What the queue should do with a job after one attempt:
+ * - `reply`: the job is answered (well, or with an error a person can read); complete it with this result;
+ * - `retry`: a transient failure with attempts left; let the queue try again later;
+ * - `drop`: never answer and never retry (an invalid or unauthenticated job).
+ */
+export type JobOutcome =
+  | { kind: 'reply'; reply: OkReply | ErrorReply }
+  | { kind: 'retry'; error: GatewayError }
+  | { kind: 'drop'; error: GatewayError };
+
+export interface AttemptInfo {
+  /** 1 on the first attempt. */
+  attempt: number;
+  /** Whether the queue will not try again after this attempt. */
+  final: boolean;
+  checkpoints: Checkpoints;
+}
+
+/** Runs one attempt of one job through the pipeline and decides its outcome; never throws. */
+export function createJobRunner(services: PipelineServices & { log: Logger }) {
+  const run = createPipeline(services).build<JobContext & Partial<Replied>>();
+  const { store, log } = services;
+
+  return async function runJob(data: unknown, { attempt, final, checkpoints }: AttemptInfo): Promise<JobOutcome> {
+    const parsed = inboundJobSchema.safeParse(data);
+    if (!parsed.success) {
+      const error = new GatewayError('job_invalid', `The job does not match the InboundJob schema: ${parsed.error.message}`);
+      log.warn({ err: error }, 'dropped an invalid job');
+      return { kind: 'drop', error };
+    }
+    const job = parsed.data;
+    const ctx: FinishedJob & Partial<Replied> = {
+      job,
+      attempt,
+      startedAt: Date.now(),
+      checkpoints,
+      log: log.child({ requestId: job.requestId, jobId: job.id }),
+    };
+    try {
+      await run(ctx);
+      if (!ctx.reply) throw new Error('the pipeline ended without a reply');
+      return { kind: 'reply', reply: ctx.reply };
+    } catch (thrown) {
+      const error = toGatewayError(thrown);
+      if (!ctx.user) {
+        // Never answer a sender we could not authenticate, but leave a trace of the attempt.
+        ctx.log.warn({ code: error.code, err: thrown }, 'refused a job');
+        await recordOutcome(store, ctx, error).catch((cause: unknown) => ctx.log.error({ err: cause }, 'audit failed'));
+        return error.retryable && !final ? { kind: 'retry', error } : { kind: 'drop', error };
+      }
+      if (error.retryable && !final) {
+        ctx.log.warn({ code: error.code, attempt, err: thrown }, 'attempt failed; the queue will retry');
+        return { kind: 'retry', error };
+      }
+      ctx.log.error({ code: error.code, err: thrown }, 'job failed; answering with the error');
+      await recordOutcome(store, ctx, error).catch((cause: unknown) => ctx.log.error({ err: cause }, 'audit failed'));
+      return {
+        kind: 'reply',
+        reply: {
+          v: 1,
+          status: 'error',
+          jobId: job.id,
+          requestId: job.requestId,
+          conversationId: job.conversationId,
+          replyTo: job.replyTo,
+          createdAt: new Date().toISOString(),
+          error: serializeError(error),
+        },
+      };
+    }
+  };
+}
+
+export type JobRunner = ReturnType<typeof createJobRunner>;

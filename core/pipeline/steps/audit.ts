@@ -1,0 +1,58 @@
+import type { GatewayError } from '../../errors/gateway-error.ts';
+import type { Store } from '../../store/store.ts';
+import type { Step } from '../compose.ts';
+import type { JobContext } from '../context.ts';
+import type { Authenticated } from './authenticate.ts';
+import type { Inferred } from './infer.ts';
+import type { Routed } from './route-tier.ts';
+
+/** What is known of a job when it ends, well or not: every field a later step adds may be missing. */
+export type FinishedJob = JobContext & Partial<Authenticated & Routed & Inferred>;
+
+/**
+ * Writes the audit record and the request-log entry for a job that ended, one each per job id.
+ * Called by the audit step on success and by the runner on failure, so both paths record the same shape.
+ */
+export async function recordOutcome(store: Store, ctx: FinishedJob, error?: GatewayError) {
+  const { job, user, model, result } = ctx;
+  const at = new Date().toISOString();
+  const refused = error?.code === 'job_unauthenticated' || error?.code === 'forbidden';
+  await store.appendAudit({
+    id: `${job.id}:chat`,
+    requestId: job.requestId,
+    at,
+    actorId: user?.id ?? null,
+    action: 'chat.completion',
+    outcome: error ? (refused ? 'refused' : 'error') : 'ok',
+    detail: {
+      jobId: job.id,
+      platform: job.source.platform,
+      conversationId: job.conversationId,
+      ...(model ? { model: `${model.provider}/${model.modelId}` } : {}),
+      ...(error ? { errorCode: error.code } : {}),
+    },
+  });
+  await store.logRequest({
+    requestId: job.requestId,
+    jobId: job.id,
+    userId: user?.id ?? null,
+    platform: job.source.platform,
+    model: model ? `${model.provider}/${model.modelId}` : null,
+    status: error ? 'error' : 'ok',
+    errorCode: error?.code ?? null,
+    latencyMs: Date.now() - Date.parse(job.source.receivedAt),
+    inputTokens: result?.usage.inputTokens ?? 0,
+    outputTokens: result?.usage.outputTokens ?? 0,
+    at,
+  });
+}
+
+export function audit({ store }: { store: Store }): Step<JobContext & Authenticated & Routed & Inferred> {
+  return {
+    name: 'audit',
+    async run(ctx, next) {
+      await recordOutcome(store, ctx);
+      await next();
+    },
+  };
+}

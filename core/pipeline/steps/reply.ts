@@ -1,0 +1,36 @@
+import type { OkReply } from '../../contracts/reply.ts';
+import type { Step } from '../compose.ts';
+import type { JobContext } from '../context.ts';
+import type { Inferred } from './infer.ts';
+import type { Routed } from './route-tier.ts';
+
+export interface Replied {
+  reply: OkReply;
+}
+
+/**
+ * Builds the one reply to this job. The runner hands it to the queue as the job's result, and the
+ * queue returns it to the adapter named in `replyTo`.
+ */
+export function reply(): Step<JobContext & Routed & Inferred, Replied> {
+  return {
+    name: 'reply',
+    async run(ctx, next) {
+      const { job, model, result } = ctx;
+      ctx.reply = {
+        v: 1,
+        status: 'ok',
+        jobId: job.id,
+        requestId: job.requestId,
+        conversationId: job.conversationId,
+        replyTo: job.replyTo,
+        createdAt: new Date().toISOString(),
+        message: { role: 'assistant', content: result.text },
+        model: model.modelId,
+        finishReason: result.finishReason,
+        usage: result.usage,
+      };
+      await next();
+    },
+  };
+}

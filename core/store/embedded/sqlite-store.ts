@@ -1,0 +1,241 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import type { Platform } from '../../contracts/job.ts';
+import type {
+  AuditRecord,
+  Conversation,
+  ExternalIdentity,
+  ListOptions,
+  RequestLogEntry,
+  Store,
+  StoredMessage,
+  User,
+  UserRole,
+} from '../store.ts';
+
+const schema = `
+  CREATE TABLE IF NOT EXISTS users (
+    id TEXT PRIMARY KEY, role TEXT NOT NULL, created_at TEXT NOT NULL, last_seen_at TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS identities (
+    platform TEXT NOT NULL, external_id TEXT NOT NULL, user_id TEXT NOT NULL REFERENCES users(id),
+    PRIMARY KEY (platform, external_id));
+  CREATE INDEX IF NOT EXISTS identities_by_user ON identities(user_id);
+  CREATE TABLE IF NOT EXISTS conversations (
+    id TEXT PRIMARY KEY, user_id TEXT NOT NULL, platform TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+  CREATE INDEX IF NOT EXISTS conversations_by_user ON conversations(user_id, updated_at);
+  CREATE TABLE IF NOT EXISTS messages (
+    id TEXT PRIMARY KEY, conversation_id TEXT NOT NULL, user_id TEXT NOT NULL, job_id TEXT NOT NULL,
+    role TEXT NOT NULL, content TEXT NOT NULL, created_at TEXT NOT NULL);
+  CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages(conversation_id, created_at);
+  CREATE TABLE IF NOT EXISTS audit (
+    id TEXT PRIMARY KEY, request_id TEXT NOT NULL, at TEXT NOT NULL, actor_id TEXT, action TEXT NOT NULL,
+    outcome TEXT NOT NULL, detail TEXT NOT NULL);
+  CREATE INDEX IF NOT EXISTS audit_by_time ON audit(at);
+  CREATE TABLE IF NOT EXISTS requests (
+    request_id TEXT PRIMARY KEY, job_id TEXT NOT NULL, user_id TEXT, platform TEXT NOT NULL, model TEXT,
+    status TEXT NOT NULL, error_code TEXT, latency_ms INTEGER NOT NULL, input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL, at TEXT NOT NULL);
+  CREATE INDEX IF NOT EXISTS requests_by_time ON requests(at);
+`;
+
+type Row = Record<string, unknown>;
+
+const toUser = (row: Row): User => ({
+  id: String(row.id),
+  role: row.role as UserRole,
+  createdAt: String(row.created_at),
+  lastSeenAt: String(row.last_seen_at),
+});
+
+const toConversation = (row: Row): Conversation => ({
+  id: String(row.id),
+  userId: String(row.user_id),
+  platform: row.platform as Platform,
+  createdAt: String(row.created_at),
+  updatedAt: String(row.updated_at),
+});
+
+const toMessage = (row: Row): StoredMessage => ({
+  id: String(row.id),
+  conversationId: String(row.conversation_id),
+  userId: String(row.user_id),
+  jobId: String(row.job_id),
+  role: row.role as StoredMessage['role'],
+  content: String(row.content),
+  createdAt: String(row.created_at),
+});
+
+const toAudit = (row: Row): AuditRecord => ({
+  id: String(row.id),
+  requestId: String(row.request_id),
+  at: String(row.at),
+  actorId: row.actor_id === null ? null : String(row.actor_id),
+  action: String(row.action),
+  outcome: row.outcome as AuditRecord['outcome'],
+  detail: JSON.parse(String(row.detail)) as Record<string, unknown>,
+});
+
+const toRequest = (row: Row): RequestLogEntry => ({
+  requestId: String(row.request_id),
+  jobId: String(row.job_id),
+  userId: row.user_id === null ? null : String(row.user_id),
+  platform: row.platform as Platform,
+  model: row.model === null ? null : String(row.model),
+  status: row.status as RequestLogEntry['status'],
+  errorCode: row.error_code === null ? null : String(row.error_code),
+  latencyMs: Number(row.latency_ms),
+  inputTokens: Number(row.input_tokens),
+  outputTokens: Number(row.output_tokens),
+  at: String(row.at),
+});
+
+/**
+ * The embedded store: one SQLite file under DATA_DIR, no server. WAL mode and a busy timeout let
+ * several processes on one machine share the file; beyond one machine, use the MongoDB store.
+ */
+export class SqliteStore implements Store {
+  readonly #db: DatabaseSync;
+  #open = true;
+
+  constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    this.#db = new DatabaseSync(file);
+    this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
+    this.#db.exec(schema);
+  }
+
+  async resolveUser(identity: ExternalIdentity, defaults: { role: UserRole }): Promise<User> {
+    const now = new Date().toISOString();
+    return this.#transaction(() => {
+      const found = this.#db
+        .prepare(
+          'SELECT u.* FROM identities i JOIN users u ON u.id = i.user_id WHERE i.platform = ? AND i.external_id = ?',
+        )
+        .get(identity.platform, identity.externalId);
+      if (found) {
+        this.#db.prepare('UPDATE users SET last_seen_at = ? WHERE id = ?').run(now, String(found.id));
+        return { ...toUser(found), lastSeenAt: now };
+      }
+      const user: User = { id: `usr_${randomUUID().replaceAll('-', '')}`, role: defaults.role, createdAt: now, lastSeenAt: now };
+      this.#db.prepare('INSERT INTO users (id, role, created_at, last_seen_at) VALUES (?, ?, ?, ?)').run(user.id, user.role, now, now);
+      this.#db
+        .prepare('INSERT INTO identities (platform, external_id, user_id) VALUES (?, ?, ?)')
+        .run(identity.platform, identity.externalId, user.id);
+      return user;
+    });
+  }
+
+  async getUser(id: string) {
+    const row = this.#db.prepare('SELECT * FROM users WHERE id = ?').get(id);
+    return row ? toUser(row) : undefined;
+  }
+
+  async listIdentities(userId: string): Promise<ExternalIdentity[]> {
+    return this.#db
+      .prepare('SELECT platform, external_id FROM identities WHERE user_id = ? ORDER BY platform, external_id')
+      .all(userId)
+      .map((row) => ({ platform: row.platform as Platform, externalId: String(row.external_id) }));
+  }
+
+  async ensureConversation({ id, userId, platform }: Pick<Conversation, 'id' | 'userId' | 'platform'>) {
+    const now = new Date().toISOString();
+    this.#db
+      .prepare(
+        `INSERT INTO conversations (id, user_id, platform, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at`,
+      )
+      .run(id, userId, platform, now, now);
+  }
+
+  async listConversations(userId: string, { limit = 100 }: ListOptions = {}) {
+    return this.#db
+      .prepare('SELECT * FROM conversations WHERE user_id = ? ORDER BY updated_at DESC, rowid DESC LIMIT ?')
+      .all(userId, limit)
+      .map(toConversation);
+  }
+
+  async appendMessage(message: StoredMessage) {
+    const { changes } = this.#db
+      .prepare(
+        `INSERT OR IGNORE INTO messages (id, conversation_id, user_id, job_id, role, content, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(message.id, message.conversationId, message.userId, message.jobId, message.role, message.content, message.createdAt);
+    return changes > 0;
+  }
+
+  async listMessages(conversationId: string, { limit = 100 }: ListOptions = {}) {
+    return this.#db
+      .prepare(
+        `SELECT * FROM (SELECT *, rowid AS r FROM messages WHERE conversation_id = ? ORDER BY created_at DESC, r DESC LIMIT ?)
+         ORDER BY created_at, r`,
+      )
+      .all(conversationId, limit)
+      .map(toMessage);
+  }
+
+  async appendAudit(record: AuditRecord) {
+    const { changes } = this.#db
+      .prepare(
+        `INSERT OR IGNORE INTO audit (id, request_id, at, actor_id, action, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(record.id, record.requestId, record.at, record.actorId, record.action, record.outcome, JSON.stringify(record.detail));
+    return changes > 0;
+  }
+
+  async listAudit({ limit = 100 }: ListOptions = {}) {
+    return this.#db.prepare('SELECT * FROM audit ORDER BY at DESC, rowid DESC LIMIT ?').all(limit).map(toAudit);
+  }
+
+  async logRequest(entry: RequestLogEntry) {
+    const { changes } = this.#db
+      .prepare(
+        `INSERT OR IGNORE INTO requests (request_id, job_id, user_id, platform, model, status, error_code, latency_ms,
+           input_tokens, output_tokens, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        entry.requestId,
+        entry.jobId,
+        entry.userId,
+        entry.platform,
+        entry.model,
+        entry.status,
+        entry.errorCode,
+        Math.round(entry.latencyMs),
+        entry.inputTokens,
+        entry.outputTokens,
+        entry.at,
+      );
+    return changes > 0;
+  }
+
+  async listRequests({ limit = 100 }: ListOptions = {}) {
+    return this.#db.prepare('SELECT * FROM requests ORDER BY at DESC, rowid DESC LIMIT ?').all(limit).map(toRequest);
+  }
+
+  async ping() {
+    if (!this.#open) throw new Error('the store is closed');
+    this.#db.prepare('SELECT 1').get();
+  }
+
+  async close() {
+    if (!this.#open) return;
+    this.#open = false;
+    this.#db.close();
+  }
+
+  /** BEGIN IMMEDIATE takes the write lock up front, so two processes cannot both create the same user. */
+  #transaction<T>(work: () => T): T {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = work();
+      this.#db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+}

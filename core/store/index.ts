@@ -1,0 +1,12 @@
+export type {
+  AuditRecord,
+  Conversation,
+  ExternalIdentity,
+  ListOptions,
+  RequestLogEntry,
+  Store,
+  StoredMessage,
+  User,
+  UserRole,
+} from './store.ts';
+export { SqliteStore } from './embedded/sqlite-store.ts';

@@ -1,0 +1,4 @@
+export { startRedisServer, freePort, type RedisServer, type RedisServerOptions } from './redis-server.ts';
+export { InboundQueue } from './inbound-queue.ts';
+export { startInboundWorker, type InboundWorker, type InboundWorkerOptions } from './worker.ts';
+export { ReplyWaiter, type AwaitReplyOptions } from './replies.ts';

@@ -1,0 +1,157 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import pino from 'pino';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { JobRunner } from '../core/pipeline/run-job.ts';
+import { createJobRunner } from '../core/pipeline/run-job.ts';
+import { ModelRegistry } from '../core/models/registry.ts';
+import { SqliteStore } from '../core/store/embedded/sqlite-store.ts';
+import { httpJob, testKey } from '../test/helpers/jobs.ts';
+import { useTestRedis } from '../test/helpers/redis.ts';
+import { InboundQueue } from './inbound-queue.ts';
+import { ReplyWaiter } from './replies.ts';
+import { startInboundWorker, type InboundWorker } from './worker.ts';
+
+const redis = useTestRedis();
+const log = pino({ level: 'silent' });
+let queue: InboundQueue;
+let replies: ReplyWaiter;
+let workers: InboundWorker[] = [];
+
+beforeAll(async () => {
+  queue = new InboundQueue(redis.url);
+  replies = new ReplyWaiter(redis.url);
+  await replies.ready();
+});
+afterEach(async () => {
+  await Promise.all(workers.map((worker) => worker.close()));
+  workers = [];
+});
+afterAll(async () => {
+  await queue.close();
+  await replies.close();
+});
+
+describe('inbound queue and worker', () => {
+  it('answers an event delivered twice exactly once', async () => {
+    const store = new SqliteStore(':memory:');
+    const runJob = createJobRunner({ store, models: new ModelRegistry(), jwtKey: testKey, log });
+    let runs = 0;
+    const counting: JobRunner = (data, attempt) => ((runs += 1), runJob(data, attempt));
+    workers.push(await startInboundWorker({ redisUrl: redis.url, runJob: counting, log }));
+
+    const job = await httpJob({ text: 'only once' });
+    await queue.enqueue(job);
+    const first = await replies.awaitReply(job.id);
+    await queue.enqueue({ ...job, requestId: 'req_redelivered' });
+    const second = await replies.awaitReply(job.id);
+    await sleep(300); // time for a wrongly accepted duplicate to be processed
+
+    expect(second).toEqual(first);
+    expect(first).toMatchObject({ status: 'ok', jobId: job.id, message: { content: expect.stringContaining('"only once"') } });
+    expect(runs).toBe(1);
+    const messages = await store.listMessages(job.conversationId);
+    expect(messages.map((m) => m.role)).toEqual(['user', 'assistant']);
+    expect(await store.listRequests()).toHaveLength(1);
+    await store.close();
+  });
+
+  it('answers one conversation in order, one at a time, while another proceeds in parallel', async () => {
+    const events: string[] = [];
+    const delays: Record<string, number> = { a1: 400, a2: 10, a3: 10, b1: 50 };
+    const runJob: JobRunner = async (data) => {
+      const job = data as { id: string; requestId: string; conversationId: string; input: { messages: { content: string }[] } };
+      const text = job.input.messages[0]?.content ?? '';
+      events.push(`start ${text}`);
+      await sleep(delays[text] ?? 0);
+      events.push(`end ${text}`);
+      return {
+        kind: 'reply',
+        reply: {
+          v: 1,
+          status: 'ok',
+          jobId: job.id,
+          requestId: job.requestId,
+          conversationId: job.conversationId,
+          replyTo: { adapter: 'http' },
+          createdAt: new Date().toISOString(),
+          message: { role: 'assistant', content: text },
+          model: 'test',
+          finishReason: 'stop',
+          usage: { inputTokens: 0, outputTokens: 0 },
+        },
+      };
+    };
+    // Two worker instances, as two processes would be, each running several jobs at once.
+    workers.push(await startInboundWorker({ redisUrl: redis.url, runJob, log, concurrency: 4, order: { parkMs: 2000 } }));
+    workers.push(await startInboundWorker({ redisUrl: redis.url, runJob, log, concurrency: 4, order: { parkMs: 2000 } }));
+
+    const jobs = {
+      a1: await httpJob({ conversationId: 'conv-a', text: 'a1' }),
+      a2: await httpJob({ conversationId: 'conv-a', text: 'a2' }),
+      a3: await httpJob({ conversationId: 'conv-a', text: 'a3' }),
+      b1: await httpJob({ conversationId: 'conv-b', text: 'b1' }),
+    };
+    for (const job of Object.values(jobs)) await queue.enqueue(job);
+    const started = Date.now();
+    const answers = await Promise.all(Object.values(jobs).map((job) => replies.awaitReply(job.id)));
+    const elapsed = Date.now() - started;
+
+    expect(answers.map((reply) => reply.status === 'ok' && reply.message.content)).toEqual(['a1', 'a2', 'a3', 'b1']);
+    const conversationA = events.filter((event) => event.includes(' a'));
+    expect(conversationA).toEqual(['start a1', 'end a1', 'start a2', 'end a2', 'start a3', 'end a3']);
+    // b1 ran while a1 was still running: conversations do not wait for each other.
+    expect(events.indexOf('end b1')).toBeLessThan(events.indexOf('end a1'));
+    // Followers were woken by promotion, not by the 2 s park timeout.
+    expect(elapsed).toBeLessThan(1500);
+  });
+
+  it('retries a transient failure without repeating a checkpointed step', async () => {
+    let attempts = 0;
+    let paid = 0;
+    const runJob: JobRunner = async (data, { attempt, final, checkpoints }) => {
+      attempts += 1;
+      const job = data as { id: string; requestId: string; conversationId: string };
+      const text = await checkpoints.once('infer', async () => ((paid += 1), 'paid answer'));
+      if (attempt === 1) {
+        const { GatewayError } = await import('../core/errors/gateway-error.ts');
+        return { kind: 'retry', error: new GatewayError('store_unavailable', 'store hiccup') };
+      }
+      expect(final).toBe(false);
+      return {
+        kind: 'reply',
+        reply: {
+          v: 1,
+          status: 'ok',
+          jobId: job.id,
+          requestId: job.requestId,
+          conversationId: job.conversationId,
+          replyTo: { adapter: 'http' },
+          createdAt: new Date().toISOString(),
+          message: { role: 'assistant', content: text },
+          model: 'test',
+          finishReason: 'stop',
+          usage: { inputTokens: 0, outputTokens: 0 },
+        },
+      };
+    };
+    workers.push(await startInboundWorker({ redisUrl: redis.url, runJob, log }));
+    const job = await httpJob();
+    await queue.enqueue(job);
+    const reply = await replies.awaitReply(job.id, { timeoutMs: 10_000 });
+    expect(reply).toMatchObject({ status: 'ok', message: { content: 'paid answer' } });
+    expect({ attempts, paid }).toEqual({ attempts: 2, paid: 1 });
+  });
+
+  it('never answers or retries a job with a forged identity token, and audits it', async () => {
+    const store = new SqliteStore(':memory:');
+    const runJob = createJobRunner({ store, models: new ModelRegistry(), jwtKey: testKey, log });
+    workers.push(await startInboundWorker({ redisUrl: redis.url, runJob, log }));
+    const forged = { ...(await httpJob()), identityToken: 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJtYWxsb3J5In0.' };
+    await queue.enqueue(forged);
+    await expect(replies.awaitReply(forged.id, { timeoutMs: 5000 })).rejects.toMatchObject({ code: 'internal_error' });
+    const [record] = await store.listAudit();
+    expect(record).toMatchObject({ actorId: null, outcome: 'refused', detail: { errorCode: 'job_unauthenticated' } });
+    expect(await store.listMessages(forged.conversationId)).toEqual([]);
+    await store.close();
+  });
+});

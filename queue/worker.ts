@@ -1,0 +1,66 @@
+import { DelayedError, Queue, Worker, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+import type { Reply } from '../core/contracts/reply.ts';
+import type { JobRunner } from '../core/pipeline/run-job.ts';
+import { redisCheckpoints } from './checkpoints.ts';
+import { bullConnection, createRedisClient } from './connection.ts';
+import { ConversationOrder, type ConversationOrderOptions } from './conversation-order.ts';
+import { inboundQueueName, keepCompleted, keepFailed } from './names.ts';
+import { toQueueError } from './to-queue-error.ts';
+
+export interface InboundWorkerOptions {
+  redisUrl: string;
+  runJob: JobRunner;
+  log: Logger;
+  /** Jobs run at once in this process (across conversations). Default: 16. */
+  concurrency?: number;
+  order?: ConversationOrderOptions;
+}
+
+export interface InboundWorker {
+  /** Stops taking jobs and waits for the running ones to finish. */
+  close(): Promise<void>;
+}
+
+/** Drains the inbound queue through the pipeline, one job per conversation at a time. */
+export async function startInboundWorker(options: InboundWorkerOptions): Promise<InboundWorker> {
+  const { redisUrl, runJob, log, concurrency = 16 } = options;
+  const connection = bullConnection(redisUrl);
+  const redis = createRedisClient(redisUrl);
+  redis.on('error', () => {});
+  const lookup = new Queue(inboundQueueName, { connection });
+  lookup.on('error', () => {});
+  const order = new ConversationOrder(redis, lookup, options.order);
+
+  const processJob = async (job: Job, token?: string): Promise<Reply> => {
+    const conversationId = String((job.data as { conversationId?: unknown }).conversationId ?? job.id);
+    if (!(await order.acquire(job, conversationId, token ?? ''))) throw new DelayedError();
+    const attempt = job.attemptsMade + 1;
+    const final = attempt >= (job.opts.attempts ?? 1);
+    const outcome = await runJob(job.data, { attempt, final, checkpoints: redisCheckpoints(redis, job.id ?? '') });
+    if (outcome.kind === 'retry') throw toQueueError(outcome);
+    await order.release(conversationId, job.id ?? '');
+    if (outcome.kind === 'drop') throw toQueueError(outcome);
+    return outcome.reply;
+  };
+
+  const worker = new Worker(inboundQueueName, processJob, {
+    connection,
+    concurrency,
+    removeOnComplete: keepCompleted,
+    removeOnFail: keepFailed,
+  });
+  worker.on('error', (error) => log.error({ err: error }, 'worker connection error'));
+  worker.on('failed', (job, error) => {
+    if (job && !(error instanceof DelayedError)) log.warn({ jobId: job.id, reason: error.message }, 'job attempt failed');
+  });
+  await worker.waitUntilReady();
+
+  return {
+    async close() {
+      await worker.close();
+      await lookup.close();
+      redis.disconnect();
+    },
+  };
+}
