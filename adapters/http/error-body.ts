@@ -1,0 +1,61 @@
+import type { FastifyError } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { GatewayError, toGatewayError } from '../../core/errors/gateway-error.ts';
+import type { ErrorBody } from './openai-schemas.ts';
+
+/** fastify's own refusals of a request body, in words a person understands. */
+const bodyErrors: Record<string, GatewayError> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: new GatewayError('invalid_json', 'The request body is not valid JSON.'),
+  FST_ERR_CTP_EMPTY_JSON_BODY: new GatewayError('invalid_json', 'The request body is empty; send a JSON object.'),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: new GatewayError(
+    'unsupported_media_type',
+    'Unsupported Content-Type; send the body as application/json.',
+  ),
+  FST_ERR_CTP_BODY_TOO_LARGE: new GatewayError('payload_too_large', 'The request body is too large.'),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: new GatewayError(
+    'invalid_request',
+    'The Content-Length header does not match the body.',
+  ),
+};
+
+/** `/messages/0/role` → `messages[0].role`, as OpenAI names parameters. */
+export function toParam(path: string | readonly PropertyKey[]): string | null {
+  const parts = typeof path === 'string' ? path.split('/').filter(Boolean) : path.map(String);
+  if (parts.length === 0) return null;
+  return parts.reduce((param, part) => (/^\d+$/.test(part) ? `${param}[${part}]` : param ? `${param}.${part}` : part), '');
+}
+
+/** The one place that turns anything thrown while serving HTTP into a status and an OpenAI error body. */
+export function toHttpError(thrown: unknown, requestId: string): { status: number; body: ErrorBody } {
+  const error = classify(thrown);
+  return {
+    status: error.status,
+    body: {
+      error: {
+        message: `${error.message} (request id: ${requestId})`,
+        type: error.type,
+        param: error.param,
+        code: error.code,
+      },
+    },
+  };
+}
+
+function classify(thrown: unknown): GatewayError {
+  if (thrown instanceof GatewayError) return thrown;
+  if (hasZodFastifySchemaValidationErrors(thrown)) {
+    const [first] = thrown.validation;
+    const param = first ? toParam(first.instancePath) : null;
+    const where = param ? `${param}: ` : '';
+    return new GatewayError('invalid_request', `Invalid request body: ${where}${first?.message ?? 'does not match the schema'}.`, {
+      param: param ?? undefined,
+    });
+  }
+  const fastifyError = thrown as Partial<FastifyError>;
+  const known = fastifyError.code ? bodyErrors[fastifyError.code] : undefined;
+  if (known) return known;
+  if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    return new GatewayError('invalid_request', fastifyError.message ?? 'The request is invalid.');
+  }
+  return toGatewayError(thrown);
+}

@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import Fastify from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import type { InboundJobInput } from '../../core/contracts/job.ts';
+import type { Reply } from '../../core/contracts/reply.ts';
+import { GatewayError } from '../../core/errors/gateway-error.ts';
+import type { ModelInfo } from '../../core/models/registry.ts';
+import { authenticateRequest } from './authenticate-request.ts';
+import { toHttpError } from './error-body.ts';
+import { chatCompletions } from './routes/chat-completions.ts';
+import { health, type HealthCheck } from './routes/health.ts';
+import { models } from './routes/models.ts';
+
+export interface HttpAdapterOptions {
+  jwtKey: Uint8Array;
+  log: Logger;
+  listModels: () => ModelInfo[];
+  /** Throws a GatewayError (`model_not_found`) for a model no provider serves. */
+  checkModel: (name: string) => void;
+  enqueue: (job: InboundJobInput) => Promise<unknown>;
+  awaitReply: (jobId: string, options: { timeoutMs: number }) => Promise<Reply>;
+  healthChecks: Record<string, HealthCheck>;
+  /** How long a request waits for its answer. Default: 120 000 ms. */
+  replyTimeoutMs?: number;
+  /** Largest accepted request body. Default: 1 MiB. */
+  bodyLimit?: number;
+}
+
+const requestIdPattern = /^[\w.:-]{1,128}$/;
+
+/** The HTTP adapter: the OpenAI-compatible API, health and models, as one fastify instance. */
+export function buildHttpAdapter(options: HttpAdapterOptions) {
+  const { jwtKey, log, replyTimeoutMs = 120_000, bodyLimit = 1024 * 1024 } = options;
+  const app = Fastify({
+    loggerInstance: log,
+    bodyLimit,
+    // A caller's X-Request-Id is kept, so one id follows the request through their systems and ours.
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && requestIdPattern.test(given) ? given : `req_${randomUUID().replaceAll('-', '')}`;
+    },
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  // A JSON API: a text/plain body is the wrong media type (415), not a string that fails the schema.
+  app.removeContentTypeParser('text/plain');
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.setErrorHandler((error, request, reply) => {
+    const { status, body } = toHttpError(error, request.id);
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code: body.error.code }, 'request refused');
+    return reply.code(status).send(body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const error = new GatewayError('not_found', `There is no route ${request.method} ${request.url.split('?')[0]}.`);
+    const { status, body } = toHttpError(error, request.id);
+    return reply.code(status).send(body);
+  });
+
+  const authenticate = (request: Parameters<typeof authenticateRequest>[0]) => authenticateRequest(request, jwtKey);
+  app.register(health, { checks: options.healthChecks });
+  app.register(models, { authenticate, listModels: options.listModels });
+  app.register(chatCompletions, {
+    jwtKey,
+    authenticate,
+    checkModel: options.checkModel,
+    enqueue: options.enqueue,
+    awaitReply: options.awaitReply,
+    replyTimeoutMs,
+  });
+  return app;
+}
+export type HttpAdapter = ReturnType<typeof buildHttpAdapter>;

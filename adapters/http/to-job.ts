@@ -1,0 +1,62 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { InboundJobInput } from '../../core/contracts/job.ts';
+import type { Message } from '../../core/contracts/message.ts';
+import { GatewayError } from '../../core/errors/gateway-error.ts';
+import { mintJobToken, type ApiPrincipal } from '../../core/identity/tokens.ts';
+import type { ChatCompletionRequest } from './openai-schemas.ts';
+
+const headerValue = z.string().regex(/^[\x21-\x7e]{1,200}$/);
+
+/** Opaque and bounded, and scoped to the user, so one user's key can never collide with another's. */
+const scopedId = (subject: string, value: string) =>
+  createHash('sha256').update(subject).update('\0').update(value).digest('base64url').slice(0, 32);
+
+function optionalHeader(value: string | string[] | undefined, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  const parsed = headerValue.safeParse(value);
+  if (!parsed.success) {
+    throw new GatewayError('invalid_request', `The ${name} header must be 1-200 visible ASCII characters.`, { param: name });
+  }
+  return parsed.data;
+}
+
+function toMessage(message: ChatCompletionRequest['messages'][number]): Message {
+  const text = typeof message.content === 'string' ? message.content : message.content.map((part) => part.text).join('');
+  return { role: message.role === 'developer' ? 'system' : message.role, content: text };
+}
+
+export interface HttpJobSource {
+  body: ChatCompletionRequest;
+  principal: ApiPrincipal;
+  requestId: string;
+  headers: Record<string, string | string[] | undefined>;
+  jwtKey: Uint8Array;
+}
+
+/**
+ * The InboundJob for one chat-completion request. With an `Idempotency-Key` header the jobId derives
+ * from it, so a client retrying the request gets the first answer instead of a second one. With an
+ * `X-Conversation-Id` header, requests of one conversation are answered in order.
+ */
+export async function toJob({ body, principal, requestId, headers, jwtKey }: HttpJobSource): Promise<InboundJobInput> {
+  const idempotencyKey = optionalHeader(headers['idempotency-key'], 'Idempotency-Key');
+  const conversation = optionalHeader(headers['x-conversation-id'], 'X-Conversation-Id');
+  const eventId = idempotencyKey ? scopedId(principal.subject, idempotencyKey) : randomUUID();
+  const id = `http-${eventId}`;
+  return {
+    v: 1,
+    id,
+    requestId,
+    source: { platform: 'http', eventId, receivedAt: new Date().toISOString() },
+    conversationId: conversation ? `http-${scopedId(principal.subject, conversation)}` : id,
+    identityToken: await mintJobToken(jwtKey, id, { platform: 'http', externalId: principal.subject, role: principal.role }),
+    replyTo: { adapter: 'http' },
+    input: { messages: body.messages.map(toMessage) },
+    request: {
+      model: body.model,
+      temperature: body.temperature ?? undefined,
+      maxOutputTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
+    },
+  };
+}

@@ -1,0 +1,86 @@
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { buildHttpAdapter, type HealthCheck } from '../adapters/http/index.ts';
+import type { Config } from '../core/config/config.ts';
+import { loadJwtSecret } from '../core/identity/jwt-secret.ts';
+import { ModelRegistry } from '../core/models/registry.ts';
+import { createJobRunner } from '../core/pipeline/run-job.ts';
+import { SqliteStore } from '../core/store/embedded/sqlite-store.ts';
+import { InboundQueue, ReplyWaiter, startInboundWorker, startRedisServer, type RedisServer } from '../queue/index.ts';
+
+export interface RunningPlatform {
+  /** The HTTP adapter's base URL, when this process runs the `http` role. */
+  url?: string;
+  dataDir: string;
+  redisUrl: string;
+  /** The private redis-server this process started, when REDIS_URL is unset. */
+  redisServer?: RedisServer;
+  models: ModelRegistry;
+  /** Stops taking work, finishes what is in flight, then releases everything, in reverse order of start. */
+  stop(): Promise<void>;
+}
+
+/** Starts every role the config names in this process. On failure, what was started is stopped again. */
+export async function startPlatform(config: Config, log: Logger): Promise<RunningPlatform> {
+  const dataDir = resolve(config.dataDir);
+  const stack: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const close of stack.splice(0).reverse()) {
+      await close().catch((error: unknown) => log.error({ err: error }, 'error during shutdown'));
+    }
+  };
+
+  try {
+    const jwtKey = loadJwtSecret(dataDir, config.jwtSecret);
+    let redisServer: RedisServer | undefined;
+    if (!config.redisUrl) {
+      redisServer = await startRedisServer({ dir: join(dataDir, 'redis') });
+      stack.push(() => redisServer!.stop());
+    }
+    const redisUrl = config.redisUrl ?? redisServer!.url;
+    const models = new ModelRegistry();
+    const checks: Record<string, HealthCheck> = {};
+
+    if (config.roles.includes('worker')) {
+      const store = new SqliteStore(join(dataDir, 'gateway.db'));
+      stack.push(() => store.close());
+      checks.store = async () => (await store.ping(), { ok: true });
+      const runJob = createJobRunner({ store, models, jwtKey, log: log.child({ role: 'worker' }) });
+      const worker = await startInboundWorker({ redisUrl, runJob, log, concurrency: config.workerConcurrency });
+      stack.push(() => worker.close());
+    }
+
+    let url: string | undefined;
+    if (config.roles.includes('http')) {
+      const queue = new InboundQueue(redisUrl);
+      stack.push(() => queue.close());
+      const replies = new ReplyWaiter(redisUrl);
+      stack.push(() => replies.close());
+      await replies.ready();
+      checks.redis = async () => (await queue.ping(), { ok: true });
+      checks.worker = async () => {
+        const count = await queue.workerCount();
+        return count > 0 ? { ok: true, detail: `${count} listening` } : { ok: false, detail: 'no worker is listening' };
+      };
+      const app = buildHttpAdapter({
+        jwtKey,
+        log: log.child({ role: 'http' }),
+        listModels: () => models.list(),
+        checkModel: (name) => void models.resolve(name),
+        enqueue: (job) => queue.enqueue(job),
+        awaitReply: (jobId, options) => replies.awaitReply(jobId, options),
+        healthChecks: checks,
+      });
+      await app.listen({ port: config.port, host: config.host });
+      stack.push(() => app.close());
+      const address = app.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    }
+
+    return { url, dataDir, redisUrl, redisServer, models, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
