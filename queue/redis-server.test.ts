@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRedisClient } from './connection.ts';
 import { startRedisServer } from './redis-server.ts';
+import { isAlive, waitUntil } from '../test/helpers/processes.ts';
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -14,23 +14,6 @@ const tempDir = () => {
   return dir;
 };
 afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-async function waitUntil(condition: () => boolean, timeoutMs = 5000) {
-  for (let waited = 0; waited < timeoutMs; waited += 50) {
-    if (condition()) return true;
-    await sleep(50);
-  }
-  return condition();
-}
 
 describe('startRedisServer', () => {
   it('serves on a free loopback port with AOF persistence in its directory, and stops', async () => {
@@ -43,7 +26,7 @@ describe('startRedisServer', () => {
     client.disconnect();
     expect(existsSync(join(dir, 'appendonlydir'))).toBe(true);
     await server.stop();
-    expect(await waitUntil(() => !alive(server.pid))).toBe(true);
+    expect(await waitUntil(() => !isAlive(server.pid))).toBe(true);
 
     // The data survives a restart from the same directory.
     const again = await startRedisServer({ dir });
@@ -60,9 +43,9 @@ describe('startRedisServer', () => {
     });
     const line = await new Promise<string>((resolve) => parent.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString())));
     const { pid } = JSON.parse(line) as { pid: number };
-    expect(alive(pid)).toBe(true);
+    expect(isAlive(pid)).toBe(true);
     parent.kill('SIGKILL');
-    expect(await waitUntil(() => !alive(pid))).toBe(true);
+    expect(await waitUntil(() => !isAlive(pid))).toBe(true);
     // And the next start in the same directory is not blocked.
     const next = await startRedisServer({ dir });
     await next.stop();

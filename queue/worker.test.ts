@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Queue } from 'bullmq';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { JobRunner } from '../core/pipeline/run-job.ts';
@@ -7,7 +8,9 @@ import { ModelRegistry } from '../core/models/registry.ts';
 import { SqliteStore } from '../core/store/embedded/sqlite-store.ts';
 import { httpJob, testKey } from '../test/helpers/jobs.ts';
 import { useTestRedis } from '../test/helpers/redis.ts';
+import { bullConnection } from './connection.ts';
 import { InboundQueue } from './inbound-queue.ts';
+import { inboundQueueName } from './names.ts';
 import { ReplyWaiter } from './replies.ts';
 import { startInboundWorker, type InboundWorker } from './worker.ts';
 
@@ -149,6 +152,13 @@ describe('inbound queue and worker', () => {
     const forged = { ...(await httpJob()), identityToken: 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJtYWxsb3J5In0.' };
     await queue.enqueue(forged);
     await expect(replies.awaitReply(forged.id, { timeoutMs: 5000 })).rejects.toMatchObject({ code: 'internal_error' });
+    // Failed for good on its first attempt: an unauthenticated job is never retried.
+    const lookup = new Queue(inboundQueueName, { connection: bullConnection(redis.url) });
+    const failed = await lookup.getJob(forged.id);
+    expect(await failed?.getState()).toBe('failed');
+    expect(failed?.attemptsMade).toBe(1);
+    expect(failed?.failedReason).toMatch(/^job_unauthenticated: /);
+    await lookup.close();
     const [record] = await store.listAudit();
     expect(record).toMatchObject({ actorId: null, outcome: 'refused', detail: { errorCode: 'job_unauthenticated' } });
     expect(await store.listMessages(forged.conversationId)).toEqual([]);

@@ -5,7 +5,7 @@ import type { JobRunner } from '../core/pipeline/run-job.ts';
 import { redisCheckpoints } from './checkpoints.ts';
 import { bullConnection, createRedisClient } from './connection.ts';
 import { ConversationOrder, type ConversationOrderOptions } from './conversation-order.ts';
-import { inboundQueueName, keepCompleted, keepFailed } from './names.ts';
+import { inboundQueueName } from './names.ts';
 import { toQueueError } from './to-queue-error.ts';
 
 export interface InboundWorkerOptions {
@@ -47,8 +47,6 @@ export async function startInboundWorker(options: InboundWorkerOptions): Promise
   const worker = new Worker(inboundQueueName, processJob, {
     connection,
     concurrency,
-    removeOnComplete: keepCompleted,
-    removeOnFail: keepFailed,
   });
   worker.on('error', (error) => log.error({ err: error }, 'worker connection error'));
   worker.on('failed', (job, error) => {

@@ -51,7 +51,7 @@ function ensureDependencies() {
   const stamp = hash.digest('hex');
   if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return;
 
-  const npmArgs = existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'];
+  const npmArgs = existsSync(lock) ? ['ci', '--no-audit', '--no-fund', '--loglevel=error'] : ['install', '--no-audit', '--no-fund', '--loglevel=error'];
   say(`installing npm dependencies (npm ${npmArgs[0]}), including Node 24 from the npm registry...`);
   // npm_execpath is the npm that is running us; reusing it avoids picking up another npm from PATH.
   const npm = process.env.npm_execpath;

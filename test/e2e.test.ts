@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../core/store/embedded/sqlite-store.ts';
 import { mintApiToken } from '../core/identity/tokens.ts';
 import { startPlatformProcess, type PlatformProcess } from './helpers/platform.ts';
+import { isAlive, waitUntil } from './helpers/processes.ts';
 
 let platform: PlatformProcess;
 let token: string;
@@ -21,15 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await platform?.stop();
 });
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 async function post(path: string, body: string, headers: Record<string, string> = {}) {
   const response = await fetch(`${platform.url}${path}`, {
@@ -229,10 +220,9 @@ describe('the platform, started as npm start starts it', () => {
   });
 
   it('stops on SIGTERM with exit code 0, taking its redis-server with it', async () => {
-    expect(alive(redisPid)).toBe(true);
+    expect(isAlive(redisPid)).toBe(true);
     expect(await platform.stop()).toBe(0);
-    for (let waited = 0; waited < 5000 && alive(redisPid); waited += 50) await sleep(50);
-    expect(alive(redisPid)).toBe(false);
+    expect(await waitUntil(() => !isAlive(redisPid))).toBe(true);
     expect(platform.output()).not.toMatch(/\n\s+at .*\(/);
   });
 });

@@ -1,0 +1,20 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** Whether a process with this pid exists. */
+export function isAlive(pid: number) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Polls until `condition` holds or the time is up; returns whether it held. */
+export async function waitUntil(condition: () => boolean, timeoutMs = 5000) {
+  for (let waited = 0; waited < timeoutMs; waited += 50) {
+    if (condition()) return true;
+    await sleep(50);
+  }
+  return condition();
+}
