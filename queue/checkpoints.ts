@@ -1,3 +1,4 @@
+import { GatewayError } from '../core/errors/gateway-error.ts';
 import type { Checkpoints } from '../core/pipeline/context.ts';
 import type { RedisClient } from './connection.ts';
 
@@ -9,11 +10,20 @@ export function redisCheckpoints(redis: RedisClient, jobId: string): Checkpoints
   const key = `gw:ckpt:{${jobId}}`;
   return {
     async once<T>(name: string, work: () => Promise<T>): Promise<T> {
-      const saved = await redis.hget(key, name);
+      const saved = await unavailableIfFails(() => redis.hget(key, name));
       if (saved !== null) return JSON.parse(saved) as T;
       const result = await work();
-      await redis.multi().hset(key, name, JSON.stringify(result)).pexpire(key, ttlMs).exec();
+      await unavailableIfFails(() => redis.multi().hset(key, name, JSON.stringify(result)).pexpire(key, ttlMs).exec());
       return result;
     },
   };
+}
+
+/** A Redis failure here is transient: the job is retried, not answered with an error. */
+async function unavailableIfFails<T>(command: () => Promise<T>): Promise<T> {
+  try {
+    return await command();
+  } catch (error) {
+    throw new GatewayError('queue_unavailable', 'Redis is unavailable; the job will be retried.', { cause: error });
+  }
 }

@@ -1,5 +1,6 @@
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
+import { idSchema } from '../core/contracts/job.ts';
 import type { Reply } from '../core/contracts/reply.ts';
 import type { JobRunner } from '../core/pipeline/run-job.ts';
 import { redisCheckpoints } from './checkpoints.ts';
@@ -33,7 +34,9 @@ export async function startInboundWorker(options: InboundWorkerOptions): Promise
   const order = new ConversationOrder(redis, lookup, options.order);
 
   const processJob = async (job: Job, token?: string): Promise<Reply> => {
-    const conversationId = String((job.data as { conversationId?: unknown }).conversationId ?? job.id);
+    // Read before the pipeline validates the job, so take it only if it is a well-formed id.
+    const given = idSchema.safeParse((job.data as { conversationId?: unknown } | undefined)?.conversationId);
+    const conversationId = given.success ? given.data : (job.id ?? '');
     if (!(await order.acquire(job, conversationId, token ?? ''))) throw new DelayedError();
     const attempt = job.attemptsMade + 1;
     const final = attempt >= (job.opts.attempts ?? 1);
@@ -44,10 +47,7 @@ export async function startInboundWorker(options: InboundWorkerOptions): Promise
     return outcome.reply;
   };
 
-  const worker = new Worker(inboundQueueName, processJob, {
-    connection,
-    concurrency,
-  });
+  const worker = new Worker(inboundQueueName, processJob, { connection, concurrency });
   worker.on('error', (error) => log.error({ err: error }, 'worker connection error'));
   worker.on('failed', (job, error) => {
     if (job && !(error instanceof DelayedError)) log.warn({ jobId: job.id, reason: error.message }, 'job attempt failed');
