@@ -10,6 +10,10 @@ export type Message = z.infer<typeof messageSchema>;
 export const usageSchema = z.object({
   inputTokens: z.number().int().nonnegative(),
   outputTokens: z.number().int().nonnegative(),
+  /** Input tokens served from the provider's prompt cache (included in inputTokens). */
+  cachedInputTokens: z.number().int().nonnegative().optional(),
+  /** Output tokens spent on hidden reasoning (included in outputTokens). */
+  reasoningTokens: z.number().int().nonnegative().optional(),
 });
 export type Usage = z.infer<typeof usageSchema>;
 

@@ -19,7 +19,24 @@ export const errorCodes = {
   job_invalid: { status: 400, retryable: false, type: 'invalid_request_error' },
   /** A job whose identity token is missing, forged or expired: never retried, never answered, audited. */
   job_unauthenticated: { status: 401, retryable: false, type: 'invalid_request_error' },
+  /** The provider failed (5xx, overloaded, a malformed answer, a stream cut mid-way). */
   provider_error: { status: 502, retryable: true, type: 'api_error' },
+  /** The provider could not be reached (connection refused or reset, DNS). */
+  provider_unavailable: { status: 503, retryable: true, type: 'api_error' },
+  /** The provider did not answer in time (no first byte, or not finished, within the limit). */
+  provider_timeout: { status: 504, retryable: true, type: 'api_error' },
+  /** The provider's own rate limit (429); not ours. */
+  provider_rate_limited: { status: 429, retryable: true, type: 'rate_limit_error' },
+  /** The provider refused the configured credentials (401/403): a configuration problem, not the client's. */
+  provider_auth_failed: { status: 502, retryable: false, type: 'api_error' },
+  /** The provider refused the request itself (400/404/422), with its reason. */
+  provider_bad_request: { status: 400, retryable: false, type: 'invalid_request_error' },
+  /** The prompt does not fit the model's context window. */
+  context_length_exceeded: { status: 400, retryable: false, type: 'invalid_request_error' },
+  /** Every deployment that could serve the request has its circuit open. */
+  circuit_open: { status: 503, retryable: true, type: 'api_error' },
+  /** The provider cannot do what was asked (embeddings from a chat-only provider, legacy completions). */
+  unsupported_by_provider: { status: 400, retryable: false, type: 'invalid_request_error' },
   store_unavailable: { status: 503, retryable: true, type: 'api_error' },
   queue_unavailable: { status: 503, retryable: true, type: 'api_error' },
   timeout: { status: 504, retryable: true, type: 'api_error' },

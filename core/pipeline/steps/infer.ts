@@ -1,3 +1,4 @@
+import { collectStream } from '../../models/collect-stream.ts';
 import type { GenerateResult } from '../../models/language-model.ts';
 import type { Step } from '../compose.ts';
 import type { JobContext } from '../context.ts';
@@ -16,12 +17,16 @@ export function infer(): Step<JobContext & Prompted & Routed, Inferred> {
     name: 'infer',
     async run(ctx, next) {
       const started = performance.now();
-      ctx.result = await ctx.checkpoints.once('infer', () =>
-        ctx.model.doGenerate({
-          prompt: ctx.prompt,
-          temperature: ctx.job.request.temperature,
-          maxOutputTokens: ctx.job.request.maxOutputTokens,
-        }),
+      // Streamed from the provider even when the client waits for the whole answer: a provider that
+      // hangs before its first byte is then detected within the first-byte timeout and failed over.
+      ctx.result = await ctx.checkpoints.once('infer', async () =>
+        collectStream(
+          await ctx.model.doStream({
+            prompt: ctx.prompt,
+            temperature: ctx.job.request.temperature,
+            maxOutputTokens: ctx.job.request.maxOutputTokens,
+          }),
+        ),
       );
       ctx.inferMs = performance.now() - started;
       await next();

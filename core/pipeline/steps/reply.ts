@@ -1,4 +1,5 @@
 import type { OkReply } from '../../contracts/reply.ts';
+import { textOf } from '../../models/collect-stream.ts';
 import type { Step } from '../compose.ts';
 import type { JobContext } from '../context.ts';
 import type { Inferred } from './infer.ts';
@@ -25,7 +26,7 @@ export function reply(): Step<JobContext & Routed & Inferred, Replied> {
         conversationId: job.conversationId,
         replyTo: job.replyTo,
         createdAt: new Date().toISOString(),
-        message: { role: 'assistant', content: result.text },
+        message: { role: 'assistant', content: textOf(result.content) },
         model: model.modelId,
         finishReason: result.finishReason,
         usage: result.usage,

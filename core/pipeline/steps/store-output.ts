@@ -1,3 +1,4 @@
+import { textOf } from '../../models/collect-stream.ts';
 import type { Store } from '../../store/store.ts';
 import type { Step } from '../compose.ts';
 import type { JobContext } from '../context.ts';
@@ -16,7 +17,7 @@ export function storeOutput({ store }: { store: Store }): Step<JobContext & Auth
         userId: user.id,
         jobId: job.id,
         role: 'assistant',
-        content: result.text,
+        content: textOf(result.content),
         createdAt: new Date().toISOString(),
       });
       await next();

@@ -1,4 +1,4 @@
-import type { CallOptions, GenerateResult, LanguageModel } from '../../language-model.ts';
+import type { CallOptions, GenerateResult, LanguageModel, StreamPart, StreamResult } from '../../language-model.ts';
 
 const echoLimit = 200;
 
@@ -16,13 +16,39 @@ export class OfflineModel implements LanguageModel {
 
   async doGenerate({ prompt, abortSignal }: CallOptions): Promise<GenerateResult> {
     abortSignal?.throwIfAborted();
-    const lastUser = prompt.findLast((message) => message.role === 'user')?.content ?? '';
-    const echo = lastUser.length > echoLimit ? `${lastUser.slice(0, echoLimit)}…` : lastUser;
+    const lastUser = prompt.findLast((message) => message.role === 'user');
+    const said = lastUser ? lastUser.content.map((part) => part.text).join('') : '';
+    const echo = said.length > echoLimit ? `${said.slice(0, echoLimit)}…` : said;
     const text =
       'This is the built-in offline model: no model provider is configured, so no AI model read your message. ' +
       'To use one, set an API key such as OPENAI_API_KEY or ANTHROPIC_API_KEY (and LLM_PROVIDER to choose among ' +
       `several) and restart the platform. You said: "${echo}"`;
-    const input = prompt.reduce((sum, message) => sum + estimateTokens(message.content), 0);
-    return { text, finishReason: 'stop', usage: { inputTokens: input, outputTokens: estimateTokens(text) } };
+    const input = prompt.reduce((sum, message) => sum + estimateTokens(textOfMessage(message)), 0);
+    return {
+      content: [{ type: 'text', text }],
+      finishReason: 'stop',
+      usage: { inputTokens: input, outputTokens: estimateTokens(text) },
+    };
   }
+
+  /** The same answer, streamed word by word. */
+  async doStream(options: CallOptions): Promise<StreamResult> {
+    const { content, finishReason, usage } = await this.doGenerate(options);
+    const text = content[0]?.type === 'text' ? content[0].text : '';
+    async function* parts(): AsyncGenerator<StreamPart> {
+      yield { type: 'text-start', id: 'text-0' };
+      for (const word of text.match(/\S+\s*/g) ?? []) {
+        options.abortSignal?.throwIfAborted();
+        yield { type: 'text-delta', id: 'text-0', delta: word };
+      }
+      yield { type: 'text-end', id: 'text-0' };
+      yield { type: 'finish', finishReason, usage };
+    }
+    return { stream: parts() };
+  }
+}
+
+function textOfMessage(message: CallOptions['prompt'][number]): string {
+  if (typeof message.content === 'string') return message.content;
+  return message.content.map((part) => ('text' in part ? part.text : 'output' in part ? part.output : part.input)).join('');
 }

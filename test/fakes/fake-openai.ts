@@ -1,0 +1,69 @@
+import type { ServerResponse } from 'node:http';
+import { sendJson, sendSse, startFakeServer, type FakeHandler, type SseOptions } from './fake-server.ts';
+
+/**
+ * Builders for OpenAI's chat-completions wire format (also spoken by Mistral, Groq, OpenRouter,
+ * Moonshot, Ollama, vLLM), and a fake server answering with them.
+ */
+export interface FakeToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+export function completion(options: {
+  content?: string | null;
+  toolCalls?: FakeToolCall[];
+  finishReason?: string;
+  usage?: Record<string, unknown>;
+  model?: string;
+}) {
+  const { content = null, toolCalls, finishReason = 'stop', model = 'fake-model' } = options;
+  return {
+    id: 'chatcmpl-fake',
+    object: 'chat.completion',
+    created: 1_700_000_000,
+    model,
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: 'assistant',
+          content,
+          ...(toolCalls ? { tool_calls: toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })) } : {}),
+        },
+        finish_reason: finishReason,
+        logprobs: null,
+      },
+    ],
+    usage: options.usage ?? { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+  };
+}
+
+/** One streamed chunk; `delta` is the choice delta, or null for the usage-only chunk. */
+export function chunk(delta: Record<string, unknown> | null, extra: { finishReason?: string; usage?: Record<string, unknown> } = {}) {
+  return {
+    id: 'chatcmpl-fake',
+    object: 'chat.completion.chunk',
+    created: 1_700_000_000,
+    model: 'fake-model',
+    choices: delta === null ? [] : [{ index: 0, delta, finish_reason: extra.finishReason ?? null, logprobs: null }],
+    ...(extra.usage ? { usage: extra.usage } : {}),
+  };
+}
+
+/** Sends chunks as SSE and ends with `data: [DONE]`, as OpenAI does. */
+export function streamChunks(res: ServerResponse, chunks: unknown[], options: SseOptions & { done?: boolean } = {}) {
+  const events = chunks.map((data) => ({ data }));
+  return sendSse(res, options.done === false ? events : [...events, { data: '[DONE]' }], options);
+}
+
+export function openAIError(res: ServerResponse, status: number, message: string, extra: { code?: string; headers?: Record<string, string> } = {}) {
+  sendJson(res, status, { error: { message, type: 'invalid_request_error', param: null, code: extra.code ?? null } }, extra.headers);
+}
+
+/** A fake OpenAI-compatible server; its base URL for the SDK is `${origin}/v1`. */
+export async function startFakeOpenAI(handler: FakeHandler) {
+  const server = await startFakeServer(handler);
+  return { ...server, baseURL: `${server.origin}/v1` };
+}
