@@ -15,6 +15,16 @@ describe('parseConfig', () => {
         roles: ['worker', 'http'],
         workerConcurrency: 16,
         logLevel: 'info',
+        llm: {
+          primary: 'offline',
+          fallbacks: [],
+          providers: [],
+          temperature: undefined,
+          maxTokens: undefined,
+          firstByteTimeoutMs: 30_000,
+          timeoutMs: 600_000,
+          maxRetries: 2,
+        },
       },
     });
   });
@@ -72,5 +82,76 @@ describe('parseConfig', () => {
       'JWT_SECRET: expected at least 32 characters (HS256 needs a 256-bit key); unset it to have one generated',
     ]);
     expect(result.problems.join('\n')).not.toContain('short-secret-value');
+  });
+
+  describe('providers', () => {
+    const llm = (env: NodeJS.ProcessEnv) => {
+      const result = parseConfig(env);
+      if (!result.ok) throw new Error(result.problems.join('\n'));
+      return result.config.llm;
+    };
+    const problems = (env: NodeJS.ProcessEnv) => {
+      const result = parseConfig(env);
+      return result.ok ? [] : result.problems;
+    };
+
+    it('uses the first configured provider, with its default endpoint and tier models', () => {
+      expect(llm({ ANTHROPIC_API_KEY: 'sk-ant-1', MISTRAL_API_KEY: 'm-1' })).toMatchObject({
+        primary: 'anthropic',
+        providers: [
+          { id: 'anthropic', apiKey: 'sk-ant-1', baseURL: 'https://api.anthropic.com', models: { instant: 'claude-haiku-4-5', thinking: 'claude-sonnet-4-5' } },
+          { id: 'mistral', baseURL: 'https://api.mistral.ai/v1', models: { embedding: 'mistral-embed' } },
+        ],
+      });
+    });
+
+    it('reads LLM_* settings, aliases, fallbacks, base URLs and tier models', () => {
+      expect(
+        llm({
+          LLM_PROVIDER: 'Gemini',
+          LLM_FALLBACK_PROVIDERS: 'openai, google, custom',
+          LLM_TEMPERATURE: '0.3',
+          LLM_MAX_TOKENS: '1024',
+          GOOGLE_AI_API_KEY: 'AIza-1',
+          GOOGLE_AI_THINKING_MODEL: 'gemini-3-pro',
+          OPENAI_API_KEY: 'sk-1',
+          OPENAI_BASE_URL: 'http://127.0.0.1:9999/v1/',
+          CUSTOM_BASE_URL: 'http://localhost:11434/v1',
+          CUSTOM_INSTANT_MODEL: 'llama3.2',
+        }),
+      ).toMatchObject({
+        primary: 'google',
+        fallbacks: ['openai', 'custom'],
+        temperature: 0.3,
+        maxTokens: 1024,
+        providers: [
+          { id: 'openai', baseURL: 'http://127.0.0.1:9999/v1' },
+          { id: 'google', models: { instant: 'gemini-2.5-flash', thinking: 'gemini-3-pro' } },
+          { id: 'custom', apiKey: undefined, models: { instant: 'llama3.2', thinking: 'llama3.2', embedding: undefined } },
+        ],
+      });
+    });
+
+    it('refuses a provider or fallback that is not configured, saying what to set', () => {
+      expect(problems({ LLM_PROVIDER: 'anthropic', LLM_FALLBACK_PROVIDERS: 'groq,custom' })).toEqual([
+        'LLM_PROVIDER: "anthropic" is not configured: set ANTHROPIC_API_KEY (got "anthropic")',
+        'LLM_FALLBACK_PROVIDERS: "groq" is not configured: set GROQ_API_KEY (got "groq,custom")',
+        'LLM_FALLBACK_PROVIDERS: "custom" is not configured: set CUSTOM_BASE_URL (and CUSTOM_INSTANT_MODEL) (got "groq,custom")',
+      ]);
+      expect(problems({ LLM_PROVIDER: 'watson' })).toEqual([
+        'LLM_PROVIDER: expected one of openai, anthropic, google, mistral, groq, openrouter, moonshot, custom, offline (also: gemini, google_ai) (got "watson")',
+      ]);
+      expect(problems({ CUSTOM_BASE_URL: 'http://localhost:11434/v1' })).toEqual([
+        'CUSTOM_INSTANT_MODEL: required when CUSTOM_BASE_URL is set: the model name your server serves',
+      ]);
+      expect(problems({ OPENAI_BASE_URL: 'api.openai.com', LLM_TEMPERATURE: '3' })).toEqual([
+        'LLM_TEMPERATURE: expected a number from 0 to 2 (got "3")',
+        'OPENAI_BASE_URL: expected an http:// or https:// URL (got "api.openai.com")',
+      ]);
+    });
+
+    it('lets LLM_PROVIDER=offline keep the built-in model even with keys set', () => {
+      expect(llm({ LLM_PROVIDER: 'offline', OPENAI_API_KEY: 'sk-1' }).primary).toBe('offline');
+    });
   });
 });

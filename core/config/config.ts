@@ -1,17 +1,19 @@
 import { z } from 'zod';
+import { providerAliases, providerCatalog, providerIds, type ProviderId } from '../models/provider-catalog.ts';
 
 /** Every role one process can run; ROLES picks a subset so each scales on its own. */
 export const roleNames = ['worker', 'http'] as const;
 export type Role = (typeof roleNames)[number];
 
 /** Variables whose values must never be echoed, not even in a configuration error. */
-const secretNames = new Set(['JWT_SECRET']);
+const secretNames = new Set(['JWT_SECRET', ...providerIds.map((id) => `${providerCatalog[id].envPrefix}_API_KEY`)]);
 
-const port = z.coerce
-  .number({ error: 'expected an integer from 1 to 65535' })
-  .int({ error: 'expected an integer from 1 to 65535' })
-  .min(1, { error: 'expected an integer from 1 to 65535' })
-  .max(65535, { error: 'expected an integer from 1 to 65535' });
+const integer = (min: number, max: number) => {
+  const error = { error: `expected an integer from ${min} to ${max}` };
+  return z.coerce.number(error).int(error).min(min, error).max(max, error);
+};
+
+const port = integer(1, 65535);
 
 const redisUrl = z
   .string()
@@ -32,6 +34,54 @@ const roles = z
     return [...new Set(names)] as Role[];
   });
 
+const httpUrl = z.string().refine((value) => /^https?:\/\/\S+$/.test(value) && URL.canParse(value), {
+  error: 'expected an http:// or https:// URL',
+});
+const modelName = z.string().regex(/^\S{1,200}$/, { error: 'expected a model name without spaces' });
+
+const providerName = z.string().transform((value, ctx) => {
+  const id = providerAliases[value.trim().toLowerCase()];
+  if (!id) {
+    ctx.addIssue({ code: 'custom', message: `expected one of ${[...providerIds, 'offline'].join(', ')} (also: gemini, google_ai)` });
+    return z.NEVER;
+  }
+  return id;
+});
+
+const providerList = z.string().transform((value, ctx) => {
+  const ids: ProviderId[] = [];
+  for (const name of value.split(',').map((part) => part.trim()).filter(Boolean)) {
+    const id = providerAliases[name.toLowerCase()];
+    if (!id || id === 'offline') {
+      ctx.addIssue({ code: 'custom', message: `"${name}" is not a provider; expected a comma-separated list of ${providerIds.join(', ')}` });
+      return z.NEVER;
+    }
+    if (!ids.includes(id)) ids.push(id);
+  }
+  return ids;
+});
+
+/** `<PREFIX>_API_KEY`, `_BASE_URL` and the model per tier, for every provider in the catalog. */
+const providerShape = Object.fromEntries(
+  providerIds.flatMap((id) => {
+    const prefix = providerCatalog[id].envPrefix;
+    return [
+      [`${prefix}_API_KEY`, z.string().min(1).optional()],
+      [`${prefix}_BASE_URL`, httpUrl.optional()],
+      [`${prefix}_INSTANT_MODEL`, modelName.optional()],
+      [`${prefix}_THINKING_MODEL`, modelName.optional()],
+      [`${prefix}_EMBEDDING_MODEL`, modelName.optional()],
+    ];
+  }),
+) as Record<string, z.ZodOptional<z.ZodString>>;
+
+export interface ProviderConfig {
+  id: ProviderId;
+  apiKey: string | undefined;
+  baseURL: string;
+  models: { instant: string; thinking: string; embedding: string | undefined };
+}
+
 /** The environment, validated once at start. Keys are the variable names users set; the output is camelCase. */
 export const configSchema = z
   .object({
@@ -44,17 +94,45 @@ export const configSchema = z
       .min(32, { error: 'expected at least 32 characters (HS256 needs a 256-bit key); unset it to have one generated' })
       .optional(),
     ROLES: roles.default([...roleNames]),
-    WORKER_CONCURRENCY: z.coerce
-      .number({ error: 'expected an integer from 1 to 1000' })
-      .int({ error: 'expected an integer from 1 to 1000' })
-      .min(1, { error: 'expected an integer from 1 to 1000' })
-      .max(1000, { error: 'expected an integer from 1 to 1000' })
-      .default(16),
+    WORKER_CONCURRENCY: integer(1, 1000).default(16),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
         error: 'expected one of fatal, error, warn, info, debug, trace, silent',
       })
       .default('info'),
+    LLM_PROVIDER: providerName.optional(),
+    LLM_FALLBACK_PROVIDERS: providerList.default([]),
+    LLM_TEMPERATURE: z.coerce
+      .number({ error: 'expected a number from 0 to 2' })
+      .min(0, { error: 'expected a number from 0 to 2' })
+      .max(2, { error: 'expected a number from 0 to 2' })
+      .optional(),
+    LLM_MAX_TOKENS: integer(1, 1_000_000).optional(),
+    LLM_FIRST_BYTE_TIMEOUT_MS: integer(100, 600_000).default(30_000),
+    LLM_TIMEOUT_MS: integer(1000, 3_600_000).default(600_000),
+    LLM_MAX_RETRIES: integer(0, 10).default(2),
+    ...providerShape,
+  })
+  .superRefine((env, ctx) => {
+    const configured = configuredProviders(env);
+    const need = (id: ProviderId) =>
+      id === 'custom' ? 'set CUSTOM_BASE_URL (and CUSTOM_INSTANT_MODEL)' : `set ${providerCatalog[id].envPrefix}_API_KEY`;
+    if (env.LLM_PROVIDER && env.LLM_PROVIDER !== 'offline' && !configured.includes(env.LLM_PROVIDER)) {
+      ctx.addIssue({ code: 'custom', path: ['LLM_PROVIDER'], message: `"${env.LLM_PROVIDER}" is not configured: ${need(env.LLM_PROVIDER)}` });
+    }
+    for (const id of env.LLM_FALLBACK_PROVIDERS) {
+      if (!configured.includes(id)) {
+        ctx.addIssue({ code: 'custom', path: ['LLM_FALLBACK_PROVIDERS'], message: `"${id}" is not configured: ${need(id)}` });
+      }
+    }
+    const raw = env as Record<string, unknown>;
+    if (raw.CUSTOM_BASE_URL && !raw.CUSTOM_INSTANT_MODEL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CUSTOM_INSTANT_MODEL'],
+        message: 'required when CUSTOM_BASE_URL is set: the model name your server serves',
+      });
+    }
   })
   .transform((env) => ({
     port: env.PORT,
@@ -65,9 +143,47 @@ export const configSchema = z
     roles: env.ROLES,
     workerConcurrency: env.WORKER_CONCURRENCY,
     logLevel: env.LOG_LEVEL,
+    llm: llmConfig(env),
   }));
 
+type Env = Record<string, unknown> & { LLM_PROVIDER?: ProviderId | 'offline'; LLM_FALLBACK_PROVIDERS: ProviderId[] };
+
+function configuredProviders(env: Record<string, unknown>): ProviderId[] {
+  return providerIds.filter((id) => {
+    const { envPrefix, requiresKey } = providerCatalog[id];
+    return requiresKey ? Boolean(env[`${envPrefix}_API_KEY`]) : Boolean(env[`${envPrefix}_BASE_URL`]);
+  });
+}
+
+function llmConfig(env: Env & { LLM_TEMPERATURE?: number; LLM_MAX_TOKENS?: number; LLM_FIRST_BYTE_TIMEOUT_MS: number; LLM_TIMEOUT_MS: number; LLM_MAX_RETRIES: number }) {
+  const configured = configuredProviders(env);
+  const providers = configured.map((id): ProviderConfig => {
+    const spec = providerCatalog[id];
+    const read = (suffix: string) => env[`${spec.envPrefix}_${suffix}`] as string | undefined;
+    const instant = read('INSTANT_MODEL') ?? spec.models.instant ?? '';
+    return {
+      id,
+      apiKey: read('API_KEY'),
+      baseURL: (read('BASE_URL') ?? spec.defaultBaseURL ?? '').replace(/\/+$/, ''),
+      models: { instant, thinking: read('THINKING_MODEL') ?? spec.models.thinking ?? instant, embedding: read('EMBEDDING_MODEL') ?? spec.models.embedding },
+    };
+  });
+  // Unset LLM_PROVIDER: the first configured provider in catalog order, or the offline model.
+  const primary = env.LLM_PROVIDER ?? configured[0] ?? 'offline';
+  return {
+    primary,
+    fallbacks: env.LLM_FALLBACK_PROVIDERS.filter((id) => id !== primary),
+    providers,
+    temperature: env.LLM_TEMPERATURE,
+    maxTokens: env.LLM_MAX_TOKENS,
+    firstByteTimeoutMs: env.LLM_FIRST_BYTE_TIMEOUT_MS,
+    timeoutMs: env.LLM_TIMEOUT_MS,
+    maxRetries: env.LLM_MAX_RETRIES,
+  };
+}
+
 export type Config = z.output<typeof configSchema>;
+export type LlmConfig = Config['llm'];
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
 

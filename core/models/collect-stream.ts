@@ -22,9 +22,11 @@ export async function collectStream({ stream }: StreamResult): Promise<GenerateR
         flushText();
         content.push({ type: 'tool-call', toolCallId: part.toolCallId, toolName: part.toolName, input: part.input });
         break;
-      case 'response-metadata':
-        response = { ...response, ...(part.id ? { id: part.id } : {}), ...(part.modelId ? { modelId: part.modelId } : {}) };
+      case 'response-metadata': {
+        const { type: _type, ...metadata } = part;
+        response = { ...response, ...Object.fromEntries(Object.entries(metadata).filter(([, value]) => value !== undefined)) };
         break;
+      }
       case 'error':
         throw part.error;
       case 'finish':

@@ -62,12 +62,19 @@ export interface CallOptions {
 
 export type Content = TextPart | ToolCallPart;
 
+export interface ResponseMetadata {
+  id?: string;
+  /** Set by failover: which provider served the answer. */
+  provider?: string;
+  modelId?: string;
+}
+
 export interface GenerateResult {
   content: Content[];
   finishReason: FinishReason;
   usage: Usage;
-  /** The provider's own id for the response and the model that answered, when it says. */
-  response?: { id?: string; modelId?: string };
+  /** The provider's own id for the response, and the provider and model that answered. */
+  response?: ResponseMetadata;
 }
 
 /**
@@ -83,14 +90,15 @@ export type StreamPart =
   | { type: 'tool-input-delta'; id: string; delta: string }
   | { type: 'tool-input-end'; id: string }
   | ({ type: 'tool-call' } & Omit<ToolCallPart, 'type'>)
-  | { type: 'response-metadata'; id?: string; modelId?: string }
+  | ({ type: 'response-metadata' } & ResponseMetadata)
   | { type: 'finish'; finishReason: FinishReason; usage: Usage }
   | { type: 'error'; error: GatewayError };
 
 export interface StreamResult {
   /**
    * The parts, ending with exactly one `finish` or `error` part. A stream cut upstream ends with an
-   * `error` part, never with a clean `finish`.
+   * `error` part, never with a clean `finish`. Only the caller's own abort ends it otherwise: iteration
+   * then throws the abort signal's reason.
    */
   stream: AsyncIterable<StreamPart>;
 }

@@ -1,14 +1,24 @@
+import type { LlmConfig, ProviderConfig } from '../config/config.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
-import type { LanguageModel } from './language-model.ts';
+import { createEmbeddingModel, createLanguageModel } from './create-provider-model.ts';
+import type { EmbeddingModel, LanguageModel } from './language-model.ts';
+import { contextWindowOf, providerAliases } from './provider-catalog.ts';
+import { OfflineEmbeddingModel } from './providers/offline/offline-embedding-model.ts';
 import { OfflineModel } from './providers/offline/offline-model.ts';
+import { circuitKey, withCircuitBreaker, type CircuitBreakerStore, type CircuitState } from './with-circuit-breaker.ts';
+import { withContextCheck } from './with-context-check.ts';
+import { withDefaults } from './with-defaults.ts';
+import { withFailover } from './with-failover.ts';
+import { withRetry } from './with-retry.ts';
+import { withTimeouts } from './with-timeouts.ts';
 
 export type Tier = 'instant' | 'thinking';
 
-/** Names a client may use instead of a model id: the configured model for a tier. */
+/** Names a client may use instead of a model id: the configured chain for a tier. */
 export const tierAliases: Record<string, Tier> = { default: 'instant', instant: 'instant', thinking: 'thinking' };
 
 export interface ModelInfo {
-  /** What clients put in `model`: `provider/model`, or the bare model id. */
+  /** What clients put in `model`: `provider/model`, or `offline`. */
   id: string;
   provider: string;
 }
@@ -18,33 +28,191 @@ export interface ResolvedModel {
   tier: Tier;
 }
 
+export interface ProviderStatus {
+  id: string;
+  role: 'primary' | 'fallback' | 'available';
+  /** Where requests go; credentials in the URL are never shown. */
+  baseURL: string | null;
+  models: { instant: string; thinking: string; embedding: string | null };
+  status: 'ok' | 'degraded' | 'down';
+  circuits: { model: string; state: CircuitState; consecutiveFailures: number; retryInMs?: number }[];
+}
+
+export interface ModelRegistryOptions {
+  /** Default: no provider configured, so the offline model serves everything. */
+  llm?: LlmConfig;
+  /** Shared circuit state. Default: none (no breakers), which suits only the offline model. */
+  circuits?: CircuitBreakerStore;
+}
+
+const offlineOnly: LlmConfig = {
+  primary: 'offline',
+  fallbacks: [],
+  providers: [],
+  temperature: undefined,
+  maxTokens: undefined,
+  firstByteTimeoutMs: 30_000,
+  timeoutMs: 600_000,
+  maxRetries: 2,
+};
+
 /**
- * Which models exist and which serves a request. Until the providers issue lands, the offline model
- * serves every tier; the registry's shape is the one real providers will fill.
+ * Which models exist and how each is called. Every deployment (provider + model) is wrapped
+ * model-in, model-out: context check, circuit breaker, timeouts; a tier is the primary provider's
+ * model failing over to the fallbacks' models, retried as a whole, with the configured defaults.
  */
 export class ModelRegistry {
-  readonly #models: LanguageModel[];
-  readonly #tiers: Record<Tier, LanguageModel>;
+  readonly #llm: LlmConfig;
+  readonly #circuits: CircuitBreakerStore | undefined;
+  readonly #cache = new Map<string, ResolvedModel>();
 
-  constructor() {
-    const offline = new OfflineModel();
-    this.#models = [offline];
-    this.#tiers = { instant: offline, thinking: offline };
+  constructor({ llm = offlineOnly, circuits }: ModelRegistryOptions = {}) {
+    this.#llm = llm;
+    this.#circuits = circuits;
+  }
+
+  /** The provider answering by default: a configured provider id, or `offline`. */
+  get primary(): string {
+    return this.#llm.primary;
   }
 
   list(): ModelInfo[] {
-    return this.#models.map((model) => ({ id: model.modelId, provider: model.provider }));
+    if (this.#llm.primary === 'offline') return [{ id: 'offline', provider: 'offline' }];
+    const ids = this.#llm.providers.flatMap((p) => [p.models.instant, p.models.thinking].map((m) => ({ id: `${p.id}/${m}`, provider: p.id })));
+    return ids.filter((info, index) => ids.findIndex((other) => other.id === info.id) === index);
   }
 
-  /** Resolves a model id, `provider/model` or tier alias; an unknown name is a 404 listing what exists. */
+  /** A model id, `provider/model`, or tier alias; an unknown name is a 404 listing what exists. */
   resolve(name: string | undefined): ResolvedModel {
-    const alias = tierAliases[name ?? 'default'];
-    if (alias) return { model: this.#tiers[alias], tier: alias };
-    const found = this.#models.find((model) => name === model.modelId || name === `${model.provider}/${model.modelId}`);
-    if (found) return { model: found, tier: 'instant' };
-    const known = [...this.list().map((info) => info.id), ...Object.keys(tierAliases)].join(', ');
-    throw new GatewayError('model_not_found', `The model "${name}" does not exist. Available: ${known}.`, {
-      param: 'model',
+    const key = name ?? 'default';
+    let resolved = this.#cache.get(key);
+    if (!resolved) {
+      resolved = this.#build(key);
+      this.#cache.set(key, resolved);
+    }
+    return resolved;
+  }
+
+  /** The embedding model a request names (`provider/model` or a model id), or the primary provider's. */
+  resolveEmbedding(name: string | undefined): EmbeddingModel {
+    if (this.#llm.primary === 'offline' && (!name || name === 'default' || name === 'offline')) return new OfflineEmbeddingModel();
+    const target = this.#target(name && name !== 'default' ? name : undefined, 'embedding');
+    const provider = target?.provider ?? this.#provider(this.#llm.primary);
+    const modelId = target?.modelId ?? provider?.models.embedding;
+    if (!provider || !modelId) {
+      const offering = this.#llm.providers.filter((p) => p.models.embedding).map((p) => `${p.id}/${p.models.embedding}`);
+      throw new GatewayError(
+        'unsupported_by_provider',
+        `${provider?.id ?? name} offers no embeddings.${offering.length ? ` Name one of: ${offering.join(', ')}.` : ' Configure a provider that does (OpenAI, Google, Mistral or a custom server).'}`,
+        { param: 'model' },
+      );
+    }
+    const model = createEmbeddingModel(provider, modelId);
+    if (!model) throw new GatewayError('unsupported_by_provider', `${provider.id} offers no embeddings.`, { param: 'model' });
+    return model;
+  }
+
+  /** Every configured provider with its models and circuit states; never a key. */
+  async providers(): Promise<ProviderStatus[]> {
+    const offline: ProviderStatus[] =
+      this.#llm.primary === 'offline'
+        ? [{ id: 'offline', role: 'primary', baseURL: null, models: { instant: 'offline', thinking: 'offline', embedding: 'offline' }, status: 'ok', circuits: [] }]
+        : [];
+    const configured = await Promise.all(
+      this.#llm.providers.map(async (provider): Promise<ProviderStatus> => {
+        const models = [...new Set([provider.models.instant, provider.models.thinking])];
+        const circuits = await Promise.all(
+          models.map(async (model) => {
+            const state = this.#circuits
+              ? await this.#circuits.state(circuitKey({ provider: provider.id, modelId: model })).catch(() => undefined)
+              : undefined;
+            return { model, ...(state ?? { state: 'closed' as const, consecutiveFailures: 0 }) };
+          }),
+        );
+        const open = circuits.filter((c) => c.state === 'open').length;
+        return {
+          id: provider.id,
+          role: provider.id === this.#llm.primary ? 'primary' : this.#llm.fallbacks.includes(provider.id) ? 'fallback' : 'available',
+          baseURL: withoutCredentials(provider.baseURL),
+          models: { ...provider.models, embedding: provider.models.embedding ?? null },
+          status: open === 0 ? 'ok' : open === circuits.length ? 'down' : 'degraded',
+          circuits,
+        };
+      }),
+    );
+    return [...offline, ...configured];
+  }
+
+  #build(name: string): ResolvedModel {
+    const tier = tierAliases[name];
+    if (tier) return { model: this.#tier(tier), tier };
+    if (this.#llm.primary === 'offline' && (name === 'offline' || name === 'offline/offline')) {
+      return { model: new OfflineModel(), tier: 'instant' };
+    }
+    const target = this.#target(name, 'chat');
+    if (!target) {
+      const known = [...this.list().map((info) => info.id), ...Object.keys(tierAliases)].join(', ');
+      throw new GatewayError('model_not_found', `The model "${name}" does not exist. Available: ${known}.`, { param: 'model' });
+    }
+    const { provider, modelId } = target;
+    const model = withDefaults(withRetry(this.#deployment(provider, modelId), this.#retry()), this.#defaults());
+    return { model, tier: provider.models.thinking === modelId && provider.models.instant !== modelId ? 'thinking' : 'instant' };
+  }
+
+  /** `provider/model` (any model the provider serves), or a bare id one configured provider is set up with. */
+  #target(name: string | undefined, use: 'chat' | 'embedding'): { provider: ProviderConfig; modelId: string } | undefined {
+    if (!name) return undefined;
+    const slash = name.indexOf('/');
+    if (slash > 0) {
+      const id = providerAliases[name.slice(0, slash).toLowerCase()];
+      const provider = id ? this.#provider(id) : undefined;
+      if (id && id !== 'offline' && !provider) {
+        throw new GatewayError('model_not_found', `The provider "${id}" is not configured on this gateway.`, { param: 'model' });
+      }
+      if (provider) return { provider, modelId: name.slice(slash + 1) };
+    }
+    const provider = this.#llm.providers.find((p) =>
+      use === 'embedding' ? p.models.embedding === name : p.models.instant === name || p.models.thinking === name,
+    );
+    return provider ? { provider, modelId: name } : undefined;
+  }
+
+  #tier(tier: Tier): LanguageModel {
+    if (this.#llm.primary === 'offline') return new OfflineModel();
+    const chain = [this.#llm.primary, ...this.#llm.fallbacks].flatMap((id) => {
+      const provider = this.#provider(id);
+      return provider ? [this.#deployment(provider, provider.models[tier])] : [];
     });
+    return withDefaults(withRetry(withFailover(chain), this.#retry()), this.#defaults());
+  }
+
+  #deployment(provider: ProviderConfig, modelId: string): LanguageModel {
+    const { firstByteTimeoutMs: firstByteMs, timeoutMs: totalMs } = this.#llm;
+    const timed = withTimeouts(createLanguageModel(provider, modelId), { firstByteMs, totalMs });
+    const guarded = this.#circuits ? withCircuitBreaker(timed, this.#circuits) : timed;
+    return withContextCheck(guarded, contextWindowOf(modelId));
+  }
+
+  #provider(id: string) {
+    return this.#llm.providers.find((provider) => provider.id === id);
+  }
+
+  #retry() {
+    return { maxRetries: this.#llm.maxRetries };
+  }
+
+  #defaults() {
+    return { temperature: this.#llm.temperature, maxOutputTokens: this.#llm.maxTokens };
+  }
+}
+
+function withoutCredentials(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString().replace(/\/$/, '');
+  } catch {
+    return url;
   }
 }

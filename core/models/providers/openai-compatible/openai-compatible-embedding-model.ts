@@ -27,6 +27,8 @@ export class OpenAICompatibleEmbeddingModel implements EmbeddingModel {
       maxRetries: 0,
       timeout: 600_000,
       defaultHeaders: settings.headers,
+      // Nothing of a request or answer reaches the console past our logger.
+      logLevel: 'off',
     });
   }
 

@@ -44,6 +44,8 @@ export class OpenAICompatibleModel implements LanguageModel {
       maxRetries: 0,
       timeout: 600_000,
       defaultHeaders: settings.headers,
+      // Nothing of a request or answer reaches the console past our logger.
+      logLevel: 'off',
     });
   }
 

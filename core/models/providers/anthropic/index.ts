@@ -1,0 +1,1 @@
+export { AnthropicModel, type AnthropicModelOptions } from './anthropic-model.ts';

@@ -1,0 +1,110 @@
+import type { CircuitBreakerStore, CircuitState } from '../core/models/with-circuit-breaker.ts';
+import type { RedisClient } from './connection.ts';
+
+export interface CircuitOptions {
+  /** Consecutive failures that open the circuit. Default: 5. */
+  consecutiveFailures?: number;
+  /** The window for the failure ratio. Default: 30 000 ms. */
+  windowMs?: number;
+  /** Calls in the window before the ratio counts. Default: 10. */
+  minCalls?: number;
+  /** Failure ratio that opens the circuit. Default: 0.5. */
+  failureRatio?: number;
+  /** How long an open circuit skips its model before one probe. Default: 30 000 ms. */
+  cooldownMs?: number;
+  /** How long one probe may hold the half-open circuit before another is let through. Default: 30 000 ms. */
+  probeTimeoutMs?: number;
+}
+
+// Redis's clock, not each worker's, so every worker agrees when a cool-down ends.
+const nowMs = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+
+const permitScript = `
+  ${nowMs}
+  local state = redis.call('HGET', KEYS[1], 'state') or 'closed'
+  if state == 'closed' then return {1, 'closed'} end
+  local openUntil = tonumber(redis.call('HGET', KEYS[1], 'openUntil') or '0')
+  if state == 'open' and now < openUntil then return {0, openUntil - now} end
+  local probeUntil = tonumber(redis.call('HGET', KEYS[1], 'probeUntil') or '0')
+  if now < probeUntil then return {0, probeUntil - now} end
+  redis.call('HSET', KEYS[1], 'state', 'half-open', 'probeUntil', now + tonumber(ARGV[1]))
+  return {1, 'half-open'}
+`;
+
+const recordScript = `
+  ${nowMs}
+  local threshold, windowMs, minCalls, ratio, cooldown = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+  local state = redis.call('HGET', KEYS[1], 'state') or 'closed'
+  redis.call('PEXPIRE', KEYS[1], 86400000)
+  local function open()
+    redis.call('HSET', KEYS[1], 'state', 'open', 'openUntil', now + cooldown, 'consecutive', 0, 'calls', 0, 'failures', 0, 'windowStart', now)
+    redis.call('HDEL', KEYS[1], 'probeUntil')
+    return 'open'
+  end
+  if ARGV[1] == 'success' then
+    if state ~= 'closed' then
+      redis.call('HSET', KEYS[1], 'state', 'closed', 'consecutive', 0, 'calls', 0, 'failures', 0, 'windowStart', now)
+      redis.call('HDEL', KEYS[1], 'probeUntil', 'openUntil')
+      return 'closed'
+    end
+  elseif state ~= 'closed' then
+    return open()
+  end
+  if now - tonumber(redis.call('HGET', KEYS[1], 'windowStart') or '0') > windowMs then
+    redis.call('HSET', KEYS[1], 'calls', 0, 'failures', 0, 'windowStart', now)
+  end
+  local calls = redis.call('HINCRBY', KEYS[1], 'calls', 1)
+  if ARGV[1] == 'success' then
+    redis.call('HSET', KEYS[1], 'consecutive', 0)
+    return 'closed'
+  end
+  local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
+  local consecutive = redis.call('HINCRBY', KEYS[1], 'consecutive', 1)
+  if consecutive >= threshold or (calls >= minCalls and failures / calls >= ratio) then return open() end
+  return 'closed'
+`;
+
+const stateScript = `
+  ${nowMs}
+  local values = redis.call('HMGET', KEYS[1], 'state', 'openUntil', 'consecutive')
+  return {values[1] or 'closed', tonumber(values[2] or '0') - now, tonumber(values[3] or '0')}
+`;
+
+/** Circuit state in Redis, one hash per provider/model, shared by every worker and HTTP process. */
+export class RedisCircuitStore implements CircuitBreakerStore {
+  readonly #redis: RedisClient;
+  readonly #options: Required<CircuitOptions>;
+
+  constructor(redis: RedisClient, options: CircuitOptions = {}) {
+    this.#redis = redis;
+    const {
+      consecutiveFailures = 5,
+      windowMs = 30_000,
+      minCalls = 10,
+      failureRatio = 0.5,
+      cooldownMs = 30_000,
+      probeTimeoutMs = 30_000,
+    } = options;
+    this.#options = { consecutiveFailures, windowMs, minCalls, failureRatio, cooldownMs, probeTimeoutMs };
+  }
+
+  async permit(key: string) {
+    const [allowed, detail] = (await this.#redis.eval(permitScript, 1, circuitHashKey(key), String(this.#options.probeTimeoutMs))) as [number, string | number];
+    return allowed === 1 ? { allowed: true as const, state: detail as CircuitState } : { allowed: false as const, retryInMs: Number(detail) };
+  }
+
+  async record(key: string, outcome: 'success' | 'failure') {
+    const { consecutiveFailures, windowMs, minCalls, failureRatio, cooldownMs } = this.#options;
+    const args = [outcome, consecutiveFailures, windowMs, minCalls, failureRatio, cooldownMs].map(String);
+    return (await this.#redis.eval(recordScript, 1, circuitHashKey(key), ...args)) as CircuitState;
+  }
+
+  async state(key: string) {
+    const [state, openFor, consecutive] = (await this.#redis.eval(stateScript, 1, circuitHashKey(key))) as [CircuitState, number, number];
+    // An open circuit whose cool-down is over lets the next call probe: it is half-open in effect.
+    if (state === 'open' && openFor <= 0) return { state: 'half-open' as const, consecutiveFailures: consecutive };
+    return state === 'open' ? { state, consecutiveFailures: consecutive, retryInMs: openFor } : { state, consecutiveFailures: consecutive };
+  }
+}
+
+const circuitHashKey = (key: string) => `gw:circuit:{${key}}`;
