@@ -28,7 +28,7 @@ const lines = [
   `  Roles:     ${config.roles.join(', ')}`,
   `  Data:      ${platform.dataDir}`,
   `  Redis:     ${platform.redisServer ? `private redis-server on ${platform.redisUrl} (AOF in ${platform.dataDir}/redis)` : redact(platform.redisUrl)}`,
-  `  Provider:  offline (built-in; no API key is configured, so answers say how to configure a provider)`,
+  `  Provider:  ${describeProviders()}`,
   '  Token:     npm run -s token -- --user alice        (add --role admin for an admin)',
   ...(platform.url
     ? [
@@ -57,6 +57,14 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
       () => process.exit(1),
     );
   });
+}
+
+function describeProviders(): string {
+  const { primary, fallbacks, providers } = config.llm;
+  if (primary === 'offline') return 'offline (built-in; no API key is configured, so answers say how to configure a provider)';
+  const models = providers.find((provider) => provider.id === primary)?.models;
+  const tiers = models ? ` (instant ${models.instant}, thinking ${models.thinking})` : '';
+  return `${primary}${tiers}${fallbacks.length ? `; fails over to ${fallbacks.join(', ')}` : ''}`;
 }
 
 function describeStartError(error: unknown, host: string, port: number): string {

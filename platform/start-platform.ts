@@ -6,7 +6,7 @@ import { loadJwtSecret } from '../core/identity/jwt-secret.ts';
 import { ModelRegistry } from '../core/models/registry.ts';
 import { createJobRunner } from '../core/pipeline/run-job.ts';
 import { SqliteStore } from '../core/store/embedded/sqlite-store.ts';
-import { InboundQueue, ReplyWaiter, startInboundWorker, startRedisServer, type RedisServer } from '../queue/index.ts';
+import { createRedisClient, InboundQueue, RedisCircuitStore, ReplyWaiter, startInboundWorker, startRedisServer, type RedisServer } from '../queue/index.ts';
 
 export interface RunningPlatform {
   /** The HTTP adapter's base URL, when this process runs the `http` role. */
@@ -38,7 +38,10 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
       stack.push(() => redisServer!.stop());
     }
     const redisUrl = config.redisUrl ?? redisServer!.url;
-    const models = new ModelRegistry();
+    const redis = createRedisClient(redisUrl);
+    redis.on('error', () => {}); // Surfaces in /health and in failed calls; the client reconnects on its own.
+    stack.push(async () => redis.disconnect());
+    const models = new ModelRegistry({ llm: config.llm, circuits: new RedisCircuitStore(redis) });
     const checks: Record<string, HealthCheck> = {};
 
     if (config.roles.includes('worker')) {
@@ -65,8 +68,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
       const app = buildHttpAdapter({
         jwtKey,
         log: log.child({ role: 'http' }),
-        listModels: () => models.list(),
-        checkModel: (name) => void models.resolve(name),
+        models,
         enqueue: (job) => queue.enqueue(job),
         awaitReply: (jobId, options) => replies.awaitReply(jobId, options),
         healthChecks: checks,

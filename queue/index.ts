@@ -2,3 +2,5 @@ export { startRedisServer, freePort, type RedisServer, type RedisServerOptions }
 export { InboundQueue } from './inbound-queue.ts';
 export { startInboundWorker, type InboundWorker, type InboundWorkerOptions } from './worker.ts';
 export { ReplyWaiter, type AwaitReplyOptions } from './replies.ts';
+export { RedisCircuitStore, type CircuitOptions } from './circuit-store.ts';
+export { createRedisClient } from './connection.ts';

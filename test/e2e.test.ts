@@ -119,6 +119,34 @@ describe('the platform, started as npm start starts it', () => {
     expect(models.data.map((model) => model.id)).toEqual(['offline']);
   });
 
+  it('serves embeddings, legacy completions and the provider list with the built-in offline model', async () => {
+    const client = new OpenAI({ apiKey: token, baseURL: `${platform.url}/v1`, maxRetries: 0 });
+    const embeddings = await client.embeddings.create({ model: 'default', input: ['the cat sat', 'the cat sat down', 'quantum flux'] });
+    expect(embeddings.model).toBe('offline');
+    const [cat, catDown, flux] = embeddings.data.map((item) => item.embedding);
+    const cosine = (a: number[] = [], b: number[] = []) => a.reduce((sum, value, i) => sum + value * (b[i] ?? 0), 0);
+    expect(cat).toHaveLength(256);
+    expect(cosine(cat, catDown)).toBeGreaterThan(cosine(cat, flux));
+
+    const completion = await client.completions.create({ model: 'offline', prompt: 'Once upon a time' });
+    expect(completion.choices[0]?.text).toMatch(/You said: "Once upon a time"$/);
+
+    const providers = await fetch(`${platform.url}/v1/providers`, { headers: { authorization: `Bearer ${token}` } });
+    expect(await providers.json()).toEqual({
+      object: 'list',
+      data: [
+        {
+          id: 'offline',
+          role: 'primary',
+          base_url: null,
+          status: 'ok',
+          models: { instant: 'offline', thinking: 'offline', embedding: 'offline' },
+          circuits: [],
+        },
+      ],
+    });
+  });
+
   it('answers a retried request with the same Idempotency-Key once', async () => {
     const body = JSON.stringify({ model: 'offline', messages: [{ role: 'user', content: 'once please' }] });
     const first = await post('/v1/chat/completions', body, { 'idempotency-key': 'order-42' });

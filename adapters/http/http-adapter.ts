@@ -5,19 +5,21 @@ import type { Logger } from 'pino';
 import type { InboundJobInput } from '../../core/contracts/job.ts';
 import type { Reply } from '../../core/contracts/reply.ts';
 import { GatewayError } from '../../core/errors/gateway-error.ts';
-import type { ModelInfo } from '../../core/models/registry.ts';
 import { authenticateRequest } from './authenticate-request.ts';
+import type { ModelsPort } from './models-port.ts';
 import { toHttpError } from './error-body.ts';
 import { chatCompletions } from './routes/chat-completions.ts';
 import { health, type HealthCheck } from './routes/health.ts';
+import { completions } from './routes/completions.ts';
+import { embeddings } from './routes/embeddings.ts';
 import { models } from './routes/models.ts';
+import { providers } from './routes/providers.ts';
 
 export interface HttpAdapterOptions {
   jwtKey: Uint8Array;
   log: Logger;
-  listModels: () => ModelInfo[];
-  /** Throws a GatewayError (`model_not_found`) for a model no provider serves. */
-  checkModel: (name: string) => void;
+  /** The model registry: which models exist (an unknown one is refused before queueing), embeddings, provider state. */
+  models: ModelsPort;
   enqueue: (job: InboundJobInput) => Promise<unknown>;
   awaitReply: (jobId: string, options: { timeoutMs: number }) => Promise<Reply>;
   healthChecks: Record<string, HealthCheck>;
@@ -63,15 +65,12 @@ export function buildHttpAdapter(options: HttpAdapterOptions) {
 
   const authenticate = (request: Parameters<typeof authenticateRequest>[0]) => authenticateRequest(request, jwtKey);
   app.register(health, { checks: options.healthChecks });
-  app.register(models, { authenticate, listModels: options.listModels });
-  app.register(chatCompletions, {
-    jwtKey,
-    authenticate,
-    checkModel: options.checkModel,
-    enqueue: options.enqueue,
-    awaitReply: options.awaitReply,
-    replyTimeoutMs,
-  });
+  app.register(models, { authenticate, models: options.models });
+  app.register(providers, { authenticate, models: options.models });
+  app.register(embeddings, { authenticate, models: options.models });
+  const chat = { jwtKey, authenticate, models: options.models, enqueue: options.enqueue, awaitReply: options.awaitReply, replyTimeoutMs };
+  app.register(chatCompletions, chat);
+  app.register(completions, chat);
   return app;
 }
 export type HttpAdapter = ReturnType<typeof buildHttpAdapter>;

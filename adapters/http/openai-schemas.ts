@@ -45,7 +45,13 @@ export const chatCompletionSchema = z.object({
       logprobs: z.null(),
     }),
   ),
-  usage: z.object({ prompt_tokens: z.number().int(), completion_tokens: z.number().int(), total_tokens: z.number().int() }),
+  usage: z.object({
+    prompt_tokens: z.number().int(),
+    completion_tokens: z.number().int(),
+    total_tokens: z.number().int(),
+    prompt_tokens_details: z.object({ cached_tokens: z.number().int() }).optional(),
+    completion_tokens_details: z.object({ reasoning_tokens: z.number().int() }).optional(),
+  }),
 });
 export type ChatCompletion = z.infer<typeof chatCompletionSchema>;
 
@@ -58,3 +64,75 @@ export const errorBodySchema = z.object({
   error: z.object({ message: z.string(), type: z.string(), param: z.string().nullable(), code: z.string().nullable() }),
 });
 export type ErrorBody = z.infer<typeof errorBodySchema>;
+
+/** Legacy text completions: one prompt, answered through the chat pipeline. */
+export const completionRequestSchema = z.object({
+  model: z.string({ error: 'expected a model id such as "offline", or "default"' }).min(1).max(200),
+  prompt: z.union([z.string(), z.array(z.string()).length(1, { error: 'only one prompt per request is supported' })], {
+    error: 'expected a string (token arrays are not supported)',
+  }),
+  max_tokens: z.number().int().positive().nullish(),
+  temperature: z.number().min(0).max(2).nullish(),
+  stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
+  n: z.literal(1, { error: 'only n = 1 is supported' }).nullish(),
+  stream: z.boolean().nullish(),
+  echo: z.literal(false, { error: 'echo is not supported' }).nullish(),
+  suffix: z.null({ error: 'suffix is not supported' }).optional(),
+  logprobs: z.null({ error: 'logprobs are not supported' }).optional(),
+  best_of: z.literal(1, { error: 'best_of is not supported' }).nullish(),
+  user: z.string().max(200).optional(),
+});
+export type CompletionRequest = z.infer<typeof completionRequestSchema>;
+
+export const completionSchema = z.object({
+  id: z.string(),
+  object: z.literal('text_completion'),
+  created: z.number().int(),
+  model: z.string(),
+  choices: z.array(
+    z.object({
+      text: z.string(),
+      index: z.number().int(),
+      logprobs: z.null(),
+      finish_reason: z.enum(['stop', 'length', 'content_filter', 'tool_calls']),
+    }),
+  ),
+  usage: chatCompletionSchema.shape.usage,
+});
+
+export const embeddingRequestSchema = z.object({
+  model: z.string({ error: 'expected an embedding model, e.g. "openai/text-embedding-3-small", or "default"' }).min(1).max(200),
+  input: z.union([z.string(), z.array(z.string()).min(1).max(2048)], {
+    error: 'expected a string or an array of 1-2048 strings (token arrays are not supported)',
+  }),
+  encoding_format: z.enum(['float', 'base64']).optional(),
+  user: z.string().max(200).optional(),
+});
+
+export const embeddingListSchema = z.object({
+  object: z.literal('list'),
+  data: z.array(z.object({ object: z.literal('embedding'), index: z.number().int(), embedding: z.union([z.array(z.number()), z.string()]) })),
+  model: z.string(),
+  usage: z.object({ prompt_tokens: z.number().int(), total_tokens: z.number().int() }),
+});
+
+export const providerListSchema = z.object({
+  object: z.literal('list'),
+  data: z.array(
+    z.object({
+      id: z.string(),
+      role: z.enum(['primary', 'fallback', 'available']),
+      base_url: z.string().nullable(),
+      status: z.enum(['ok', 'degraded', 'down']),
+      models: z.object({ instant: z.string(), thinking: z.string(), embedding: z.string().nullable() }),
+      circuits: z.array(
+        z.object({
+          model: z.string(),
+          state: z.enum(['closed', 'open', 'half-open']),
+          consecutive_failures: z.number().int(),
+          retry_in_ms: z.number().int().optional(),
+        }),
+      ),
+    }),
+  ),
+});

@@ -63,17 +63,19 @@ export interface CallOptions {
 export type Content = TextPart | ToolCallPart;
 
 export interface ResponseMetadata {
+  /** The provider's id for the response. */
   id?: string;
-  /** Set by failover: which provider served the answer. */
-  provider?: string;
+  /** The provider's own name for the model, which may carry a version suffix. */
   modelId?: string;
+  /** Set by failover: the deployment that served, `provider/model` as configured (what a client can name). */
+  deployment?: string;
 }
 
 export interface GenerateResult {
   content: Content[];
   finishReason: FinishReason;
   usage: Usage;
-  /** The provider's own id for the response, and the provider and model that answered. */
+  /** The provider's own id for the response, and which model and deployment answered. */
   response?: ResponseMetadata;
 }
 

@@ -37,13 +37,13 @@ export function withFailover(models: readonly LanguageModel[]): LanguageModel {
 
     async doGenerate(options) {
       const { model, value } = await first(options.abortSignal, (m) => m.doGenerate(options));
-      return { ...value, response: { ...value.response, provider: model.provider, modelId: value.response?.modelId ?? model.modelId } };
+      return { ...value, response: { ...value.response, deployment: `${model.provider}/${model.modelId}` } };
     },
 
     async doStream(options) {
       const { model, value } = await first(options.abortSignal, (m) => m.doStream(options));
       async function* announced(): AsyncGenerator<StreamPart> {
-        yield { type: 'response-metadata', provider: model.provider, modelId: model.modelId };
+        yield { type: 'response-metadata', deployment: `${model.provider}/${model.modelId}` };
         yield* value.stream;
       }
       return { stream: announced() };

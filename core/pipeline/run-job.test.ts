@@ -49,11 +49,11 @@ describe('runJob', () => {
         actorId: user?.id,
         action: 'chat.completion',
         outcome: 'ok',
-        detail: { jobId: job.id, platform: 'http', conversationId: job.conversationId, model: 'offline/offline' },
+        detail: { jobId: job.id, platform: 'http', conversationId: job.conversationId, model: 'offline' },
       }),
     ]);
     expect(await store.listRequests()).toEqual([
-      expect.objectContaining({ requestId: job.requestId, status: 'ok', model: 'offline/offline', errorCode: null }),
+      expect.objectContaining({ requestId: job.requestId, status: 'ok', model: 'offline', errorCode: null }),
     ]);
   });
 

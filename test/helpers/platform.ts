@@ -6,6 +6,15 @@ import { freePort } from '../../queue/redis-server.ts';
 
 export const root = join(import.meta.dirname, '..', '..');
 
+/**
+ * The parent environment without the platform's own settings, so a developer's real provider key or
+ * REDIS_URL never reaches a test platform; each test sets what it means to.
+ */
+function withoutPlatformSettings(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const platform = /^(LLM_|REDIS_URL$|JWT_SECRET$|ROLES$|DATA_DIR$|PORT$|HOST$)|_(API_KEY|BASE_URL|INSTANT_MODEL|THINKING_MODEL|EMBEDDING_MODEL)$/;
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !platform.test(name)));
+}
+
 export interface PlatformProcess {
   url: string;
   dataDir: string;
@@ -25,8 +34,7 @@ export interface PlatformProcess {
 export async function startPlatformProcess(env: Record<string, string> = {}): Promise<PlatformProcess> {
   const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'gw-e2e-'));
   const port = env.PORT ?? String(await freePort());
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: port, LOG_LEVEL: 'info', ...env };
-  if (!env.REDIS_URL) delete childEnv.REDIS_URL;
+  const childEnv: NodeJS.ProcessEnv = { ...withoutPlatformSettings(process.env), DATA_DIR: dataDir, PORT: port, LOG_LEVEL: 'info', ...env };
   const child = spawn(process.execPath, ['scripts/bootstrap.mjs', 'start'], { cwd: root, env: childEnv });
   const chunks: string[] = [];
   child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));

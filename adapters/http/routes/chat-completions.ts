@@ -4,6 +4,7 @@ import type { FinishReason } from '../../../core/contracts/message.ts';
 import type { OkReply, Reply } from '../../../core/contracts/reply.ts';
 import { deserializeError, GatewayError } from '../../../core/errors/gateway-error.ts';
 import type { ApiPrincipal } from '../../../core/identity/tokens.ts';
+import type { ModelsPort } from '../models-port.ts';
 import { chatCompletionRequestSchema, chatCompletionSchema, type ChatCompletion } from '../openai-schemas.ts';
 import { toJob } from '../to-job.ts';
 
@@ -11,7 +12,7 @@ export interface ChatCompletionsOptions {
   jwtKey: Uint8Array;
   authenticate: (request: import('fastify').FastifyRequest) => Promise<ApiPrincipal>;
   /** Refuses an unknown model before anything is queued. */
-  checkModel: (name: string) => void;
+  models: ModelsPort;
   enqueue: (job: InboundJobInput) => Promise<unknown>;
   awaitReply: (jobId: string, options: { timeoutMs: number }) => Promise<Reply>;
   replyTimeoutMs: number;
@@ -25,6 +26,17 @@ const finishReasons: Record<FinishReason, ChatCompletion['choices'][number]['fin
   error: 'stop',
   other: 'stop',
 };
+
+/** Usage as OpenAI reports it, with cached and reasoning tokens where the provider counted them. */
+export function toOpenAIUsage({ inputTokens, outputTokens, cachedInputTokens, reasoningTokens }: OkReply['usage']) {
+  return {
+    prompt_tokens: inputTokens,
+    completion_tokens: outputTokens,
+    total_tokens: inputTokens + outputTokens,
+    ...(cachedInputTokens ? { prompt_tokens_details: { cached_tokens: cachedInputTokens } } : {}),
+    ...(reasoningTokens ? { completion_tokens_details: { reasoning_tokens: reasoningTokens } } : {}),
+  };
+}
 
 export function toChatCompletion(reply: OkReply): ChatCompletion {
   return {
@@ -40,17 +52,13 @@ export function toChatCompletion(reply: OkReply): ChatCompletion {
         logprobs: null,
       },
     ],
-    usage: {
-      prompt_tokens: reply.usage.inputTokens,
-      completion_tokens: reply.usage.outputTokens,
-      total_tokens: reply.usage.inputTokens + reply.usage.outputTokens,
-    },
+    usage: toOpenAIUsage(reply.usage),
   };
 }
 
 /** POST /v1/chat/completions: through the queue and the pipeline like every other message, then answered. */
 export const chatCompletions: FastifyPluginAsyncZod<ChatCompletionsOptions> = async (app, options) => {
-  const { jwtKey, authenticate, checkModel, enqueue, awaitReply, replyTimeoutMs } = options;
+  const { jwtKey, authenticate, models, enqueue, awaitReply, replyTimeoutMs } = options;
   app.post(
     '/v1/chat/completions',
     { schema: { body: chatCompletionRequestSchema, response: { 200: chatCompletionSchema } } },
@@ -62,7 +70,7 @@ export const chatCompletions: FastifyPluginAsyncZod<ChatCompletionsOptions> = as
           param: 'stream',
         });
       }
-      checkModel(body.model);
+      models.resolve(body.model);
       const job = await toJob({ body, principal, requestId: request.id, headers: request.headers, jwtKey });
       await enqueue(job);
       const reply = await awaitReply(job.id, { timeoutMs: replyTimeoutMs });

@@ -1,21 +1,21 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { ApiPrincipal } from '../../../core/identity/tokens.ts';
-import type { ModelInfo } from '../../../core/models/registry.ts';
+import type { ModelsPort } from '../models-port.ts';
 import { modelListSchema } from '../openai-schemas.ts';
 
 export interface ModelsOptions {
   authenticate: (request: import('fastify').FastifyRequest) => Promise<ApiPrincipal>;
-  listModels: () => ModelInfo[];
+  models: ModelsPort;
 }
 
 /** GET /v1/models: what clients may put in `model`. */
-export const models: FastifyPluginAsyncZod<ModelsOptions> = async (app, { authenticate, listModels }) => {
+export const models: FastifyPluginAsyncZod<ModelsOptions> = async (app, { authenticate, models: registry }) => {
   const created = Math.floor(Date.now() / 1000);
   app.get('/v1/models', { schema: { response: { 200: modelListSchema } } }, async (request) => {
     await authenticate(request);
     return {
       object: 'list' as const,
-      data: listModels().map((model) => ({ id: model.id, object: 'model' as const, created, owned_by: model.provider })),
+      data: registry.list().map((model) => ({ id: model.id, object: 'model' as const, created, owned_by: model.provider })),
     };
   });
 };

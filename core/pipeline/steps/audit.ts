@@ -1,4 +1,5 @@
 import type { GatewayError } from '../../errors/gateway-error.ts';
+import { servedBy } from '../../models/served-by.ts';
 import type { Store } from '../../store/store.ts';
 import type { Step } from '../compose.ts';
 import type { JobContext } from '../context.ts';
@@ -16,6 +17,7 @@ export type FinishedJob = JobContext & Partial<Authenticated & Routed & Inferred
 export async function recordOutcome(store: Store, ctx: FinishedJob, error?: GatewayError) {
   const { job, user, model, result } = ctx;
   const at = new Date().toISOString();
+  const modelName = model ? servedBy(model, result) : null;
   const refused = error?.code === 'job_unauthenticated' || error?.code === 'forbidden';
   await store.appendAudit({
     id: `${job.id}:chat`,
@@ -28,7 +30,7 @@ export async function recordOutcome(store: Store, ctx: FinishedJob, error?: Gate
       jobId: job.id,
       platform: job.source.platform,
       conversationId: job.conversationId,
-      ...(model ? { model: `${model.provider}/${model.modelId}` } : {}),
+      ...(modelName ? { model: modelName } : {}),
       ...(error ? { errorCode: error.code } : {}),
     },
   });
@@ -37,7 +39,7 @@ export async function recordOutcome(store: Store, ctx: FinishedJob, error?: Gate
     jobId: job.id,
     userId: user?.id ?? null,
     platform: job.source.platform,
-    model: model ? `${model.provider}/${model.modelId}` : null,
+    model: modelName,
     status: error ? 'error' : 'ok',
     errorCode: error?.code ?? null,
     latencyMs: Date.now() - Date.parse(job.source.receivedAt),

@@ -1,5 +1,6 @@
 import type { OkReply } from '../../contracts/reply.ts';
 import { textOf } from '../../models/collect-stream.ts';
+import { servedBy } from '../../models/served-by.ts';
 import type { Step } from '../compose.ts';
 import type { JobContext } from '../context.ts';
 import type { Inferred } from './infer.ts';
@@ -27,7 +28,7 @@ export function reply(): Step<JobContext & Routed & Inferred, Replied> {
         replyTo: job.replyTo,
         createdAt: new Date().toISOString(),
         message: { role: 'assistant', content: textOf(result.content) },
-        model: model.modelId,
+        model: servedBy(model, result),
         finishReason: result.finishReason,
         usage: result.usage,
       };

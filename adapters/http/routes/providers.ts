@@ -1,0 +1,33 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { ApiPrincipal } from '../../../core/identity/tokens.ts';
+import type { ModelsPort } from '../models-port.ts';
+import { providerListSchema } from '../openai-schemas.ts';
+
+export interface ProvidersOptions {
+  authenticate: (request: import('fastify').FastifyRequest) => Promise<ApiPrincipal>;
+  models: ModelsPort;
+}
+
+/** GET /v1/providers: configured providers, their role, models, health and circuit states; never a key. */
+export const providers: FastifyPluginAsyncZod<ProvidersOptions> = async (app, { authenticate, models }) => {
+  app.get('/v1/providers', { schema: { response: { 200: providerListSchema } } }, async (request) => {
+    await authenticate(request);
+    const statuses = await models.providers();
+    return {
+      object: 'list' as const,
+      data: statuses.map((status) => ({
+        id: status.id,
+        role: status.role,
+        base_url: status.baseURL,
+        status: status.status,
+        models: status.models,
+        circuits: status.circuits.map((circuit) => ({
+          model: circuit.model,
+          state: circuit.state,
+          consecutive_failures: circuit.consecutiveFailures,
+          ...(circuit.retryInMs !== undefined ? { retry_in_ms: Math.round(circuit.retryInMs) } : {}),
+        })),
+      })),
+    };
+  });
+};
