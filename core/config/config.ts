@@ -185,6 +185,9 @@ function llmConfig(env: Env & { LLM_TEMPERATURE?: number; LLM_MAX_TOKENS?: numbe
 export type Config = z.output<typeof configSchema>;
 export type LlmConfig = Config['llm'];
 
+/** The model settings of an environment that configures no provider: the offline model, default limits. */
+export const offlineLlmConfig = (): LlmConfig => configSchema.parse({}).llm;
+
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
 
 /**

@@ -1,4 +1,4 @@
-import type { LlmConfig, ProviderConfig } from '../config/config.ts';
+import { offlineLlmConfig, type LlmConfig, type ProviderConfig } from '../config/config.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { createEmbeddingModel, createLanguageModel } from './create-provider-model.ts';
 import type { EmbeddingModel, LanguageModel } from './language-model.ts';
@@ -45,16 +45,6 @@ export interface ModelRegistryOptions {
   circuits?: CircuitBreakerStore;
 }
 
-const offlineOnly: LlmConfig = {
-  primary: 'offline',
-  fallbacks: [],
-  providers: [],
-  temperature: undefined,
-  maxTokens: undefined,
-  firstByteTimeoutMs: 30_000,
-  timeoutMs: 600_000,
-  maxRetries: 2,
-};
 
 /**
  * Which models exist and how each is called. Every deployment (provider + model) is wrapped
@@ -66,7 +56,7 @@ export class ModelRegistry {
   readonly #circuits: CircuitBreakerStore | undefined;
   readonly #cache = new Map<string, ResolvedModel>();
 
-  constructor({ llm = offlineOnly, circuits }: ModelRegistryOptions = {}) {
+  constructor({ llm = offlineLlmConfig(), circuits }: ModelRegistryOptions = {}) {
     this.#llm = llm;
     this.#circuits = circuits;
   }

@@ -1,4 +1,6 @@
 import type { ServerResponse } from 'node:http';
+import { afterEach, beforeEach } from 'vitest';
+import { AnthropicModel } from '../../core/models/providers/anthropic/index.ts';
 import {
   type FakeHandler,
   type FakeServer,
@@ -57,6 +59,38 @@ export async function startFakeAnthropic({ apiKey }: FakeAnthropicOptions): Prom
     },
     close: () => server.close(),
     server,
+  };
+}
+
+/** The key the fake accepts unless told otherwise. */
+export const fakeAnthropicKey = 'sk-ant-test-0123456789abcdef';
+
+/**
+ * A fresh fake Anthropic for each test of the calling file (started before it, closed after it), and
+ * `model(key?)` making an AnthropicModel on it, with the accepted key unless given another.
+ */
+export function useFakeAnthropic({ apiKey = fakeAnthropicKey, modelId = 'claude-test' }: { apiKey?: string; modelId?: string } = {}): {
+  readonly apiKey: string;
+  readonly fake: FakeAnthropic;
+  model(key?: string): AnthropicModel;
+} {
+  let fake: FakeAnthropic | undefined;
+  beforeEach(async () => {
+    fake = await startFakeAnthropic({ apiKey });
+  });
+  afterEach(async () => {
+    await fake?.close();
+  });
+  const started = () => {
+    if (!fake) throw new Error('the fake Anthropic is started before each test');
+    return fake;
+  };
+  return {
+    apiKey,
+    get fake() {
+      return started();
+    },
+    model: (key = apiKey) => new AnthropicModel({ apiKey: key, baseURL: started().origin, modelId }),
   };
 }
 

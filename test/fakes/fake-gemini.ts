@@ -1,5 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { GoogleModel } from '../../core/models/providers/google/index.ts';
 import { sendJson, sendSse, startFakeServer, type FakeHandler, type RecordedRequest, type SseOptions } from './fake-server.ts';
 
 /**
@@ -62,6 +64,35 @@ export async function startFakeGemini({ apiKey = fakeGeminiKey }: { apiKey?: str
       current = next;
     },
     close: () => server.close(),
+  };
+}
+
+/**
+ * One fake Gemini for the calling test file (started before its tests, closed after them) and a
+ * fresh GoogleModel on it for each test.
+ */
+export function useFakeGemini({ modelId = 'gemini-2.5-flash' }: { modelId?: string } = {}): {
+  readonly fake: FakeGemini;
+  readonly model: GoogleModel;
+} {
+  let fake: FakeGemini | undefined;
+  let model: GoogleModel | undefined;
+  beforeAll(async () => {
+    fake = await startFakeGemini();
+  });
+  afterAll(() => fake?.close());
+  beforeEach(() => {
+    model = new GoogleModel({ apiKey: fake!.apiKey, baseURL: fake!.origin, modelId });
+  });
+  return {
+    get fake() {
+      if (!fake) throw new Error('the fake Gemini is not started yet');
+      return fake;
+    },
+    get model() {
+      if (!model) throw new Error('the GoogleModel is made before each test');
+      return model;
+    },
   };
 }
 

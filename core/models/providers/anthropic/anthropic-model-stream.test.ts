@@ -1,26 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  errorEvent,
-  type FakeAnthropic,
-  messageStreamEvents,
-  startFakeAnthropic,
-  streamResponse,
-} from '../../../../test/fakes/fake-anthropic.ts';
+import { describe, expect, it } from 'vitest';
+import { errorEvent, messageStreamEvents, streamResponse, useFakeAnthropic } from '../../../../test/fakes/fake-anthropic.ts';
 import type { CallOptions, StreamPart, StreamResult, ToolDefinition } from '../../language-model.ts';
 import { ProviderCallError } from '../../provider-error.ts';
-import { AnthropicModel } from './index.ts';
 
-const apiKey = 'sk-ant-test-0123456789abcdef';
-let fake: FakeAnthropic;
-
-beforeEach(async () => {
-  fake = await startFakeAnthropic({ apiKey });
-});
-afterEach(async () => {
-  await fake.close();
-});
-
-const model = () => new AnthropicModel({ apiKey, baseURL: fake.origin, modelId: 'claude-test' });
+const anthropic = useFakeAnthropic();
 const hello: CallOptions = { prompt: [{ role: 'user', content: [{ type: 'text', text: 'Hello' }] }] };
 const weatherTool: ToolDefinition = { name: 'get_weather', inputSchema: { type: 'object', properties: { city: { type: 'string' } } } };
 const timeTool: ToolDefinition = { name: 'get_time', inputSchema: { type: 'object', properties: {} } };
@@ -35,10 +18,10 @@ const metadata: StreamPart = { type: 'response-metadata', id: 'msg_fake_01', mod
 
 describe('AnthropicModel.doStream', () => {
   it('streams text framed by start/delta/end, then one finish with usage', async () => {
-    fake.reply(streamResponse(messageStreamEvents({ blocks: [{ type: 'text', text: ['Hel', 'lo!'] }], usage: { input_tokens: 9, output_tokens: 4 } })));
-    const parts = await collect(await model().doStream(hello));
+    anthropic.fake.reply(streamResponse(messageStreamEvents({ blocks: [{ type: 'text', text: ['Hel', 'lo!'] }], usage: { input_tokens: 9, output_tokens: 4 } })));
+    const parts = await collect(await anthropic.model().doStream(hello));
 
-    expect(fake.lastBody()).toEqual({
+    expect(anthropic.fake.lastBody()).toEqual({
       model: 'claude-test',
       max_tokens: 4096,
       messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello' }] }],
@@ -55,7 +38,7 @@ describe('AnthropicModel.doStream', () => {
   });
 
   it('numbers tool calls 0, 1 after a text block, streams their arguments, and emits each call whole', async () => {
-    fake.reply(
+    anthropic.fake.reply(
       streamResponse(
         messageStreamEvents({
           blocks: [
@@ -68,9 +51,9 @@ describe('AnthropicModel.doStream', () => {
         }),
       ),
     );
-    const parts = await collect(await model().doStream({ ...hello, tools: [weatherTool, timeTool], toolChoice: { type: 'required' } }));
+    const parts = await collect(await anthropic.model().doStream({ ...hello, tools: [weatherTool, timeTool], toolChoice: { type: 'required' } }));
 
-    expect(fake.lastBody()).toEqual({
+    expect(anthropic.fake.lastBody()).toEqual({
       model: 'claude-test',
       max_tokens: 4096,
       messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello' }] }],
@@ -99,7 +82,7 @@ describe('AnthropicModel.doStream', () => {
   });
 
   it('reports cache tokens from message_start and output tokens from message_delta', async () => {
-    fake.reply(
+    anthropic.fake.reply(
       streamResponse(
         messageStreamEvents({
           blocks: [{ type: 'text', text: 'ok' }],
@@ -107,7 +90,7 @@ describe('AnthropicModel.doStream', () => {
         }),
       ),
     );
-    const parts = await collect(await model().doStream(hello));
+    const parts = await collect(await anthropic.model().doStream(hello));
     expect(parts.at(-1)).toStrictEqual({ type: 'finish', finishReason: 'stop', usage: { inputTokens: 1503, cachedInputTokens: 1200, outputTokens: 42 } });
   });
 
@@ -119,8 +102,8 @@ describe('AnthropicModel.doStream', () => {
     ['refusal', 'content-filter'],
     ['model_context_window_exceeded', 'other'],
   ])('maps stop_reason %s to %s', async (stopReason, finishReason) => {
-    fake.reply(streamResponse(messageStreamEvents({ blocks: [{ type: 'text', text: 'x' }], stopReason })));
-    const parts = await collect(await model().doStream(hello));
+    anthropic.fake.reply(streamResponse(messageStreamEvents({ blocks: [{ type: 'text', text: 'x' }], stopReason })));
+    const parts = await collect(await anthropic.model().doStream(hello));
     expect(parts.filter((part) => part.type === 'finish')).toEqual([{ type: 'finish', finishReason, usage: { inputTokens: 10, outputTokens: 5 } }]);
   });
 });
@@ -138,8 +121,8 @@ describe('AnthropicModel.doStream failures', () => {
   }
 
   it('an overloaded_error event mid-stream: a retryable error part, and nothing after it', async () => {
-    fake.reply(streamResponse([...events.slice(0, 4), errorEvent('overloaded_error', 'Overloaded'), ...events.slice(4)]));
-    const parts = await collect(await model().doStream(hello));
+    anthropic.fake.reply(streamResponse([...events.slice(0, 4), errorEvent('overloaded_error', 'Overloaded'), ...events.slice(4)]));
+    const parts = await collect(await anthropic.model().doStream(hello));
     expect(parts.map((part) => part.type)).toEqual(['response-metadata', 'text-start', 'text-delta', 'error']);
     const error = expectEndsWithError(parts);
     expect(error).toMatchObject({ code: 'provider_error', retryable: true, provider: 'anthropic' });
@@ -147,13 +130,13 @@ describe('AnthropicModel.doStream failures', () => {
   });
 
   it('an error event before any part rejects doStream, where failover is still safe', async () => {
-    fake.reply(streamResponse([errorEvent('overloaded_error', 'Overloaded')]));
-    await expect(model().doStream(hello)).rejects.toMatchObject({ code: 'provider_error', retryable: true });
+    anthropic.fake.reply(streamResponse([errorEvent('overloaded_error', 'Overloaded')]));
+    await expect(anthropic.model().doStream(hello)).rejects.toMatchObject({ code: 'provider_error', retryable: true });
   });
 
   it('a connection cut mid-stream ends with an error part, never a finish', async () => {
-    fake.reply(streamResponse(events, { cutAfter: 5, delayMs: 10 }));
-    const parts = await collect(await model().doStream(hello));
+    anthropic.fake.reply(streamResponse(events, { cutAfter: 5, delayMs: 10 }));
+    const parts = await collect(await anthropic.model().doStream(hello));
     expect(parts.map((part) => part.type)).toEqual(['response-metadata', 'text-start', 'text-delta', 'text-delta', 'error']);
     const error = expectEndsWithError(parts);
     expect(error).toMatchObject({ code: 'provider_error', retryable: true });
@@ -161,15 +144,15 @@ describe('AnthropicModel.doStream failures', () => {
   });
 
   it('a stream closed cleanly but before message_stop also ends with an error part', async () => {
-    fake.reply(streamResponse(events.filter((event) => event.event !== 'message_stop')));
-    const parts = await collect(await model().doStream(hello));
+    anthropic.fake.reply(streamResponse(events.filter((event) => event.event !== 'message_stop')));
+    const parts = await collect(await anthropic.model().doStream(hello));
     expect(parts.at(-2)).toEqual({ type: 'text-end', id: 'text-0' });
     expect(expectEndsWithError(parts)).toMatchObject({ code: 'provider_error', message: expect.stringMatching(/stream ended before it finished/) });
   });
 
   it('a malformed event mid-stream: a provider_error part', async () => {
-    fake.reply(streamResponse([...events.slice(0, 3), { event: 'content_block_delta', data: '{"type": "content_block_delta", "ind' }]));
-    const parts = await collect(await model().doStream(hello));
+    anthropic.fake.reply(streamResponse([...events.slice(0, 3), { event: 'content_block_delta', data: '{"type": "content_block_delta", "ind' }]));
+    const parts = await collect(await anthropic.model().doStream(hello));
     expect(expectEndsWithError(parts)).toMatchObject({ code: 'provider_error', message: expect.stringMatching(/malformed/) });
   });
 });

@@ -1,27 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   anthropicMessage,
-  type FakeAnthropic,
   messageResponse,
-  startFakeAnthropic,
   textBlock,
   toolUseBlock,
+  useFakeAnthropic,
 } from '../../../../test/fakes/fake-anthropic.ts';
+import { user } from '../../../../test/helpers/prompts.ts';
 import type { CallOptions, ModelMessage, ToolDefinition } from '../../language-model.ts';
-import { AnthropicModel } from './index.ts';
 
-const apiKey = 'sk-ant-test-0123456789abcdef';
-let fake: FakeAnthropic;
-
-beforeEach(async () => {
-  fake = await startFakeAnthropic({ apiKey });
-});
-afterEach(async () => {
-  await fake.close();
-});
-
-const model = () => new AnthropicModel({ apiKey, baseURL: fake.origin, modelId: 'claude-test' });
-const user = (text: string): ModelMessage => ({ role: 'user', content: [{ type: 'text', text }] });
+const anthropic = useFakeAnthropic();
 const assistant = (text: string): ModelMessage => ({ role: 'assistant', content: [{ type: 'text', text }] });
 const hello: CallOptions = { prompt: [user('Hello')] };
 const weatherTool: ToolDefinition = {
@@ -35,12 +23,12 @@ const timeTool: ToolDefinition = { name: 'get_time', inputSchema: { type: 'objec
 describe('AnthropicModel.doGenerate', () => {
   it('sends a plain prompt and returns text, finish reason, usage and response ids', async () => {
     const usage = { input_tokens: 12, output_tokens: 3 };
-    fake.reply(messageResponse(anthropicMessage({ id: 'msg_1', model: 'claude-test-2026', content: [textBlock('Hi there')], usage })));
-    const result = await model().doGenerate(hello);
+    anthropic.fake.reply(messageResponse(anthropicMessage({ id: 'msg_1', model: 'claude-test-2026', content: [textBlock('Hi there')], usage })));
+    const result = await anthropic.model().doGenerate(hello);
 
-    expect(fake.requests).toHaveLength(1);
-    expect(fake.requests[0]!.url).toBe('/v1/messages');
-    expect(fake.lastBody()).toEqual({
+    expect(anthropic.fake.requests).toHaveLength(1);
+    expect(anthropic.fake.requests[0]!.url).toBe('/v1/messages');
+    expect(anthropic.fake.lastBody()).toEqual({
       model: 'claude-test',
       max_tokens: 4096,
       messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello' }] }],
@@ -55,7 +43,7 @@ describe('AnthropicModel.doGenerate', () => {
   });
 
   it('sends system messages top-level (joined), and the call settings', async () => {
-    await model().doGenerate({
+    await anthropic.model().doGenerate({
       prompt: [
         { role: 'system', content: 'You are terse.' },
         { role: 'system', content: 'Answer in French.' },
@@ -67,7 +55,7 @@ describe('AnthropicModel.doGenerate', () => {
       maxOutputTokens: 300,
       stopSequences: ['END'],
     });
-    expect(fake.lastBody()).toEqual({
+    expect(anthropic.fake.lastBody()).toEqual({
       model: 'claude-test',
       max_tokens: 300,
       system: 'You are terse.\n\nAnswer in French.',
@@ -84,10 +72,10 @@ describe('AnthropicModel.doGenerate', () => {
 
   it('round-trips a tool call: tool_use in the answer, tool_use and tool_result in the next request', async () => {
     const answer = [textBlock('Let me check.'), toolUseBlock('toolu_1', 'get_weather', { city: 'Paris' })];
-    fake.reply(messageResponse(anthropicMessage({ content: answer, stopReason: 'tool_use' })));
-    const first = await model().doGenerate({ prompt: [user('Weather in Paris?')], tools: [weatherTool], toolChoice: { type: 'auto' } });
+    anthropic.fake.reply(messageResponse(anthropicMessage({ content: answer, stopReason: 'tool_use' })));
+    const first = await anthropic.model().doGenerate({ prompt: [user('Weather in Paris?')], tools: [weatherTool], toolChoice: { type: 'auto' } });
 
-    expect(fake.lastBody()).toMatchObject({
+    expect(anthropic.fake.lastBody()).toMatchObject({
       tools: [weatherWire],
       tool_choice: { type: 'auto' },
     });
@@ -97,8 +85,8 @@ describe('AnthropicModel.doGenerate', () => {
       { type: 'tool-call', toolCallId: 'toolu_1', toolName: 'get_weather', input: '{"city":"Paris"}' },
     ]);
 
-    fake.reply(messageResponse(anthropicMessage({ content: [textBlock('It is sunny.')] })));
-    const second = await model().doGenerate({
+    anthropic.fake.reply(messageResponse(anthropicMessage({ content: [textBlock('It is sunny.')] })));
+    const second = await anthropic.model().doGenerate({
       prompt: [
         user('Weather in Paris?'),
         { role: 'assistant', content: first.content },
@@ -109,7 +97,7 @@ describe('AnthropicModel.doGenerate', () => {
       ],
       tools: [weatherTool],
     });
-    expect(fake.lastBody()).toEqual({
+    expect(anthropic.fake.lastBody()).toEqual({
       model: 'claude-test',
       max_tokens: 4096,
       messages: [
@@ -131,14 +119,14 @@ describe('AnthropicModel.doGenerate', () => {
 
   it('handles parallel tool calls: both results (and a following user turn) go in one user message', async () => {
     const calls = [toolUseBlock('toolu_a', 'get_weather', { city: 'Oslo' }), toolUseBlock('toolu_b', 'get_time', {})];
-    fake.reply(messageResponse(anthropicMessage({ content: calls, stopReason: 'tool_use' })));
-    const first = await model().doGenerate({ prompt: [user('Weather and time?')], tools: [weatherTool, timeTool] });
+    anthropic.fake.reply(messageResponse(anthropicMessage({ content: calls, stopReason: 'tool_use' })));
+    const first = await anthropic.model().doGenerate({ prompt: [user('Weather and time?')], tools: [weatherTool, timeTool] });
     expect(first.content).toEqual([
       { type: 'tool-call', toolCallId: 'toolu_a', toolName: 'get_weather', input: '{"city":"Oslo"}' },
       { type: 'tool-call', toolCallId: 'toolu_b', toolName: 'get_time', input: '{}' },
     ]);
 
-    await model().doGenerate({
+    await anthropic.model().doGenerate({
       prompt: [
         user('Weather and time?'),
         {
@@ -163,7 +151,7 @@ describe('AnthropicModel.doGenerate', () => {
       ],
       tools: [weatherTool, timeTool],
     });
-    expect(fake.lastBody().messages).toEqual([
+    expect(anthropic.fake.lastBody().messages).toEqual([
       { role: 'user', content: [{ type: 'text', text: 'Weather and time?' }] },
       {
         role: 'assistant',
@@ -183,7 +171,7 @@ describe('AnthropicModel.doGenerate', () => {
         ],
       },
     ]);
-    expect(fake.lastBody().tools).toEqual([
+    expect(anthropic.fake.lastBody().tools).toEqual([
       weatherWire,
       { name: 'get_time', input_schema: timeTool.inputSchema },
     ]);
@@ -195,24 +183,24 @@ describe('AnthropicModel.doGenerate', () => {
     [{ type: 'none' } as const, { type: 'none' }],
     [{ type: 'tool', toolName: 'get_weather' } as const, { type: 'tool', name: 'get_weather' }],
   ])('maps tool choice %j to %j', async (toolChoice, expected) => {
-    await model().doGenerate({ ...hello, tools: [weatherTool], toolChoice });
-    expect(fake.lastBody().tool_choice).toEqual(expected);
+    await anthropic.model().doGenerate({ ...hello, tools: [weatherTool], toolChoice });
+    expect(anthropic.fake.lastBody().tool_choice).toEqual(expected);
   });
 
   it('sends neither tools nor tool_choice without tools (Anthropic refuses a choice without tools)', async () => {
-    await model().doGenerate({ ...hello, toolChoice: { type: 'required' } });
-    expect(fake.lastBody()).not.toHaveProperty('tools');
-    expect(fake.lastBody()).not.toHaveProperty('tool_choice');
+    await anthropic.model().doGenerate({ ...hello, toolChoice: { type: 'required' } });
+    expect(anthropic.fake.lastBody()).not.toHaveProperty('tools');
+    expect(anthropic.fake.lastBody()).not.toHaveProperty('tool_choice');
   });
 
   it('counts cache reads and writes as input, and reports the cached share', async () => {
     const cached = { input_tokens: 10, cache_read_input_tokens: 100, cache_creation_input_tokens: 50, output_tokens: 20 };
-    fake.reply(messageResponse(anthropicMessage({ content: [textBlock('ok')], usage: cached })));
-    expect((await model().doGenerate(hello)).usage).toStrictEqual({ inputTokens: 160, cachedInputTokens: 100, outputTokens: 20 });
+    anthropic.fake.reply(messageResponse(anthropicMessage({ content: [textBlock('ok')], usage: cached })));
+    expect((await anthropic.model().doGenerate(hello)).usage).toStrictEqual({ inputTokens: 160, cachedInputTokens: 100, outputTokens: 20 });
 
     const written = { input_tokens: 10, cache_read_input_tokens: null, cache_creation_input_tokens: 7, output_tokens: 2 };
-    fake.reply(messageResponse(anthropicMessage({ content: [textBlock('ok')], usage: written })));
-    expect((await model().doGenerate(hello)).usage).toStrictEqual({ inputTokens: 17, outputTokens: 2 });
+    anthropic.fake.reply(messageResponse(anthropicMessage({ content: [textBlock('ok')], usage: written })));
+    expect((await anthropic.model().doGenerate(hello)).usage).toStrictEqual({ inputTokens: 17, outputTokens: 2 });
   });
 
   it.each([
@@ -224,7 +212,7 @@ describe('AnthropicModel.doGenerate', () => {
     ['pause_turn', 'other'],
     [null, 'other'],
   ])('maps stop_reason %s to %s', async (stopReason, finishReason) => {
-    fake.reply(messageResponse(anthropicMessage({ content: [textBlock('x')], stopReason })));
-    expect((await model().doGenerate(hello)).finishReason).toBe(finishReason);
+    anthropic.fake.reply(messageResponse(anthropicMessage({ content: [textBlock('x')], stopReason })));
+    expect((await anthropic.model().doGenerate(hello)).finishReason).toBe(finishReason);
   });
 });

@@ -1,49 +1,25 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   functionCallPart,
   geminiResponse,
   replyGenerate,
   replyText,
-  startFakeGemini,
-  type FakeGemini,
+  useFakeGemini,
 } from '../../../../test/fakes/fake-gemini.ts';
-import type { ModelMessage, ToolDefinition } from '../../language-model.ts';
-import { GoogleModel } from './index.ts';
+import { user, weatherTool } from '../../../../test/helpers/prompts.ts';
 
-let fake: FakeGemini;
-let model: GoogleModel;
-
-beforeAll(async () => {
-  fake = await startFakeGemini();
-});
-afterAll(() => fake.close());
-beforeEach(() => {
-  model = new GoogleModel({ apiKey: fake.apiKey, baseURL: fake.origin, modelId: 'gemini-2.5-flash' });
-});
-
-const user = (text: string): ModelMessage => ({ role: 'user', content: [{ type: 'text', text }] });
-const weatherTool: ToolDefinition = {
-  name: 'get_weather',
-  description: 'Current weather in a city',
-  inputSchema: {
-    $schema: 'http://json-schema.org/draft-07/schema#',
-    type: 'object',
-    properties: { city: { type: 'string' } },
-    required: ['city'],
-    additionalProperties: false,
-  },
-};
+const gemini = useFakeGemini();
 
 describe('GoogleModel tools', () => {
   it("uses Gemini's own call id when it gives one, and sends empty or broken arguments as {}", async () => {
-    fake.reply(replyGenerate(geminiResponse({ parts: [functionCallPart('list_files', undefined, 'gemini-call-7')] })));
-    const result = await model.doGenerate({ prompt: [user('ls')], tools: [{ name: 'list_files', inputSchema: { type: 'object' } }] });
+    gemini.fake.reply(replyGenerate(geminiResponse({ parts: [functionCallPart('list_files', undefined, 'gemini-call-7')] })));
+    const result = await gemini.model.doGenerate({ prompt: [user('ls')], tools: [{ name: 'list_files', inputSchema: { type: 'object' } }] });
     expect(result.content).toEqual([{ type: 'tool-call', toolCallId: 'gemini-call-7', toolName: 'list_files', input: '{}' }]);
     // A function without arguments is declared without parameters: Gemini rejects an empty OBJECT.
-    expect((fake.last!.body as { tools: unknown }).tools).toEqual([{ functionDeclarations: [{ name: 'list_files' }] }]);
+    expect((gemini.fake.last!.body as { tools: unknown }).tools).toEqual([{ functionDeclarations: [{ name: 'list_files' }] }]);
 
-    fake.reply(replyText('ok'));
-    await model.doGenerate({
+    gemini.fake.reply(replyText('ok'));
+    await gemini.model.doGenerate({
       prompt: [
         user('go'),
         {
@@ -55,7 +31,7 @@ describe('GoogleModel tools', () => {
         },
       ],
     });
-    const assistant = (fake.last!.body as { contents: { parts: { functionCall: { args: unknown } }[] }[] }).contents[1]!;
+    const assistant = (gemini.fake.last!.body as { contents: { parts: { functionCall: { args: unknown } }[] }[] }).contents[1]!;
     expect(assistant.parts.map((part) => part.functionCall.args)).toEqual([{}, {}]);
   });
 
@@ -64,13 +40,13 @@ describe('GoogleModel tools', () => {
     [{ type: 'none' } as const, { mode: 'NONE' }],
     [{ type: 'tool', toolName: 'get_weather' } as const, { mode: 'ANY', allowedFunctionNames: ['get_weather'] }],
   ])('maps tool choice %j to functionCallingConfig', async (toolChoice, functionCallingConfig) => {
-    fake.reply(replyText('ok'));
-    await model.doGenerate({ prompt: [user('x')], tools: [weatherTool], toolChoice });
-    expect((fake.last!.body as { toolConfig: unknown }).toolConfig).toEqual({ functionCallingConfig });
+    gemini.fake.reply(replyText('ok'));
+    await gemini.model.doGenerate({ prompt: [user('x')], tools: [weatherTool], toolChoice });
+    expect((gemini.fake.last!.body as { toolConfig: unknown }).toolConfig).toEqual({ functionCallingConfig });
   });
 
   it('removes $schema and additionalProperties at every depth, but keeps properties with those names', async () => {
-    fake.reply(replyText('ok'));
+    gemini.fake.reply(replyText('ok'));
     const inputSchema = {
       type: 'object',
       additionalProperties: false,
@@ -80,8 +56,8 @@ describe('GoogleModel tools', () => {
         items: { type: 'array', items: { type: 'object', additionalProperties: false, properties: { id: { type: 'number' } } } },
       },
     };
-    await model.doGenerate({ prompt: [user('x')], tools: [{ name: 'search', inputSchema }] });
-    const declaration = (fake.last!.body as { tools: { functionDeclarations: { parameters: unknown }[] }[] }).tools[0]!.functionDeclarations[0]!;
+    await gemini.model.doGenerate({ prompt: [user('x')], tools: [{ name: 'search', inputSchema }] });
+    const declaration = (gemini.fake.last!.body as { tools: { functionDeclarations: { parameters: unknown }[] }[] }).tools[0]!.functionDeclarations[0]!;
     expect(declaration.parameters).toEqual({
       type: 'object',
       properties: {

@@ -1,50 +1,27 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   functionCallPart,
   geminiResponse,
   replyGenerate,
   replyText,
-  startFakeGemini,
-  type FakeGemini,
+  useFakeGemini,
 } from '../../../../test/fakes/fake-gemini.ts';
-import type { ModelMessage, ToolDefinition } from '../../language-model.ts';
+import { user, weatherTool } from '../../../../test/helpers/prompts.ts';
 import { GoogleModel } from './index.ts';
 
-let fake: FakeGemini;
-let model: GoogleModel;
-
-beforeAll(async () => {
-  fake = await startFakeGemini();
-});
-afterAll(() => fake.close());
-beforeEach(() => {
-  model = new GoogleModel({ apiKey: fake.apiKey, baseURL: fake.origin, modelId: 'gemini-2.5-flash' });
-});
-
-const user = (text: string): ModelMessage => ({ role: 'user', content: [{ type: 'text', text }] });
-const weatherTool: ToolDefinition = {
-  name: 'get_weather',
-  description: 'Current weather in a city',
-  inputSchema: {
-    $schema: 'http://json-schema.org/draft-07/schema#',
-    type: 'object',
-    properties: { city: { type: 'string' } },
-    required: ['city'],
-    additionalProperties: false,
-  },
-};
+const gemini = useFakeGemini();
 
 describe('GoogleModel.doGenerate', () => {
   it('sends a plain prompt to :generateContent with the key in a header, and returns the text', async () => {
-    fake.reply(replyText('Hello there!'));
-    const result = await model.doGenerate({ prompt: [user('Hi')] });
+    gemini.fake.reply(replyText('Hello there!'));
+    const result = await gemini.model.doGenerate({ prompt: [user('Hi')] });
 
-    const request = fake.last!;
+    const request = gemini.fake.last!;
     expect(request.method).toBe('POST');
     expect(request.url).toBe('/v1beta/models/gemini-2.5-flash:generateContent');
-    expect(request.headers['x-goog-api-key']).toBe(fake.apiKey);
+    expect(request.headers['x-goog-api-key']).toBe(gemini.fake.apiKey);
     expect(request.headers['content-type']).toBe('application/json');
-    expect(request.url).not.toContain(fake.apiKey);
+    expect(request.url).not.toContain(gemini.fake.apiKey);
     expect(request.body).toEqual({ contents: [{ role: 'user', parts: [{ text: 'Hi' }] }] });
 
     expect(result).toEqual({
@@ -56,8 +33,8 @@ describe('GoogleModel.doGenerate', () => {
   });
 
   it('sends system messages as systemInstruction and the generation settings as generationConfig', async () => {
-    fake.reply(replyText('Ahoy.'));
-    const trailing = new GoogleModel({ apiKey: fake.apiKey, baseURL: `${fake.origin}/`, modelId: 'models/gemini-2.5-pro' });
+    gemini.fake.reply(replyText('Ahoy.'));
+    const trailing = new GoogleModel({ apiKey: gemini.fake.apiKey, baseURL: `${gemini.fake.origin}/`, modelId: 'models/gemini-2.5-pro' });
     await trailing.doGenerate({
       prompt: [
         { role: 'system', content: 'You are a pirate.' },
@@ -70,8 +47,8 @@ describe('GoogleModel.doGenerate', () => {
       stopSequences: ['END'],
     });
 
-    expect(fake.last!.url).toBe('/v1beta/models/gemini-2.5-pro:generateContent');
-    expect(fake.last!.body).toEqual({
+    expect(gemini.fake.last!.url).toBe('/v1beta/models/gemini-2.5-pro:generateContent');
+    expect(gemini.fake.last!.body).toEqual({
       systemInstruction: { parts: [{ text: 'You are a pirate.' }] },
       contents: [
         { role: 'user', parts: [{ text: 'Hello' }] },
@@ -83,10 +60,10 @@ describe('GoogleModel.doGenerate', () => {
   });
 
   it('round-trips a tool call: declares the tool, returns the call, and sends the result by recovered name', async () => {
-    fake.reply(replyGenerate(geminiResponse({ parts: [functionCallPart('get_weather', { city: 'Paris' })] })));
-    const first = await model.doGenerate({ prompt: [user('Weather in Paris?')], tools: [weatherTool], toolChoice: { type: 'auto' } });
+    gemini.fake.reply(replyGenerate(geminiResponse({ parts: [functionCallPart('get_weather', { city: 'Paris' })] })));
+    const first = await gemini.model.doGenerate({ prompt: [user('Weather in Paris?')], tools: [weatherTool], toolChoice: { type: 'auto' } });
 
-    expect(fake.last!.body).toEqual({
+    expect(gemini.fake.last!.body).toEqual({
       contents: [{ role: 'user', parts: [{ text: 'Weather in Paris?' }] }],
       tools: [
         {
@@ -108,8 +85,8 @@ describe('GoogleModel.doGenerate', () => {
     const call = first.content[0]!;
     if (call.type !== 'tool-call') throw new Error('expected a tool call');
 
-    fake.reply(replyText('It is sunny in Paris.'));
-    const second = await model.doGenerate({
+    gemini.fake.reply(replyText('It is sunny in Paris.'));
+    const second = await gemini.model.doGenerate({
       prompt: [
         user('Weather in Paris?'),
         { role: 'assistant', content: [call] },
@@ -119,7 +96,7 @@ describe('GoogleModel.doGenerate', () => {
       tools: [weatherTool],
     });
 
-    expect((fake.last!.body as { contents: unknown }).contents).toEqual([
+    expect((gemini.fake.last!.body as { contents: unknown }).contents).toEqual([
       { role: 'user', parts: [{ text: 'Weather in Paris?' }] },
       {
         role: 'model',
@@ -139,9 +116,9 @@ describe('GoogleModel.doGenerate', () => {
         functionCallPart('get_weather', { city: 'Rome' }),
       ],
     });
-    fake.reply(replyGenerate(parallel));
-    const first = await model.doGenerate({ prompt: [user('Paris and Rome?')], tools: [weatherTool] });
-    const again = await model.doGenerate({ prompt: [user('Paris and Rome?')], tools: [weatherTool] });
+    gemini.fake.reply(replyGenerate(parallel));
+    const first = await gemini.model.doGenerate({ prompt: [user('Paris and Rome?')], tools: [weatherTool] });
+    const again = await gemini.model.doGenerate({ prompt: [user('Paris and Rome?')], tools: [weatherTool] });
 
     const calls = first.content.filter((part) => part.type === 'tool-call');
     expect(calls.map((part) => part.input)).toEqual(['{"city":"Paris"}', '{"city":"Rome"}']);
@@ -149,8 +126,8 @@ describe('GoogleModel.doGenerate', () => {
     expect(again.content).toEqual(first.content); // A replay gets the same ids.
     expect(first.content[0]).toEqual({ type: 'text', text: 'Checking both.' });
 
-    fake.reply(replyText('Paris 21°, Rome unknown.'));
-    await model.doGenerate({
+    gemini.fake.reply(replyText('Paris 21°, Rome unknown.'));
+    await gemini.model.doGenerate({
       prompt: [
         user('Paris and Rome?'),
         { role: 'assistant', content: first.content },
@@ -163,7 +140,7 @@ describe('GoogleModel.doGenerate', () => {
         },
       ],
     });
-    const contents = (fake.last!.body as { contents: { role: string; parts: unknown[] }[] }).contents;
+    const contents = (gemini.fake.last!.body as { contents: { role: string; parts: unknown[] }[] }).contents;
     expect(contents.map((content) => content.role)).toEqual(['user', 'model', 'user']);
     expect(contents[1]!.parts).toEqual([
       { text: 'Checking both.' },
@@ -184,18 +161,18 @@ describe('GoogleModel.doGenerate', () => {
     ['MALFORMED_FUNCTION_CALL', 'error'],
     ['SOMETHING_NEW', 'other'],
   ])('maps finishReason %s to %s', async (finishReason, expected) => {
-    fake.reply(replyGenerate(geminiResponse({ parts: [{ text: 'partial' }], finishReason })));
-    expect((await model.doGenerate({ prompt: [user('x')] })).finishReason).toBe(expected);
+    gemini.fake.reply(replyGenerate(geminiResponse({ parts: [{ text: 'partial' }], finishReason })));
+    expect((await gemini.model.doGenerate({ prompt: [user('x')] })).finishReason).toBe(expected);
   });
 
   it('reports a prompt blocked before any candidate as content-filter with no content', async () => {
-    fake.reply(replyGenerate({ promptFeedback: { blockReason: 'PROHIBITED_CONTENT' }, usageMetadata: { promptTokenCount: 8, totalTokenCount: 8 } }));
-    const result = await model.doGenerate({ prompt: [user('something bad')] });
+    gemini.fake.reply(replyGenerate({ promptFeedback: { blockReason: 'PROHIBITED_CONTENT' }, usageMetadata: { promptTokenCount: 8, totalTokenCount: 8 } }));
+    const result = await gemini.model.doGenerate({ prompt: [user('something bad')] });
     expect(result).toMatchObject({ content: [], finishReason: 'content-filter', usage: { inputTokens: 8, outputTokens: 0 } });
   });
 
   it('counts thinking as output and reports reasoning and cached tokens; thought text stays hidden', async () => {
-    fake.reply(
+    gemini.fake.reply(
       replyGenerate(
         geminiResponse({
           parts: [
@@ -207,7 +184,7 @@ describe('GoogleModel.doGenerate', () => {
         }),
       ),
     );
-    const result = await model.doGenerate({ prompt: [user('Largest prime below 10?')] });
+    const result = await gemini.model.doGenerate({ prompt: [user('Largest prime below 10?')] });
     expect(result.content).toEqual([{ type: 'text', text: 'The answer is 7.' }]);
     expect(result.usage).toEqual({ inputTokens: 1200, outputTokens: 100, reasoningTokens: 96, cachedInputTokens: 1024 });
   });

@@ -1,4 +1,5 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
+import { createOpenAIClient } from './create-openai-client.ts';
 import type { EmbeddingModel, EmbedResult } from '../../language-model.ts';
 import { toProviderError } from './openai-compatible-error.ts';
 
@@ -21,15 +22,7 @@ export class OpenAICompatibleEmbeddingModel implements EmbeddingModel {
     this.provider = settings.provider;
     this.modelId = settings.modelId;
     this.#apiKey = settings.apiKey ?? '';
-    this.#client = new OpenAI({
-      apiKey: settings.apiKey || 'none',
-      baseURL: settings.baseURL,
-      maxRetries: 0,
-      timeout: 600_000,
-      defaultHeaders: settings.headers,
-      // Nothing of a request or answer reaches the console past our logger.
-      logLevel: 'off',
-    });
+    this.#client = createOpenAIClient(settings);
   }
 
   async doEmbed({ values, abortSignal }: { values: string[]; abortSignal?: AbortSignal }): Promise<EmbedResult> {

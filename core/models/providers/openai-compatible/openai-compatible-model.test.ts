@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { chunk, completion, openAIError, startFakeOpenAI, streamChunks } from '../../../../test/fakes/fake-openai.ts';
 import { sendJson } from '../../../../test/fakes/fake-server.ts';
+import { user } from '../../../../test/helpers/prompts.ts';
 import { collectStream } from '../../collect-stream.ts';
 import type { CallOptions, StreamPart } from '../../language-model.ts';
 import { OpenAICompatibleModel, type OpenAICompatibleSettings } from './openai-compatible-model.ts';
@@ -18,7 +19,6 @@ async function setup(handler: Parameters<typeof startFakeOpenAI>[0], settings: P
   return { fake, model };
 }
 
-const user = (text: string) => ({ role: 'user' as const, content: [{ type: 'text' as const, text }] });
 const weatherTool = { name: 'get_weather', description: 'Weather for a city', inputSchema: { type: 'object', properties: { city: { type: 'string' } } } };
 
 async function parts(model: OpenAICompatibleModel, options: CallOptions) {

@@ -1,4 +1,5 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
+import { createOpenAIClient } from './create-openai-client.ts';
 import type { Usage } from '../../../contracts/message.ts';
 import type { CallOptions, Content, GenerateResult, LanguageModel, StreamPart, StreamResult } from '../../language-model.ts';
 import { GatewayError } from '../../../errors/gateway-error.ts';
@@ -37,16 +38,7 @@ export class OpenAICompatibleModel implements LanguageModel {
     this.provider = settings.provider;
     this.modelId = settings.modelId;
     this.#settings = settings;
-    // Retries and timeouts belong to our wrappers, so the SDK makes one attempt and waits as long as told.
-    this.#client = new OpenAI({
-      apiKey: settings.apiKey || 'none',
-      baseURL: settings.baseURL,
-      maxRetries: 0,
-      timeout: 600_000,
-      defaultHeaders: settings.headers,
-      // Nothing of a request or answer reaches the console past our logger.
-      logLevel: 'off',
-    });
+    this.#client = createOpenAIClient(settings);
   }
 
   async doGenerate(options: CallOptions): Promise<GenerateResult> {
