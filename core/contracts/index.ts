@@ -1,3 +1,17 @@
-export { messageSchema, usageSchema, finishReasonSchema, type Message, type Usage, type FinishReason } from './message.ts';
+export {
+  messageSchema,
+  usageSchema,
+  finishReasonSchema,
+  toolCallSchema,
+  toolDefinitionSchema,
+  toolChoiceSchema,
+  type Message,
+  type Usage,
+  type FinishReason,
+  type ToolCall,
+  type ToolDefinition,
+  type ToolChoice,
+} from './message.ts';
 export { inboundJobSchema, platformSchema, idSchema, jobIdSchema, type InboundJob, type InboundJobInput, type Platform } from './job.ts';
-export { replySchema, type Reply, type OkReply, type ErrorReply } from './reply.ts';
+export { replySchema, serializedErrorSchema, type Reply, type OkReply, type ErrorReply } from './reply.ts';
+export { streamPartSchema, isTerminal, type StreamPart } from './stream-part.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { messageSchema } from './message.ts';
+import { messageSchema, toolChoiceSchema, toolDefinitionSchema } from './message.ts';
 
 /** Where a message came from. `http` is the OpenAI-compatible API; chat platforms join as their adapters land. */
 export const platformSchema = z.enum(['http', 'telegram', 'discord', 'slack']);
@@ -42,6 +42,12 @@ export const inboundJobSchema = z.object({
       model: z.string().min(1).max(200).optional(),
       temperature: z.number().min(0).max(2).optional(),
       maxOutputTokens: z.number().int().positive().optional(),
+      stopSequences: z.array(z.string().max(200)).max(4).optional(),
+      /** Tools the client offers; calls come back to the client in the reply. */
+      tools: z.array(toolDefinitionSchema).max(128).optional(),
+      toolChoice: toolChoiceSchema.optional(),
+      /** Publish the answer's parts as they come (see stream-part.ts), for SSE, WebSocket and live edits. */
+      stream: z.boolean().optional(),
     })
     .default({}),
 });

@@ -1,11 +1,36 @@
 import { z } from 'zod';
 
-/** One turn of a conversation in the gateway's normalized form, whatever platform or wire format it came from. */
-export const messageSchema = z.object({
-  role: z.enum(['system', 'user', 'assistant']),
-  content: z.string(),
+/** A call the model asked for: its arguments are JSON text, exactly as the model wrote them. */
+export const toolCallSchema = z.object({
+  id: z.string().min(1).max(200),
+  name: z.string().min(1).max(200),
+  arguments: z.string().max(1_000_000),
 });
+export type ToolCall = z.infer<typeof toolCallSchema>;
+
+/** One turn of a conversation in the gateway's normalized form, whatever platform or wire format it came from. */
+export const messageSchema = z.discriminatedUnion('role', [
+  z.object({ role: z.literal('system'), content: z.string() }),
+  z.object({ role: z.literal('user'), content: z.string() }),
+  z.object({ role: z.literal('assistant'), content: z.string(), toolCalls: z.array(toolCallSchema).max(128).optional() }),
+  /** A tool's result, answering the assistant's call with the same id. */
+  z.object({ role: z.literal('tool'), toolCallId: z.string().min(1).max(200), content: z.string() }),
+]);
 export type Message = z.infer<typeof messageSchema>;
+
+/** A tool the client offers the model; the model may ask for it, the client runs it. */
+export const toolDefinitionSchema = z.object({
+  name: z.string().regex(/^[\w-]{1,64}$/, { error: 'expected 1-64 letters, digits, _ or -' }),
+  description: z.string().max(10_000).optional(),
+  parameters: z.record(z.string(), z.unknown()).default({ type: 'object', properties: {} }),
+});
+export type ToolDefinition = z.infer<typeof toolDefinitionSchema>;
+
+export const toolChoiceSchema = z.union([
+  z.enum(['auto', 'none', 'required']),
+  z.object({ name: z.string().min(1).max(64) }),
+]);
+export type ToolChoice = z.infer<typeof toolChoiceSchema>;
 
 export const usageSchema = z.object({
   inputTokens: z.number().int().nonnegative(),

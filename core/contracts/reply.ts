@@ -1,9 +1,17 @@
 import { z } from 'zod';
 import { errorCodes, type ErrorCode } from '../errors/codes.ts';
-import { finishReasonSchema, usageSchema } from './message.ts';
+import { finishReasonSchema, toolCallSchema, usageSchema } from './message.ts';
 import { platformSchema } from './job.ts';
 
 const errorCodeSchema = z.enum(Object.keys(errorCodes) as [ErrorCode, ...ErrorCode[]]);
+
+/** An error as it crosses process boundaries: in a reply, and as the last part of a stream. */
+export const serializedErrorSchema = z.object({
+  code: errorCodeSchema,
+  message: z.string(),
+  param: z.string().nullable(),
+  retryable: z.boolean(),
+});
 
 const replyBase = z.object({
   v: z.literal(1),
@@ -18,19 +26,14 @@ const replyBase = z.object({
 export const replySchema = z.discriminatedUnion('status', [
   replyBase.extend({
     status: z.literal('ok'),
-    message: z.object({ role: z.literal('assistant'), content: z.string() }),
+    message: z.object({ role: z.literal('assistant'), content: z.string(), toolCalls: z.array(toolCallSchema).optional() }),
     model: z.string(),
     finishReason: finishReasonSchema,
     usage: usageSchema,
   }),
   replyBase.extend({
     status: z.literal('error'),
-    error: z.object({
-      code: errorCodeSchema,
-      message: z.string(),
-      param: z.string().nullable(),
-      retryable: z.boolean(),
-    }),
+    error: serializedErrorSchema,
   }),
 ]);
 export type Reply = z.infer<typeof replySchema>;

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { InboundJob } from '../contracts/job.ts';
+import type { StreamPart } from '../contracts/stream-part.ts';
 
 /**
  * Results of steps that must not repeat when a job is retried (the paid model call), kept per job id.
@@ -18,4 +19,11 @@ export interface JobContext {
   startedAt: number;
   checkpoints: Checkpoints;
   log: Logger;
+  /** Aborts when the client goes away; reaches the provider's HTTP call. */
+  abortSignal: AbortSignal;
+  /**
+   * Publishes a part of the answer for relaying (SSE, WebSocket, live edits). Calls are ordered; the
+   * promise settles when Redis has the part.
+   */
+  publish: (part: StreamPart) => Promise<unknown>;
 }

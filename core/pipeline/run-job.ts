@@ -24,14 +24,21 @@ export interface AttemptInfo {
   /** Whether the queue will not try again after this attempt. */
   final: boolean;
   checkpoints: Checkpoints;
+  /** Aborts when the client cancels. Default: never. */
+  abortSignal?: AbortSignal;
+  /** Where a streaming job's parts go. Default: nowhere (a job that does not stream). */
+  publish?: JobContext['publish'];
 }
+
+const publishNowhere = async () => undefined;
 
 /** Runs one attempt of one job through the pipeline and decides its outcome; never throws. */
 export function createJobRunner(services: PipelineServices & { log: Logger }) {
   const run = createPipeline(services).build<JobContext & Partial<Replied>>();
   const { store, log } = services;
 
-  return async function runJob(data: unknown, { attempt, final, checkpoints }: AttemptInfo): Promise<JobOutcome> {
+  return async function runJob(data: unknown, attemptInfo: AttemptInfo): Promise<JobOutcome> {
+    const { attempt, final, checkpoints, abortSignal = new AbortController().signal, publish = publishNowhere } = attemptInfo;
     const parsed = inboundJobSchema.safeParse(data);
     if (!parsed.success) {
       const error = new GatewayError('job_invalid', `The job does not match the InboundJob schema: ${parsed.error.message}`);
@@ -45,6 +52,8 @@ export function createJobRunner(services: PipelineServices & { log: Logger }) {
       startedAt: Date.now(),
       checkpoints,
       log: log.child({ requestId: job.requestId, jobId: job.id }),
+      abortSignal,
+      publish,
     };
     try {
       await run(ctx);
@@ -62,8 +71,11 @@ export function createJobRunner(services: PipelineServices & { log: Logger }) {
         ctx.log.warn({ code: error.code, attempt, err: thrown }, 'attempt failed; the queue will retry');
         return { kind: 'retry', error };
       }
-      ctx.log.error({ code: error.code, err: thrown }, 'job failed; answering with the error');
+      if (error.code === 'cancelled') ctx.log.info('job cancelled by its client');
+      else ctx.log.error({ code: error.code, err: thrown }, 'job failed; answering with the error');
       await recordOutcome(store, ctx, error).catch((cause: unknown) => ctx.log.error({ err: cause }, 'audit failed'));
+      // The one place a stream's terminal error is published: a subscriber ends on it.
+      if (job.request.stream) await publish({ type: 'error', error: serializeError(error) }).catch(() => {});
       return {
         kind: 'reply',
         reply: {

@@ -42,7 +42,7 @@ export interface AuditRecord {
   /** The internal user who acted, or null when the actor could not be authenticated. */
   actorId: string | null;
   action: string;
-  outcome: 'ok' | 'refused' | 'error';
+  outcome: 'ok' | 'refused' | 'error' | 'cancelled';
   detail: Record<string, unknown>;
 }
 
@@ -52,7 +52,7 @@ export interface RequestLogEntry {
   userId: string | null;
   platform: Platform;
   model: string | null;
-  status: 'ok' | 'error';
+  status: 'ok' | 'error' | 'cancelled';
   errorCode: string | null;
   latencyMs: number;
   inputTokens: number;

@@ -19,13 +19,14 @@ export async function recordOutcome(store: Store, ctx: FinishedJob, error?: Gate
   const at = new Date().toISOString();
   const modelName = model ? servedBy(model, result) : null;
   const refused = error?.code === 'job_unauthenticated' || error?.code === 'forbidden';
+  const outcome = !error ? 'ok' : refused ? 'refused' : error.code === 'cancelled' ? 'cancelled' : 'error';
   await store.appendAudit({
     id: `${job.id}:chat`,
     requestId: job.requestId,
     at,
     actorId: user?.id ?? null,
     action: 'chat.completion',
-    outcome: error ? (refused ? 'refused' : 'error') : 'ok',
+    outcome,
     detail: {
       jobId: job.id,
       platform: job.source.platform,
@@ -40,7 +41,7 @@ export async function recordOutcome(store: Store, ctx: FinishedJob, error?: Gate
     userId: user?.id ?? null,
     platform: job.source.platform,
     model: modelName,
-    status: error ? 'error' : 'ok',
+    status: outcome === 'cancelled' ? 'cancelled' : error ? 'error' : 'ok',
     errorCode: error?.code ?? null,
     latencyMs: Date.now() - Date.parse(job.source.receivedAt),
     inputTokens: result?.usage.inputTokens ?? 0,

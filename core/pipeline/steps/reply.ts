@@ -6,6 +6,12 @@ import type { JobContext } from '../context.ts';
 import type { Inferred } from './infer.ts';
 import type { Routed } from './route-tier.ts';
 
+/** The calls the model asked the client to make, in the reply's own shape. */
+function toolCallsOf(content: Inferred['result']['content']) {
+  const calls = content.flatMap((part) => (part.type === 'tool-call' ? [{ id: part.toolCallId, name: part.toolName, arguments: part.input }] : []));
+  return calls.length ? { toolCalls: calls } : {};
+}
+
 export interface Replied {
   reply: OkReply;
 }
@@ -27,7 +33,7 @@ export function reply(): Step<JobContext & Routed & Inferred, Replied> {
         conversationId: job.conversationId,
         replyTo: job.replyTo,
         createdAt: new Date().toISOString(),
-        message: { role: 'assistant', content: textOf(result.content) },
+        message: { role: 'assistant', content: textOf(result.content), ...toolCallsOf(result.content) },
         model: servedBy(model, result),
         finishReason: result.finishReason,
         usage: result.usage,

@@ -10,14 +10,15 @@ export function storeInput({ store }: { store: Store }): Step<JobContext & Authe
     async run(ctx, next) {
       const { job, user } = ctx;
       await store.ensureConversation({ id: job.conversationId, userId: user.id, platform: job.source.platform });
-      const input = job.input.messages.findLast((message) => message.role === 'user') ?? job.input.messages.at(-1);
+      // The newest user turn is this job's input; a client replaying history sends the rest again.
+      const input = job.input.messages.findLast((message) => message.role === 'user');
       if (input) {
         await store.appendMessage({
           id: `${job.id}:in`,
           conversationId: job.conversationId,
           userId: user.id,
           jobId: job.id,
-          role: input.role,
+          role: 'user',
           content: input.content,
           createdAt: job.source.receivedAt,
         });

@@ -1,0 +1,46 @@
+import { GatewayError } from '../core/errors/gateway-error.ts';
+import type { RedisClient } from './connection.ts';
+
+const cancelChannel = 'gw:cancel';
+const cancelKey = (jobId: string) => `gw:cancelled:{${jobId}}`;
+
+/**
+ * Cancels jobs across processes: an adapter whose client went away calls `cancel(jobId)`; the worker
+ * running that job (whichever it is) aborts its signal, which reaches the provider's HTTP call. A job
+ * cancelled before any worker took it is refused when one does, by the key left behind.
+ */
+export class Cancellation {
+  readonly #redis: RedisClient;
+  readonly #subscriber: RedisClient;
+  readonly #running = new Map<string, AbortController>();
+  #subscribed: Promise<unknown> | undefined;
+  readonly #ttlMs: number;
+
+  /** `subscriber` is a connection in subscribe mode; it may be shared with the stream relay. */
+  constructor(redis: RedisClient, subscriber: RedisClient, { ttlMs = 3_600_000 }: { ttlMs?: number } = {}) {
+    this.#redis = redis;
+    this.#subscriber = subscriber;
+    this.#ttlMs = ttlMs;
+    subscriber.on('message', (name: string, jobId: string) => {
+      if (name === cancelChannel) this.#running.get(jobId)?.abort(cancelled());
+    });
+  }
+
+  async cancel(jobId: string) {
+    await this.#redis.multi().set(cancelKey(jobId), '1', 'PX', this.#ttlMs).publish(cancelChannel, jobId).exec();
+  }
+
+  /** A signal that aborts when the job is cancelled, from now or from before; `release` when the job ends. */
+  async watch(jobId: string): Promise<{ signal: AbortSignal; release: () => void }> {
+    this.#subscribed ??= this.#subscriber.subscribe(cancelChannel);
+    await this.#subscribed;
+    const controller = new AbortController();
+    this.#running.set(jobId, controller);
+    if (await this.#redis.exists(cancelKey(jobId))) controller.abort(cancelled());
+    return { signal: controller.signal, release: () => this.#running.delete(jobId) };
+  }
+}
+
+export function cancelled() {
+  return new GatewayError('cancelled', 'The client went away, so the request was cancelled.');
+}
