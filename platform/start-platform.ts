@@ -6,7 +6,17 @@ import { loadJwtSecret } from '../core/identity/jwt-secret.ts';
 import { ModelRegistry } from '../core/models/registry.ts';
 import { createJobRunner } from '../core/pipeline/run-job.ts';
 import { SqliteStore } from '../core/store/embedded/sqlite-store.ts';
-import { createRedisClient, InboundQueue, RedisCircuitStore, ReplyWaiter, startInboundWorker, startRedisServer, type RedisServer } from '../queue/index.ts';
+import {
+  Cancellation,
+  createRedisClient,
+  InboundQueue,
+  RedisCircuitStore,
+  ReplyWaiter,
+  startInboundWorker,
+  startRedisServer,
+  StreamRelay,
+  type RedisServer,
+} from '../queue/index.ts';
 
 export interface RunningPlatform {
   /** The HTTP adapter's base URL, when this process runs the `http` role. */
@@ -60,6 +70,11 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
       const replies = new ReplyWaiter(redisUrl);
       stack.push(() => replies.close());
       await replies.ready();
+      const subscriber = createRedisClient(redisUrl);
+      subscriber.on('error', () => {});
+      stack.push(async () => subscriber.disconnect());
+      const relay = new StreamRelay(redis, subscriber);
+      const cancellation = new Cancellation(redis, subscriber);
       checks.redis = async () => (await queue.ping(), { ok: true });
       checks.worker = async () => {
         const count = await queue.workerCount();
@@ -69,8 +84,12 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
         jwtKey,
         log: log.child({ role: 'http' }),
         models,
-        enqueue: (job) => queue.enqueue(job),
-        awaitReply: (jobId, options) => replies.awaitReply(jobId, options),
+        jobs: {
+          enqueue: (job) => queue.enqueue(job),
+          awaitReply: (jobId, options) => replies.awaitReply(jobId, options),
+          subscribe: (jobId, options) => relay.subscribe(jobId, options),
+          cancel: (jobId) => cancellation.cancel(jobId),
+        },
         healthChecks: checks,
       });
       await app.listen({ port: config.port, host: config.host });

@@ -4,3 +4,5 @@ export { startInboundWorker, type InboundWorker, type InboundWorkerOptions } fro
 export { ReplyWaiter, type AwaitReplyOptions } from './replies.ts';
 export { RedisCircuitStore, type CircuitOptions } from './circuit-store.ts';
 export { createRedisClient } from './connection.ts';
+export { StreamRelay, type RelayedPart, type StreamRelayOptions } from './stream-relay.ts';
+export { Cancellation } from './cancellation.ts';

@@ -8,6 +8,8 @@ import { bullConnection, createRedisClient } from './connection.ts';
 import { ConversationOrder, type ConversationOrderOptions } from './conversation-order.ts';
 import { inboundQueueName } from './names.ts';
 import { toQueueError } from './to-queue-error.ts';
+import { Cancellation } from './cancellation.ts';
+import { StreamRelay } from './stream-relay.ts';
 
 export interface InboundWorkerOptions {
   redisUrl: string;
@@ -29,9 +31,13 @@ export async function startInboundWorker(options: InboundWorkerOptions): Promise
   const connection = bullConnection(redisUrl);
   const redis = createRedisClient(redisUrl);
   redis.on('error', () => {});
+  const subscriber = createRedisClient(redisUrl);
+  subscriber.on('error', () => {});
   const lookup = new Queue(inboundQueueName, { connection });
   lookup.on('error', () => {});
   const order = new ConversationOrder(redis, lookup, options.order);
+  const relay = new StreamRelay(redis, subscriber);
+  const cancellation = new Cancellation(redis, subscriber);
 
   const processJob = async (job: Job, token?: string): Promise<Reply> => {
     // Read before the pipeline validates the job, so take it only if it is a well-formed id.
@@ -40,7 +46,15 @@ export async function startInboundWorker(options: InboundWorkerOptions): Promise
     if (!(await order.acquire(job, conversationId, token ?? ''))) throw new DelayedError();
     const attempt = job.attemptsMade + 1;
     const final = attempt >= (job.opts.attempts ?? 1);
-    const outcome = await runJob(job.data, { attempt, final, checkpoints: redisCheckpoints(redis, job.id ?? '') });
+    const jobId = job.id ?? '';
+    const { signal, release } = await cancellation.watch(jobId);
+    const outcome = await runJob(job.data, {
+      attempt,
+      final,
+      checkpoints: redisCheckpoints(redis, jobId),
+      abortSignal: signal,
+      publish: (part) => relay.publish(jobId, part),
+    }).finally(release);
     if (outcome.kind === 'retry') throw toQueueError(outcome);
     await order.release(conversationId, job.id ?? '');
     if (outcome.kind === 'drop') throw toQueueError(outcome);
@@ -59,6 +73,7 @@ export async function startInboundWorker(options: InboundWorkerOptions): Promise
       await worker.close();
       await lookup.close();
       redis.disconnect();
+      subscriber.disconnect();
     },
   };
 }

@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
-import type { InboundJobInput } from '../../core/contracts/job.ts';
-import type { Reply } from '../../core/contracts/reply.ts';
 import { GatewayError } from '../../core/errors/gateway-error.ts';
 import { authenticateRequest } from './authenticate-request.ts';
+import type { JobsPort } from './jobs-port.ts';
 import type { ModelsPort } from './models-port.ts';
 import { toHttpError } from './error-body.ts';
 import { chatCompletions } from './routes/chat-completions.ts';
@@ -20,8 +19,8 @@ export interface HttpAdapterOptions {
   log: Logger;
   /** The model registry: which models exist (an unknown one is refused before queueing), embeddings, provider state. */
   models: ModelsPort;
-  enqueue: (job: InboundJobInput) => Promise<unknown>;
-  awaitReply: (jobId: string, options: { timeoutMs: number }) => Promise<Reply>;
+  /** The queue: enqueue, await a reply, relay a streaming job's parts, cancel. */
+  jobs: JobsPort;
   healthChecks: Record<string, HealthCheck>;
   /** How long a request waits for its answer. Default: 120 000 ms. */
   replyTimeoutMs?: number;
@@ -68,7 +67,7 @@ export function buildHttpAdapter(options: HttpAdapterOptions) {
   app.register(models, { authenticate, models: options.models });
   app.register(providers, { authenticate, models: options.models });
   app.register(embeddings, { authenticate, models: options.models });
-  const chat = { jwtKey, authenticate, models: options.models, enqueue: options.enqueue, awaitReply: options.awaitReply, replyTimeoutMs };
+  const chat = { jwtKey, authenticate, models: options.models, jobs: options.jobs, replyTimeoutMs };
   app.register(chatCompletions, chat);
   app.register(completions, chat);
   return app;

@@ -10,13 +10,44 @@ const content = z.union([z.string(), z.array(textPart).min(1)], {
   error: 'expected a string, or an array of {"type":"text","text":...} parts',
 });
 
-export const chatMessageSchema = z.object({
-  role: z.enum(['system', 'developer', 'user', 'assistant'], {
-    error: 'expected one of "system", "developer", "user", "assistant"',
-  }),
-  content,
-  name: z.string().max(200).optional(),
+const toolCall = z.object({
+  id: z.string().min(1).max(200),
+  type: z.literal('function').default('function'),
+  function: z.object({ name: z.string().min(1).max(64), arguments: z.string().max(1_000_000).default('') }),
 });
+
+const roleError = { error: 'expected one of "system", "developer", "user", "assistant", "tool"' };
+
+export const chatMessageSchema = z.discriminatedUnion(
+  'role',
+  [
+    z.object({ role: z.enum(['system', 'developer', 'user']), content, name: z.string().max(200).optional() }),
+    z.object({
+      role: z.literal('assistant'),
+      content: content.nullish(),
+      tool_calls: z.array(toolCall).max(128).optional(),
+      name: z.string().max(200).optional(),
+    }),
+    z.object({ role: z.literal('tool'), tool_call_id: z.string().min(1).max(200), content }),
+  ],
+  roleError,
+);
+
+const tool = z.object({
+  type: z.literal('function', { error: 'only "function" tools are supported' }),
+  function: z.object({
+    name: z.string().regex(/^[\w-]{1,64}$/, { error: 'expected 1-64 letters, digits, _ or -' }),
+    description: z.string().max(10_000).optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+  }),
+});
+
+const toolChoice = z.union([
+  z.enum(['auto', 'none', 'required']),
+  z.object({ type: z.literal('function'), function: z.object({ name: z.string().min(1).max(64) }) }),
+]);
+
+const streamOptions = z.object({ include_usage: z.boolean().optional() }).nullish();
 
 export const chatCompletionRequestSchema = z.object({
   model: z.string({ error: 'expected a model id such as "offline", or "default"' }).min(1).max(200),
@@ -27,7 +58,11 @@ export const chatCompletionRequestSchema = z.object({
   max_tokens: z.number().int().positive().nullish(),
   max_completion_tokens: z.number().int().positive().nullish(),
   n: z.literal(1, { error: 'only n = 1 is supported' }).nullish(),
+  stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
   stream: z.boolean().nullish(),
+  stream_options: streamOptions,
+  tools: z.array(tool).max(128).nullish(),
+  tool_choice: toolChoice.nullish(),
   user: z.string().max(200).optional(),
 });
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
@@ -40,7 +75,12 @@ export const chatCompletionSchema = z.object({
   choices: z.array(
     z.object({
       index: z.number().int(),
-      message: z.object({ role: z.literal('assistant'), content: z.string(), refusal: z.null() }),
+      message: z.object({
+        role: z.literal('assistant'),
+        content: z.string().nullable(),
+        refusal: z.null(),
+        tool_calls: z.array(z.object({ id: z.string(), type: z.literal('function'), function: z.object({ name: z.string(), arguments: z.string() }) })).optional(),
+      }),
       finish_reason: z.enum(['stop', 'length', 'content_filter', 'tool_calls']),
       logprobs: z.null(),
     }),
@@ -76,6 +116,7 @@ export const completionRequestSchema = z.object({
   stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
   n: z.literal(1, { error: 'only n = 1 is supported' }).nullish(),
   stream: z.boolean().nullish(),
+  stream_options: streamOptions,
   echo: z.literal(false, { error: 'echo is not supported' }).nullish(),
   suffix: z.null({ error: 'suffix is not supported' }).optional(),
   logprobs: z.null({ error: 'logprobs are not supported' }).optional(),

@@ -21,13 +21,24 @@ function optionalHeader(value: string | string[] | undefined, name: string): str
   return parsed.data;
 }
 
+type Content = string | { text: string }[] | null | undefined;
+const textOf = (content: Content) => (typeof content === 'string' ? content : (content ?? []).map((part) => part.text).join(''));
+
 function toMessage(message: ChatCompletionRequest['messages'][number]): Message {
-  const text = typeof message.content === 'string' ? message.content : message.content.map((part) => part.text).join('');
-  return { role: message.role === 'developer' ? 'system' : message.role, content: text };
+  switch (message.role) {
+    case 'assistant': {
+      const toolCalls = message.tool_calls?.map((call) => ({ id: call.id, name: call.function.name, arguments: call.function.arguments }));
+      return { role: 'assistant', content: textOf(message.content), ...(toolCalls?.length ? { toolCalls } : {}) };
+    }
+    case 'tool':
+      return { role: 'tool', toolCallId: message.tool_call_id, content: textOf(message.content) };
+    default:
+      return { role: message.role === 'developer' ? 'system' : message.role, content: textOf(message.content) };
+  }
 }
 
 export interface HttpJobSource {
-  body: ChatCompletionRequest;
+  body: Pick<ChatCompletionRequest, 'model' | 'messages' | 'temperature' | 'max_tokens' | 'max_completion_tokens' | 'stop' | 'stream' | 'tools' | 'tool_choice'>;
   principal: ApiPrincipal;
   requestId: string;
   headers: Record<string, string | string[] | undefined>;
@@ -57,6 +68,10 @@ export async function toJob({ body, principal, requestId, headers, jwtKey }: Htt
       model: body.model,
       temperature: body.temperature ?? undefined,
       maxOutputTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
+      stopSequences: typeof body.stop === 'string' ? [body.stop] : (body.stop ?? undefined),
+      tools: body.tools?.map(({ function: fn }) => ({ name: fn.name, description: fn.description, parameters: fn.parameters ?? { type: 'object', properties: {} } })),
+      toolChoice: body.tool_choice == null ? undefined : typeof body.tool_choice === 'string' ? body.tool_choice : { name: body.tool_choice.function.name },
+      stream: body.stream ?? undefined,
     },
   };
 }

@@ -1,44 +1,26 @@
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { InboundJobInput } from '../../../core/contracts/job.ts';
-import type { FinishReason } from '../../../core/contracts/message.ts';
-import type { OkReply, Reply } from '../../../core/contracts/reply.ts';
-import { deserializeError, GatewayError } from '../../../core/errors/gateway-error.ts';
+import type { OkReply } from '../../../core/contracts/reply.ts';
+import { deserializeError } from '../../../core/errors/gateway-error.ts';
 import type { ApiPrincipal } from '../../../core/identity/tokens.ts';
+import type { JobsPort } from '../jobs-port.ts';
 import type { ModelsPort } from '../models-port.ts';
+import { chunker, openAIFinishReasons, toOpenAIUsage } from '../openai-chunks.ts';
 import { chatCompletionRequestSchema, chatCompletionSchema, type ChatCompletion } from '../openai-schemas.ts';
+import { streamResponse } from '../stream-response.ts';
 import { toJob } from '../to-job.ts';
 
 export interface ChatCompletionsOptions {
   jwtKey: Uint8Array;
-  authenticate: (request: import('fastify').FastifyRequest) => Promise<ApiPrincipal>;
+  authenticate: (request: FastifyRequest) => Promise<ApiPrincipal>;
   /** Refuses an unknown model before anything is queued. */
   models: ModelsPort;
-  enqueue: (job: InboundJobInput) => Promise<unknown>;
-  awaitReply: (jobId: string, options: { timeoutMs: number }) => Promise<Reply>;
+  jobs: JobsPort;
   replyTimeoutMs: number;
 }
 
-const finishReasons: Record<FinishReason, ChatCompletion['choices'][number]['finish_reason']> = {
-  stop: 'stop',
-  length: 'length',
-  'content-filter': 'content_filter',
-  'tool-calls': 'tool_calls',
-  error: 'stop',
-  other: 'stop',
-};
-
-/** Usage as OpenAI reports it, with cached and reasoning tokens where the provider counted them. */
-export function toOpenAIUsage({ inputTokens, outputTokens, cachedInputTokens, reasoningTokens }: OkReply['usage']) {
-  return {
-    prompt_tokens: inputTokens,
-    completion_tokens: outputTokens,
-    total_tokens: inputTokens + outputTokens,
-    ...(cachedInputTokens ? { prompt_tokens_details: { cached_tokens: cachedInputTokens } } : {}),
-    ...(reasoningTokens ? { completion_tokens_details: { reasoning_tokens: reasoningTokens } } : {}),
-  };
-}
-
 export function toChatCompletion(reply: OkReply): ChatCompletion {
+  const { toolCalls } = reply.message;
   return {
     id: `chatcmpl-${reply.jobId.replace(/^http-/, '')}`,
     object: 'chat.completion',
@@ -47,8 +29,15 @@ export function toChatCompletion(reply: OkReply): ChatCompletion {
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content: reply.message.content, refusal: null },
-        finish_reason: finishReasons[reply.finishReason],
+        message: {
+          role: 'assistant',
+          content: toolCalls && !reply.message.content ? null : reply.message.content,
+          refusal: null,
+          ...(toolCalls
+            ? { tool_calls: toolCalls.map((call) => ({ id: call.id, type: 'function' as const, function: { name: call.name, arguments: call.arguments } })) }
+            : {}),
+        },
+        finish_reason: openAIFinishReasons[reply.finishReason],
         logprobs: null,
       },
     ],
@@ -56,26 +45,31 @@ export function toChatCompletion(reply: OkReply): ChatCompletion {
   };
 }
 
-/** POST /v1/chat/completions: through the queue and the pipeline like every other message, then answered. */
+/** SSE unless the client asked for newline-delimited JSON. */
+export const streamFormat = (request: FastifyRequest) => (/application\/x-ndjson/.test(request.headers.accept ?? '') ? 'ndjson' : 'sse');
+
+/**
+ * POST /v1/chat/completions: through the queue and the pipeline like every other message, then
+ * answered whole, or streamed as OpenAI's chunks (SSE, or NDJSON when the client accepts it).
+ */
 export const chatCompletions: FastifyPluginAsyncZod<ChatCompletionsOptions> = async (app, options) => {
-  const { jwtKey, authenticate, models, enqueue, awaitReply, replyTimeoutMs } = options;
+  const { jwtKey, authenticate, models, jobs, replyTimeoutMs } = options;
   app.post(
     '/v1/chat/completions',
     { schema: { body: chatCompletionRequestSchema, response: { 200: chatCompletionSchema } } },
-    async (request) => {
+    async (request, reply) => {
       const principal = await authenticate(request);
       const { body } = request;
-      if (body.stream) {
-        throw new GatewayError('invalid_request', 'Streaming (stream: true) is not available yet; send stream: false.', {
-          param: 'stream',
-        });
-      }
       models.resolve(body.model);
       const job = await toJob({ body, principal, requestId: request.id, headers: request.headers, jwtKey });
-      await enqueue(job);
-      const reply = await awaitReply(job.id, { timeoutMs: replyTimeoutMs });
-      if (reply.status === 'error') throw deserializeError(reply.error);
-      return toChatCompletion(reply);
+      await jobs.enqueue(job);
+      if (body.stream) {
+        const toChunks = chunker({ id: `chatcmpl-${job.id.replace(/^http-/, '')}`, kind: 'chat', includeUsage: body.stream_options?.include_usage === true });
+        return streamResponse(request, reply, { jobId: job.id, format: streamFormat(request), toChunks, streams: jobs, timeoutMs: replyTimeoutMs });
+      }
+      const answer = await jobs.awaitReply(job.id, { timeoutMs: replyTimeoutMs });
+      if (answer.status === 'error') throw deserializeError(answer.error);
+      return toChatCompletion(answer);
     },
   );
 };

@@ -1,0 +1,91 @@
+import { once } from 'node:events';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Reply } from '../../core/contracts/reply.ts';
+import type { StreamPart } from '../../core/contracts/stream-part.ts';
+import { GatewayError, toGatewayError } from '../../core/errors/gateway-error.ts';
+import { toHttpError } from './error-body.ts';
+
+/** What streaming needs from the queue layer: the job's parts, and a way to cancel it. */
+export interface StreamPort {
+  subscribe(jobId: string, options: { signal: AbortSignal }): AsyncIterable<{ id: string; part: StreamPart }>;
+  cancel(jobId: string): Promise<void>;
+  /** Settles when the job ends; rejects if it ends without an answer (a dropped job publishes nothing). */
+  awaitReply(jobId: string, options: { timeoutMs: number }): Promise<Reply>;
+}
+
+export interface StreamResponseOptions {
+  jobId: string;
+  /** SSE (`text/event-stream`, OpenAI's framing) or newline-delimited JSON over chunked encoding. */
+  format: 'sse' | 'ndjson';
+  /** Turns one non-error part into the chunks to send. */
+  toChunks: (part: Exclude<StreamPart, { type: 'error' }>) => object[];
+  streams: StreamPort;
+  timeoutMs: number;
+  /** A comment line on an idle SSE connection, so proxies do not cut it. Default: 15 000 ms. */
+  keepAliveMs?: number;
+}
+
+/**
+ * Relays a job's parts to the client as they come. A client that goes away cancels the job (so no
+ * tokens are bought for nobody); a slow client is never buffered for: the next part is read only once
+ * the socket has drained. Errors end the stream with an error event in OpenAI's shape, never a clean end.
+ */
+export async function streamResponse(request: FastifyRequest, reply: FastifyReply, options: StreamResponseOptions) {
+  const { jobId, format, toChunks, streams, timeoutMs, keepAliveMs = 15_000 } = options;
+  const res = reply.raw;
+  reply.hijack();
+  res.writeHead(200, {
+    'content-type': format === 'sse' ? 'text/event-stream; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'x-request-id': request.id,
+  });
+  res.flushHeaders();
+
+  const controller = new AbortController();
+  let ended = false;
+  res.on('close', () => {
+    if (ended) return;
+    controller.abort();
+    streams.cancel(jobId).catch((error: unknown) => request.log.warn({ err: error }, 'could not cancel the job'));
+  });
+  const frame = (data: unknown) => (format === 'sse' ? `data: ${JSON.stringify(data)}\n\n` : `${JSON.stringify(data)}\n`);
+  const write = async (text: string) => {
+    if (res.write(text)) return;
+    await once(res, 'drain', { signal: controller.signal });
+  };
+  const keepAlive = format === 'sse' ? setInterval(() => res.write(': keep-alive\n\n'), keepAliveMs) : undefined;
+  const deadline = setTimeout(() => controller.abort(new GatewayError('timeout', `No complete answer within ${Math.round(timeoutMs / 1000)} s.`)), timeoutMs);
+  // A job dropped before publishing anything (it never got to run) must still end this response.
+  streams.awaitReply(jobId, { timeoutMs }).catch((error: unknown) => {
+    if (!controller.signal.aborted) controller.abort(toGatewayError(error));
+  });
+
+  let failure: unknown;
+  let finished = false;
+  try {
+    for await (const { part } of streams.subscribe(jobId, { signal: controller.signal })) {
+      if (part.type === 'error') {
+        failure = new GatewayError(part.error.code, part.error.message, { param: part.error.param ?? undefined });
+        break;
+      }
+      for (const chunk of toChunks(part)) await write(frame(chunk));
+      if (part.type === 'finish') finished = true;
+    }
+    if (!finished && !failure) failure = controller.signal.reason;
+  } catch (error) {
+    failure = controller.signal.aborted ? controller.signal.reason : error;
+  } finally {
+    clearInterval(keepAlive);
+    clearTimeout(deadline);
+  }
+  if (res.destroyed) return;
+  if (failure) {
+    if ((failure as GatewayError).code === 'timeout') await streams.cancel(jobId).catch(() => {});
+    res.write(frame(toHttpError(failure, request.id).body));
+  } else if (format === 'sse') {
+    res.write('data: [DONE]\n\n');
+  }
+  ended = true;
+  res.end();
+}
