@@ -89,8 +89,11 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
           awaitReply: (jobId, options) => replies.awaitReply(jobId, options),
           subscribe: (jobId, options) => relay.subscribe(jobId, options),
           cancel: (jobId) => cancellation.cancel(jobId),
+          cancelUnlessResumed: (jobId, graceMs) => cancellation.cancelUnlessResumed(jobId, graceMs),
+          markResumed: (jobId) => cancellation.markResumed(jobId),
         },
         healthChecks: checks,
+        websocket: config.websocket,
       });
       await app.listen({ port: config.port, host: config.host });
       stack.push(() => app.close());

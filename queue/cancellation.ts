@@ -3,6 +3,7 @@ import type { RedisClient } from './connection.ts';
 
 const cancelChannel = 'gw:cancel';
 const cancelKey = (jobId: string) => `gw:cancelled:{${jobId}}`;
+const resumedKey = (jobId: string) => `gw:resumed:{${jobId}}`;
 
 /**
  * Cancels jobs across processes: an adapter whose client went away calls `cancel(jobId)`; the worker
@@ -28,6 +29,22 @@ export class Cancellation {
 
   async cancel(jobId: string) {
     await this.#redis.multi().set(cancelKey(jobId), '1', 'PX', this.#ttlMs).publish(cancelChannel, jobId).exec();
+  }
+
+  /**
+   * Cancels the job after `graceMs` unless a client resumed it meanwhile (from any process): a dropped
+   * connection gets a moment to come back before its answer is abandoned.
+   */
+  cancelUnlessResumed(jobId: string, graceMs: number) {
+    const timer = setTimeout(async () => {
+      if (!(await this.#redis.exists(resumedKey(jobId)).catch(() => 0))) await this.cancel(jobId).catch(() => {});
+    }, graceMs);
+    timer.unref();
+  }
+
+  /** Records that a client re-attached to the job, so a pending grace-period cancel leaves it running. */
+  async markResumed(jobId: string) {
+    await this.#redis.set(resumedKey(jobId), '1', 'PX', this.#ttlMs);
   }
 
   /** A signal that aborts when the job is cancelled, from now or from before; `release` when the job ends. */

@@ -16,6 +16,8 @@ const commands = {
   // The suite starts its own private redis-server, whatever REDIS_URL says.
   test: { redis: true, steps: [[join(bin, 'tsc'), '--noEmit', '-p', '.'], [join(bin, 'vitest'), 'run']] },
   token: { redis: false, steps: [['scripts/token.ts']] },
+  'soak:ws': { redis: true, steps: [['scripts/ws-soak.ts']] },
+  'bench:ttft': { redis: true, steps: [['scripts/bench-ttft.ts']] },
 };
 
 const [name = 'start', ...args] = process.argv.slice(2);

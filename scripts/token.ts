@@ -14,7 +14,6 @@ const argsSchema = z.object({
     .regex(/^[\w.@-]{1,200}$/, { error: '--user must be 1-200 letters, digits or . @ _ -' }),
   role: z.enum(['admin', 'user'], { error: '--role must be admin or user' }).default('user'),
   days: z.coerce.number(daysError).int(daysError).min(1, daysError).max(3650, daysError).default(30),
-  help: z.boolean().optional(),
 });
 
 function fail(message: string): never {
@@ -33,13 +32,14 @@ function readArgs() {
   }
 }
 
-const parsed = argsSchema.safeParse(readArgs());
-if (!parsed.success) fail(parsed.error.issues.map((issue) => issue.message).join('\n'));
-const args = parsed.data;
-if (args.help) {
+const raw = readArgs();
+if (raw.help) {
   process.stdout.write(`${usage}\n`);
   process.exit(0);
 }
+const parsed = argsSchema.safeParse(raw);
+if (!parsed.success) fail(parsed.error.issues.map((issue) => issue.message).join('\n'));
+const args = parsed.data;
 
 const config = parseConfig(process.env);
 if (!config.ok) fail(`Invalid configuration:\n${config.problems.map((p) => `  ${p}`).join('\n')}`);

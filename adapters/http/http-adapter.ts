@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import fastifyWebsocket from '@fastify/websocket';
 import Fastify from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
@@ -12,6 +13,7 @@ import { health, type HealthCheck } from './routes/health.ts';
 import { completions } from './routes/completions.ts';
 import { embeddings } from './routes/embeddings.ts';
 import { models } from './routes/models.ts';
+import { websocket, type WebSocketOptions } from './routes/websocket.ts';
 import { providers } from './routes/providers.ts';
 
 export interface HttpAdapterOptions {
@@ -26,6 +28,8 @@ export interface HttpAdapterOptions {
   replyTimeoutMs?: number;
   /** Largest accepted request body. Default: 1 MiB. */
   bodyLimit?: number;
+  /** Keep-alive and resume timing of /v1/ws. Default: see WebSocketOptions. */
+  websocket?: Pick<WebSocketOptions, 'pingIntervalMs' | 'resumeGraceMs' | 'authTimeoutMs'>;
 }
 
 const requestIdPattern = /^[\w.:-]{1,128}$/;
@@ -70,6 +74,10 @@ export function buildHttpAdapter(options: HttpAdapterOptions) {
   const chat = { jwtKey, authenticate, models: options.models, jobs: options.jobs, replyTimeoutMs };
   app.register(chatCompletions, chat);
   app.register(completions, chat);
+  app.register(async (scope) => {
+    await scope.register(fastifyWebsocket, { options: { maxPayload: bodyLimit } });
+    await scope.register(websocket, { jwtKey, models: options.models, jobs: options.jobs, ...options.websocket });
+  });
   return app;
 }
 export type HttpAdapter = ReturnType<typeof buildHttpAdapter>;

@@ -4,4 +4,7 @@ import type { StreamPort } from './stream-response.ts';
 /** What the HTTP adapter asks of the queue: put a job on it, then await its reply or relay its parts. */
 export interface JobsPort extends StreamPort {
   enqueue(job: InboundJobInput): Promise<unknown>;
+  /** Cancels after a grace period unless a client resumes the job meanwhile (a dropped WebSocket). */
+  cancelUnlessResumed(jobId: string, graceMs: number): void;
+  markResumed(jobId: string): Promise<void>;
 }

@@ -15,6 +15,7 @@ describe('parseConfig', () => {
         roles: ['worker', 'http'],
         workerConcurrency: 16,
         logLevel: 'info',
+        websocket: { pingIntervalMs: 30_000, resumeGraceMs: 10_000 },
         llm: {
           primary: 'offline',
           fallbacks: [],

@@ -100,6 +100,8 @@ export const configSchema = z
         error: 'expected one of fatal, error, warn, info, debug, trace, silent',
       })
       .default('info'),
+    WS_PING_INTERVAL_MS: integer(100, 600_000).default(30_000),
+    WS_RESUME_GRACE_MS: integer(0, 600_000).default(10_000),
     LLM_PROVIDER: providerName.optional(),
     LLM_FALLBACK_PROVIDERS: providerList.default([]),
     LLM_TEMPERATURE: z.coerce
@@ -143,6 +145,7 @@ export const configSchema = z
     roles: env.ROLES,
     workerConcurrency: env.WORKER_CONCURRENCY,
     logLevel: env.LOG_LEVEL,
+    websocket: { pingIntervalMs: env.WS_PING_INTERVAL_MS, resumeGraceMs: env.WS_RESUME_GRACE_MS },
     llm: llmConfig(env),
   }));
 

@@ -1,0 +1,188 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
+import { z } from 'zod';
+import { GatewayError } from '../../../core/errors/gateway-error.ts';
+import { verifyApiToken, type ApiPrincipal } from '../../../core/identity/tokens.ts';
+import { toHttpError, toParam } from '../error-body.ts';
+import type { JobsPort } from '../jobs-port.ts';
+import type { ModelsPort } from '../models-port.ts';
+import { chunker } from '../openai-chunks.ts';
+import { chatCompletionRequestSchema, completionRequestSchema } from '../openai-schemas.ts';
+import { mintResumeToken, readResumeToken } from '../resume-token.ts';
+import { toJob } from '../to-job.ts';
+
+export interface WebSocketOptions {
+  jwtKey: Uint8Array;
+  models: ModelsPort;
+  jobs: JobsPort;
+  /** A protocol ping this often; a peer that answered nothing since the last one is dropped. Default: 30 000 ms. */
+  pingIntervalMs?: number;
+  /** How long a dropped connection's requests keep running, waiting for a `resume`. Default: 10 000 ms. */
+  resumeGraceMs?: number;
+  /** How long a connection may stay unauthenticated. Default: 10 000 ms. */
+  authTimeoutMs?: number;
+}
+
+const localId = z.string().regex(/^[\w.:-]{1,100}$/, { error: 'expected an id of 1-100 letters, digits or . : _ -' });
+
+/** What a client may send. Every frame is JSON text. */
+const clientFrame = z.discriminatedUnion(
+  'type',
+  [
+    z.object({ type: z.literal('auth'), token: z.string().min(1).max(4096) }),
+    z.object({
+      type: z.literal('request'),
+      id: localId,
+      endpoint: z.enum(['chat.completions', 'completions']).default('chat.completions'),
+      /** Requests sharing a conversation id are answered in order. */
+      conversation_id: z.string().max(200).optional(),
+      body: z.unknown(),
+    }),
+    z.object({ type: z.literal('cancel'), id: localId }),
+    z.object({ type: z.literal('resume'), id: localId, token: z.string().min(1).max(500), after: z.string().max(40).optional() }),
+    z.object({ type: z.literal('ping') }),
+  ],
+  { error: 'expected a frame of type auth, request, cancel, resume or ping' },
+);
+
+/**
+ * GET /v1/ws: one socket, many streamed requests. Each request has an id the client chooses; its
+ * chunks (OpenAI's, as over SSE) come back tagged with it, so answers interleave freely. The
+ * protocol is in the README.
+ */
+export const websocket: FastifyPluginAsync<WebSocketOptions> = async (app, options) => {
+  const { jwtKey, models, jobs, pingIntervalMs = 30_000, resumeGraceMs = 10_000, authTimeoutMs = 10_000 } = options;
+
+  app.get('/v1/ws', { websocket: true }, (socket: WebSocket, request: FastifyRequest) => {
+    let principal: ApiPrincipal | undefined;
+    const inFlight = new Map<string, { jobId: string; controller: AbortController }>();
+    const send = (frame: object) =>
+      new Promise<void>((resolve) => {
+        // The callback fires once the frame is handed to the OS: awaiting it is the backpressure.
+        if (socket.readyState !== socket.OPEN) return resolve();
+        socket.send(JSON.stringify(frame), () => resolve());
+      });
+    const sendError = (id: string | null, error: unknown) => send({ type: 'error', id, error: toHttpError(error, request.id).body.error });
+
+    // Keep-alive: any frame or pong since the last ping proves the peer is there.
+    let alive = true;
+    const heartbeat = setInterval(() => {
+      if (!alive) return socket.terminate();
+      alive = false;
+      socket.ping();
+    }, pingIntervalMs);
+    socket.on('pong', () => (alive = true));
+
+    const authTimer = setTimeout(() => {
+      if (!principal) socket.close(4401, 'authenticate within the time limit');
+    }, authTimeoutMs);
+    /** A bad token gets its reason, then the socket closes: there is nothing else to do on it. */
+    const authenticate = async (token: string | undefined) => {
+      try {
+        principal = await verifyApiToken(jwtKey, token);
+      } catch (error) {
+        await sendError(null, error);
+        socket.close(4401, 'invalid token');
+        return;
+      }
+      clearTimeout(authTimer);
+      await send({ type: 'ready', user: principal.subject });
+    };
+    const header = request.headers.authorization?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
+    // Frames that arrive while the header's token is being checked wait for it.
+    let authenticating: Promise<void> | undefined = header ? authenticate(header) : undefined;
+
+    const relay = async (id: string, jobId: string, kind: 'chat' | 'text', includeUsage: boolean, afterId?: string) => {
+      const controller = new AbortController();
+      inFlight.set(id, { jobId, controller });
+      const toChunks = chunker({ id: `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${jobId.replace(/^http-/, '')}`, kind, includeUsage });
+      try {
+        for await (const { id: cursor, part } of jobs.subscribe(jobId, { signal: controller.signal, ...(afterId ? { afterId } : {}) })) {
+          if (part.type === 'error') {
+            await sendError(id, new GatewayError(part.error.code, part.error.message, { param: part.error.param ?? undefined }));
+            return;
+          }
+          for (const data of toChunks(part)) await send({ type: 'chunk', id, cursor, data });
+          if (part.type === 'finish') await send({ type: 'done', id });
+        }
+      } finally {
+        inFlight.delete(id);
+      }
+    };
+
+    const handlers = {
+      async request(frame: Extract<z.infer<typeof clientFrame>, { type: 'request' }>, who: ApiPrincipal) {
+        if (inFlight.has(frame.id)) throw new GatewayError('invalid_request', `A request with id "${frame.id}" is still running on this socket.`);
+        const kind = frame.endpoint === 'chat.completions' ? 'chat' : 'text';
+        const parsed = (kind === 'chat' ? chatCompletionRequestSchema : completionRequestSchema).safeParse(frame.body);
+        if (!parsed.success) {
+          const [issue] = parsed.error.issues;
+          const param = issue ? toParam(issue.path) : null;
+          throw new GatewayError('invalid_request', `Invalid request body: ${param ? `${param}: ` : ''}${issue?.message ?? 'does not match the schema'}.`, {
+            param: param ?? undefined,
+          });
+        }
+        const body = parsed.data;
+        models.resolve(body.model);
+        const chat =
+          'messages' in body
+            ? { ...body, stream: true }
+            : { ...body, messages: [{ role: 'user' as const, content: typeof body.prompt === 'string' ? body.prompt : (body.prompt[0] ?? '') }], stream: true };
+        const headers = frame.conversation_id ? { 'x-conversation-id': frame.conversation_id } : {};
+        const job = await toJob({ body: chat, principal: who, requestId: `${request.id}.${frame.id}`, headers, jwtKey });
+        await jobs.enqueue(job);
+        await send({ type: 'accepted', id: frame.id, resume: mintResumeToken(jwtKey, who.subject, job.id) });
+        await relay(frame.id, job.id, kind, body.stream_options?.include_usage === true);
+      },
+      async resume(frame: Extract<z.infer<typeof clientFrame>, { type: 'resume' }>, who: ApiPrincipal) {
+        const jobId = readResumeToken(jwtKey, who.subject, frame.token);
+        if (!jobId) throw new GatewayError('invalid_request', 'This resume token is not valid for you.', { param: 'token' });
+        await jobs.markResumed(jobId);
+        await relay(frame.id, jobId, 'chat', true, frame.after);
+      },
+    };
+
+    socket.on('message', (data, isBinary) => {
+      alive = true;
+      const frame = clientFrame.safeParse(isBinary ? undefined : safeJson(data.toString()));
+      if (!frame.success) {
+        void sendError(null, new GatewayError('invalid_request', `Unreadable frame: ${frame.error.issues[0]?.message ?? 'not JSON'}.`));
+        return;
+      }
+      const message = frame.data;
+      const id = 'id' in message ? message.id : null;
+      const run = async () => {
+        if (message.type === 'ping') return send({ type: 'pong' });
+        if (message.type === 'auth') return (authenticating = authenticate(message.token));
+        await authenticating;
+        if (!principal) throw new GatewayError('missing_token', 'Authenticate first: send {"type":"auth","token":"<token>"}.');
+        if (message.type === 'cancel') {
+          const running = inFlight.get(message.id);
+          if (!running) throw new GatewayError('invalid_request', `No request with id "${message.id}" is running.`);
+          running.controller.abort();
+          await jobs.cancel(running.jobId);
+          return send({ type: 'error', id: message.id, error: toHttpError(new GatewayError('cancelled', 'Cancelled by the client.'), request.id).body.error });
+        }
+        return handlers[message.type](message as never, principal);
+      };
+      run().catch((error: unknown) => sendError(id, error));
+    });
+
+    socket.on('close', () => {
+      clearInterval(heartbeat);
+      clearTimeout(authTimer);
+      for (const { jobId, controller } of inFlight.values()) {
+        controller.abort();
+        jobs.cancelUnlessResumed(jobId, resumeGraceMs);
+      }
+    });
+  });
+};
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
