@@ -52,10 +52,10 @@ beforeEach(() => {
 type Frame = { type: string; id?: string | null; cursor?: string; resume?: string; data?: { choices: { delta: { content?: string } }[] }; error?: { code: string } };
 
 /** A connected socket that records every frame it receives. */
-async function connect(options: { auth?: boolean; autoPong?: boolean } = {}) {
-  const { auth = true, autoPong = true } = options;
+async function connect(options: { auth?: boolean; autoPong?: boolean; as?: string } = {}) {
+  const { auth = true, autoPong = true, as = token } = options;
   const socket = new WebSocket(`${platform.url.replace('http', 'ws')}/v1/ws`, {
-    headers: auth ? { authorization: `Bearer ${token}` } : {},
+    headers: auth ? { authorization: `Bearer ${as}` } : {},
     autoPong,
   });
   const frames: Frame[] = [];
@@ -143,9 +143,13 @@ describe('/v1/ws', () => {
     expect(textOf(first.frames, 'q') + textOf(second.frames, 'q2')).toBe(`${words} `);
     expect(upstreamClosed).toEqual([]);
 
-    const stranger = await connect();
-    stranger.send({ type: 'resume', id: 'x', token: `${accepted.resume?.split('.')[0]}.forgedsignature0000000000000000` });
-    expect((await stranger.next((f) => f.type === 'error')).error?.code).toBe('invalid_request');
+    // Another user cannot attach to this answer with its token, nor anyone with a forged one.
+    const stranger = await connect({ as: platform.token('mallory') });
+    stranger.send({ type: 'resume', id: 'x', token: accepted.resume });
+    expect((await stranger.next((f) => f.type === 'error' && f.id === 'x')).error?.code).toBe('invalid_request');
+    const payload = accepted.resume?.slice(0, accepted.resume.lastIndexOf('.'));
+    second.send({ type: 'resume', id: 'y', token: `${payload}.forgedsignature0000000000000000` });
+    expect((await second.next((f) => f.type === 'error' && f.id === 'y')).error?.code).toBe('invalid_request');
     second.socket.close();
     stranger.socket.close();
   });

@@ -131,14 +131,14 @@ export const websocket: FastifyPluginAsync<WebSocketOptions> = async (app, optio
         const headers = frame.conversation_id ? { 'x-conversation-id': frame.conversation_id } : {};
         const job = await toJob({ body: chat, principal: who, requestId: `${request.id}.${frame.id}`, headers, jwtKey });
         await jobs.enqueue(job);
-        await send({ type: 'accepted', id: frame.id, resume: mintResumeToken(jwtKey, who.subject, job.id) });
+        await send({ type: 'accepted', id: frame.id, resume: mintResumeToken(jwtKey, who.subject, { jobId: job.id, kind }) });
         await relay(frame.id, job.id, kind, body.stream_options?.include_usage === true);
       },
       async resume(frame: Extract<z.infer<typeof clientFrame>, { type: 'resume' }>, who: ApiPrincipal) {
-        const jobId = readResumeToken(jwtKey, who.subject, frame.token);
-        if (!jobId) throw new GatewayError('invalid_request', 'This resume token is not valid for you.', { param: 'token' });
-        await jobs.markResumed(jobId);
-        await relay(frame.id, jobId, 'chat', true, frame.after);
+        const resumable = readResumeToken(jwtKey, who.subject, frame.token);
+        if (!resumable) throw new GatewayError('invalid_request', 'This resume token is not valid for you.', { param: 'token' });
+        await jobs.markResumed(resumable.jobId);
+        await relay(frame.id, resumable.jobId, resumable.kind, true, frame.after);
       },
     };
 
@@ -163,7 +163,7 @@ export const websocket: FastifyPluginAsync<WebSocketOptions> = async (app, optio
           await jobs.cancel(running.jobId);
           return send({ type: 'error', id: message.id, error: toHttpError(new GatewayError('cancelled', 'Cancelled by the client.'), request.id).body.error });
         }
-        return handlers[message.type](message as never, principal);
+        return message.type === 'request' ? handlers.request(message, principal) : handlers.resume(message, principal);
       };
       run().catch((error: unknown) => sendError(id, error));
     });

@@ -74,8 +74,8 @@ function relay(source: AsyncIterable<StreamPart>, model: LanguageModel, publish:
     for await (const part of source) {
       if (!announced && part.type !== 'error') {
         announced = true;
-        const model_ = part.type === 'response-metadata' && part.deployment ? part.deployment : servedBy(model);
-        send({ type: 'start', model: model_, created: Math.floor(Date.now() / 1000) });
+        const deployment = part.type === 'response-metadata' && part.deployment ? part.deployment : servedBy(model);
+        send({ type: 'start', model: deployment, created: Math.floor(Date.now() / 1000) });
       }
       if (part.type === 'text-delta') send({ type: 'text', delta: part.delta });
       if (part.type === 'tool-input-start') {
