@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['**/*.test.ts'],
-    exclude: ['node_modules/**', 'data/**'],
+    exclude: ['**/node_modules/**', 'data/**'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',

@@ -15,7 +15,7 @@ export interface InboundWorkerOptions {
   redisUrl: string;
   runJob: JobRunner;
   log: Logger;
-  /** Jobs run at once in this process (across conversations). Default: 16. */
+  /** Jobs run at once in this process (across conversations). Default: 1000. */
   concurrency?: number;
   order?: ConversationOrderOptions;
 }
@@ -27,7 +27,7 @@ export interface InboundWorker {
 
 /** Drains the inbound queue through the pipeline, one job per conversation at a time. */
 export async function startInboundWorker(options: InboundWorkerOptions): Promise<InboundWorker> {
-  const { redisUrl, runJob, log, concurrency = 16 } = options;
+  const { redisUrl, runJob, log, concurrency = 1000 } = options;
   const connection = bullConnection(redisUrl);
   const redis = createRedisClient(redisUrl);
   redis.on('error', () => {});

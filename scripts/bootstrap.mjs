@@ -18,6 +18,8 @@ const commands = {
   token: { redis: false, steps: [['scripts/token.ts']] },
   'soak:ws': { redis: true, steps: [['scripts/ws-soak.ts']] },
   'bench:ttft': { redis: true, steps: [['scripts/bench-ttft.ts']] },
+  // The benchmark's peer gateway lives in bench/'s own package, not among the platform's dependencies.
+  bench: { redis: true, packages: ['bench'], steps: [['bench/run.ts']] },
 };
 
 const [name = 'start', ...args] = process.argv.slice(2);
@@ -31,8 +33,9 @@ if (Number(process.versions.node.split('.')[0]) < 20) {
   process.exit(1);
 }
 
-ensureDependencies();
+ensureDependencies(root);
 const node = ensureNode();
+for (const folder of command.packages ?? []) ensureDependencies(join(root, folder));
 if (command.redis) ensureRedis(name);
 
 const env = { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH ?? ''}` };
@@ -44,22 +47,22 @@ for (const [index, step] of command.steps.entries()) {
 }
 process.exit(code);
 
-/** npm dependencies, reinstalled whenever package.json or the lockfile changed since the last install. */
-function ensureDependencies() {
-  const lock = join(root, 'package-lock.json');
-  const stampFile = join(root, 'node_modules', '.bootstrap-stamp');
-  const hash = createHash('sha256').update(readFileSync(join(root, 'package.json')));
+/** npm dependencies of the package in `dir`, reinstalled whenever its package.json or lockfile changed. */
+function ensureDependencies(dir) {
+  const lock = join(dir, 'package-lock.json');
+  const stampFile = join(dir, 'node_modules', '.bootstrap-stamp');
+  const hash = createHash('sha256').update(readFileSync(join(dir, 'package.json')));
   if (existsSync(lock)) hash.update(readFileSync(lock));
   const stamp = hash.digest('hex');
   if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return;
 
   const npmArgs = existsSync(lock) ? ['ci', '--no-audit', '--no-fund', '--loglevel=error'] : ['install', '--no-audit', '--no-fund', '--loglevel=error'];
-  say(`installing npm dependencies (npm ${npmArgs[0]}), including Node 24 from the npm registry...`);
+  say(dir === root ? `installing npm dependencies (npm ${npmArgs[0]}), including Node 24 from the npm registry...` : `installing the npm dependencies of ${dir.slice(root.length)} (npm ${npmArgs[0]})...`);
   // npm_execpath is the npm that is running us; reusing it avoids picking up another npm from PATH.
   const npm = process.env.npm_execpath;
   const result = npm
-    ? spawnSync(process.execPath, [npm, ...npmArgs], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] })
-    : spawnSync('npm', npmArgs, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], shell: process.platform === 'win32' });
+    ? spawnSync(process.execPath, [npm, ...npmArgs], { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'] })
+    : spawnSync('npm', npmArgs, { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'], shell: process.platform === 'win32' });
   if (result.status !== 0) {
     say('npm could not install the dependencies (see its output above). Check that the npm registry is reachable.');
     process.exit(1);

@@ -13,7 +13,7 @@ describe('parseConfig', () => {
         redisUrl: undefined,
         jwtSecret: undefined,
         roles: ['worker', 'http'],
-        workerConcurrency: 16,
+        workerConcurrency: 1000,
         logLevel: 'info',
         websocket: { pingIntervalMs: 30_000, resumeGraceMs: 10_000 },
         llm: {

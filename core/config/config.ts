@@ -94,7 +94,8 @@ export const configSchema = z
       .min(32, { error: 'expected at least 32 characters (HS256 needs a 256-bit key); unset it to have one generated' })
       .optional(),
     ROLES: roles.default([...roleNames]),
-    WORKER_CONCURRENCY: integer(1, 1000).default(16),
+    // Jobs spend their life waiting on providers, so one process can carry many at once.
+    WORKER_CONCURRENCY: integer(1, 10_000).default(1000),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
         error: 'expected one of fatal, error, warn, info, debug, trace, silent',

@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
 import { platformSchema, type Platform } from '../contracts/job.ts';
@@ -9,6 +10,17 @@ const apiAudience = 'chat-gateway:api';
 const jobAudience = 'chat-gateway:job';
 /** Pinned, so `alg: none` and algorithm confusion are refused by construction. */
 const algorithms = ['HS256'];
+
+/** jose re-imports raw key bytes on every call; a KeyObject made once per key spares that on each request. */
+const keyObjects = new WeakMap<Uint8Array, KeyObject>();
+function keyObject(key: Uint8Array): KeyObject {
+  let object = keyObjects.get(key);
+  if (!object) {
+    object = createSecretKey(key);
+    keyObjects.set(key, object);
+  }
+  return object;
+}
 
 export const tokenRoleSchema = z.enum(['admin', 'user']);
 export type TokenRole = z.infer<typeof tokenRoleSchema>;
@@ -32,7 +44,7 @@ export async function mintApiToken(key: Uint8Array, principal: ApiPrincipal, opt
     .setSubject(principal.subject)
     .setIssuedAt()
     .setExpirationTime(Math.floor(Date.now() / 1000) + expiresInSeconds)
-    .sign(key);
+    .sign(keyObject(key));
 }
 
 const apiClaims = z.object({ sub: z.string().min(1).max(200), role: tokenRoleSchema });
@@ -77,7 +89,7 @@ export async function mintJobToken(key: Uint8Array, jobId: string, identity: Job
     .setJti(jobId)
     .setIssuedAt()
     .setExpirationTime(Math.floor(Date.now() / 1000) + expiresInSeconds)
-    .sign(key);
+    .sign(keyObject(key));
 }
 
 const jobClaims = z.object({
@@ -100,7 +112,7 @@ export async function verifyJobToken(key: Uint8Array, token: string, jobId: stri
 
 async function verify(key: Uint8Array, token: string, audience: string) {
   try {
-    const { payload } = await jwtVerify(token, key, { issuer, audience, algorithms, clockTolerance: 5 });
+    const { payload } = await jwtVerify(token, keyObject(key), { issuer, audience, algorithms, clockTolerance: 5 });
     return payload;
   } catch (error) {
     if (error instanceof joseErrors.JWTExpired) {

@@ -20,8 +20,10 @@ export function withTimeouts(model: LanguageModel, { firstByteMs, totalMs }: Tim
   const arm = (options: CallOptions) => {
     const controller = new AbortController();
     const timers: NodeJS.Timeout[] = [];
-    const after = (ms: number, error: ProviderCallError) => {
-      const timer = setTimeout(() => controller.abort(error), ms);
+    // The error is made only when the timer fires: nearly every call ends first, and building an
+    // error (its stack) on every request was measurable under load.
+    const after = (ms: number, error: () => ProviderCallError) => {
+      const timer = setTimeout(() => controller.abort(error()), ms);
       timers.push(timer);
       return timer;
     };
@@ -35,7 +37,7 @@ export function withTimeouts(model: LanguageModel, { firstByteMs, totalMs }: Tim
 
     async doGenerate(options) {
       const { signal, after, clear, controller } = arm(options);
-      after(totalMs, timeout('no answer', totalMs));
+      after(totalMs, () => timeout('no answer', totalMs));
       try {
         return await model.doGenerate({ ...options, abortSignal: signal });
       } catch (error) {
@@ -47,8 +49,8 @@ export function withTimeouts(model: LanguageModel, { firstByteMs, totalMs }: Tim
 
     async doStream(options) {
       const { signal, after, clear, controller } = arm(options);
-      after(totalMs, timeout('no complete answer', totalMs));
-      const firstByte = after(firstByteMs, timeout('no first byte', firstByteMs));
+      after(totalMs, () => timeout('no complete answer', totalMs));
+      const firstByte = after(firstByteMs, () => timeout('no first byte', firstByteMs));
       let started;
       try {
         started = await model.doStream({ ...options, abortSignal: signal });

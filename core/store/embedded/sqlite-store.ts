@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Platform } from '../../contracts/job.ts';
 import type {
   AuditRecord,
@@ -97,6 +97,8 @@ const toRequest = (row: Row): RequestLogEntry => ({
  */
 export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
+  /** Compiled once per SQL text: preparing on every call was the store's main cost under load. */
+  readonly #statements = new Map<string, StatementSync>();
   #open = true;
 
   constructor(file: string) {
@@ -111,40 +113,36 @@ export class SqliteStore implements Store {
   async resolveUser(identity: ExternalIdentity, defaults: { role: UserRole }): Promise<User> {
     const now = new Date().toISOString();
     return this.#transaction(() => {
-      const found = this.#db
-        .prepare(
+      const found = this.#statement(
           'SELECT u.* FROM identities i JOIN users u ON u.id = i.user_id WHERE i.platform = ? AND i.external_id = ?',
         )
         .get(identity.platform, identity.externalId);
       if (found) {
-        this.#db.prepare('UPDATE users SET last_seen_at = ? WHERE id = ?').run(now, String(found.id));
+        this.#statement('UPDATE users SET last_seen_at = ? WHERE id = ?').run(now, String(found.id));
         return { ...toUser(found), lastSeenAt: now };
       }
       const user: User = { id: `usr_${randomUUID().replaceAll('-', '')}`, role: defaults.role, createdAt: now, lastSeenAt: now };
-      this.#db.prepare('INSERT INTO users (id, role, created_at, last_seen_at) VALUES (?, ?, ?, ?)').run(user.id, user.role, now, now);
-      this.#db
-        .prepare('INSERT INTO identities (platform, external_id, user_id) VALUES (?, ?, ?)')
+      this.#statement('INSERT INTO users (id, role, created_at, last_seen_at) VALUES (?, ?, ?, ?)').run(user.id, user.role, now, now);
+      this.#statement('INSERT INTO identities (platform, external_id, user_id) VALUES (?, ?, ?)')
         .run(identity.platform, identity.externalId, user.id);
       return user;
     });
   }
 
   async getUser(id: string) {
-    const row = this.#db.prepare('SELECT * FROM users WHERE id = ?').get(id);
+    const row = this.#statement('SELECT * FROM users WHERE id = ?').get(id);
     return row ? toUser(row) : undefined;
   }
 
   async listIdentities(userId: string): Promise<ExternalIdentity[]> {
-    return this.#db
-      .prepare('SELECT platform, external_id FROM identities WHERE user_id = ? ORDER BY platform, external_id')
+    return this.#statement('SELECT platform, external_id FROM identities WHERE user_id = ? ORDER BY platform, external_id')
       .all(userId)
       .map((row) => ({ platform: row.platform as Platform, externalId: String(row.external_id) }));
   }
 
   async ensureConversation({ id, userId, platform }: Pick<Conversation, 'id' | 'userId' | 'platform'>) {
     const now = new Date().toISOString();
-    this.#db
-      .prepare(
+    this.#statement(
         `INSERT INTO conversations (id, user_id, platform, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at`,
       )
@@ -152,15 +150,13 @@ export class SqliteStore implements Store {
   }
 
   async listConversations(userId: string, { limit = 100 }: ListOptions = {}) {
-    return this.#db
-      .prepare('SELECT * FROM conversations WHERE user_id = ? ORDER BY updated_at DESC, rowid DESC LIMIT ?')
+    return this.#statement('SELECT * FROM conversations WHERE user_id = ? ORDER BY updated_at DESC, rowid DESC LIMIT ?')
       .all(userId, limit)
       .map(toConversation);
   }
 
   async appendMessage(message: StoredMessage) {
-    const { changes } = this.#db
-      .prepare(
+    const { changes } = this.#statement(
         `INSERT OR IGNORE INTO messages (id, conversation_id, user_id, job_id, role, content, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
       )
@@ -169,8 +165,7 @@ export class SqliteStore implements Store {
   }
 
   async listMessages(conversationId: string, { limit = 100 }: ListOptions = {}) {
-    return this.#db
-      .prepare(
+    return this.#statement(
         `SELECT * FROM (SELECT *, rowid AS r FROM messages WHERE conversation_id = ? ORDER BY created_at DESC, r DESC LIMIT ?)
          ORDER BY created_at, r`,
       )
@@ -179,8 +174,7 @@ export class SqliteStore implements Store {
   }
 
   async appendAudit(record: AuditRecord) {
-    const { changes } = this.#db
-      .prepare(
+    const { changes } = this.#statement(
         `INSERT OR IGNORE INTO audit (id, request_id, at, actor_id, action, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(record.id, record.requestId, record.at, record.actorId, record.action, record.outcome, JSON.stringify(record.detail));
@@ -188,12 +182,11 @@ export class SqliteStore implements Store {
   }
 
   async listAudit({ limit = 100 }: ListOptions = {}) {
-    return this.#db.prepare('SELECT * FROM audit ORDER BY at DESC, rowid DESC LIMIT ?').all(limit).map(toAudit);
+    return this.#statement('SELECT * FROM audit ORDER BY at DESC, rowid DESC LIMIT ?').all(limit).map(toAudit);
   }
 
   async logRequest(entry: RequestLogEntry) {
-    const { changes } = this.#db
-      .prepare(
+    const { changes } = this.#statement(
         `INSERT OR IGNORE INTO requests (request_id, job_id, user_id, platform, model, status, error_code, latency_ms,
            input_tokens, output_tokens, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
@@ -214,18 +207,27 @@ export class SqliteStore implements Store {
   }
 
   async listRequests({ limit = 100 }: ListOptions = {}) {
-    return this.#db.prepare('SELECT * FROM requests ORDER BY at DESC, rowid DESC LIMIT ?').all(limit).map(toRequest);
+    return this.#statement('SELECT * FROM requests ORDER BY at DESC, rowid DESC LIMIT ?').all(limit).map(toRequest);
   }
 
   async ping() {
     if (!this.#open) throw new Error('the store is closed');
-    this.#db.prepare('SELECT 1').get();
+    this.#statement('SELECT 1').get();
   }
 
   async close() {
     if (!this.#open) return;
     this.#open = false;
     this.#db.close();
+  }
+
+  #statement(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
   }
 
   /** BEGIN IMMEDIATE takes the write lock up front, so two processes cannot both create the same user. */
