@@ -85,6 +85,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
         log: log.child({ role: 'http' }),
         models,
         jobs: {
+          replyAddress: replies.address,
           enqueue: (job) => queue.enqueue(job),
           awaitReply: (jobId, options) => replies.awaitReply(jobId, options),
           subscribe: (jobId, options) => relay.subscribe(jobId, options),

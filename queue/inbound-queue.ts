@@ -27,7 +27,8 @@ export class InboundQueue {
     const job = inboundJobSchema.parse(input);
     try {
       await this.#queue.add('message', job, { jobId: job.id, attempts, backoff, removeOnComplete: keepCompleted, removeOnFail: keepFailed });
-      await this.#order.register(job.conversationId, job.id);
+      // A job that is its own conversation has nothing to wait for: no order to keep.
+      if (job.conversationId !== job.id) await this.#order.register(job.conversationId, job.id);
     } catch (error) {
       throw new GatewayError('queue_unavailable', 'The message queue is unavailable; try again shortly.', { cause: error });
     }

@@ -1,7 +1,8 @@
-import { Queue, QueueEvents } from 'bullmq';
+import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
 import { replySchema, type Reply } from '../core/contracts/reply.ts';
 import { GatewayError } from '../core/errors/gateway-error.ts';
-import { bullConnection } from './connection.ts';
+import { bullConnection, createRedisClient, type RedisClient } from './connection.ts';
 import { inboundQueueName } from './names.ts';
 
 export interface AwaitReplyOptions {
@@ -9,46 +10,92 @@ export interface AwaitReplyOptions {
   timeoutMs?: number;
 }
 
+/** What a worker publishes to the waiting process: the reply, or why there will be none. */
+type Delivery = { jobId: string; reply: Reply } | { jobId: string; failure: string };
+
+const channel = (address: string) => `gw:replies:{${address}}`;
+
+/** Sends a job's reply (or its failure) to the process waiting for it, if one named itself. */
+export function deliverReply(redis: RedisClient, address: string | undefined, delivery: Delivery) {
+  if (!address) return;
+  redis.publish(channel(address), JSON.stringify(delivery)).catch(() => {
+    // The job's stored result is the fallback the waiter polls.
+  });
+}
+
 /**
- * How a request/response adapter (HTTP) gets the reply to a job it enqueued: the reply is the job's
- * result, which BullMQ keeps with the job and announces on the queue's event stream. This works from
- * any process, for a job answered before we asked, and for a retried request with the same job id.
+ * How a request/response adapter (HTTP) gets the replies to the jobs it enqueued. Each process has an
+ * address; jobs carry it; workers publish the reply on that address's channel, so each process reads
+ * only its own replies, in one message each. The job's stored result is the fallback: a request retried
+ * with the same Idempotency-Key, or a message missed while reconnecting, is answered from it by a slow poll.
  */
 export class ReplyWaiter {
+  /** Goes in `replyTo.address` of every job this process waits for. */
+  readonly address = randomUUID().replaceAll('-', '');
   readonly #queue: Queue;
-  readonly #events: QueueEvents;
+  readonly #subscriber: RedisClient;
+  readonly #waiting = new Map<string, Set<(delivery: Delivery) => void>>();
+  readonly #subscribed: Promise<unknown>;
 
   constructor(redisUrl: string) {
-    const connection = bullConnection(redisUrl);
-    this.#queue = new Queue(inboundQueueName, { connection });
-    this.#events = new QueueEvents(inboundQueueName, { connection });
+    this.#queue = new Queue(inboundQueueName, { connection: bullConnection(redisUrl) });
     this.#queue.on('error', () => {});
-    this.#events.on('error', () => {});
+    this.#subscriber = createRedisClient(redisUrl);
+    this.#subscriber.on('error', () => {});
+    this.#subscriber.on('message', (_name: string, message: string) => {
+      const delivery = JSON.parse(message) as Delivery;
+      for (const settle of this.#waiting.get(delivery.jobId) ?? []) settle(delivery);
+    });
+    this.#subscribed = this.#subscriber.subscribe(channel(this.address));
   }
 
   async ready() {
-    await this.#events.waitUntilReady();
+    await this.#subscribed;
   }
 
-  async awaitReply(jobId: string, { timeoutMs = 120_000 }: AwaitReplyOptions = {}): Promise<Reply> {
-    const job = await this.#queue.getJob(jobId);
-    if (!job) throw new GatewayError('internal_error', 'The job for this request was not found on the queue.');
-    let result: unknown;
-    try {
-      result = await job.waitUntilFinished(this.#events, timeoutMs);
-    } catch (error) {
-      if (error instanceof Error && /timed out/i.test(error.message)) {
-        throw new GatewayError('timeout', `No answer within ${Math.round(timeoutMs / 1000)} s; the request is still queued.`, {
-          cause: error,
-        });
-      }
-      throw new GatewayError('internal_error', 'The request could not be processed.', { cause: error });
-    }
-    return replySchema.parse(result);
+  /**
+   * The reply to a job. Call it before enqueueing the job, so a fast answer cannot arrive unheard; the
+   * wait is registered at once, synchronously.
+   */
+  awaitReply(jobId: string, { timeoutMs = 120_000 }: AwaitReplyOptions = {}): Promise<Reply> {
+    return new Promise<Reply>((resolve, reject) => {
+      let poll: NodeJS.Timeout | undefined;
+      const finish = (delivery: Delivery) => {
+        clearTimeout(timer);
+        clearTimeout(poll);
+        const waiters = this.#waiting.get(jobId);
+        waiters?.delete(finish);
+        if (waiters?.size === 0) this.#waiting.delete(jobId);
+        if ('reply' in delivery) {
+          const parsed = replySchema.safeParse(delivery.reply);
+          if (parsed.success) resolve(parsed.data);
+          else reject(new GatewayError('internal_error', 'The reply could not be read.', { cause: parsed.error }));
+        } else {
+          reject(new GatewayError('internal_error', 'The request could not be processed.', { cause: new Error(delivery.failure) }));
+        }
+      };
+      const timer = setTimeout(() => {
+        clearTimeout(poll);
+        this.#waiting.get(jobId)?.delete(finish);
+        reject(new GatewayError('timeout', `No answer within ${Math.round(timeoutMs / 1000)} s; the request is still queued.`));
+      }, timeoutMs);
+      let waiters = this.#waiting.get(jobId);
+      if (!waiters) this.#waiting.set(jobId, (waiters = new Set()));
+      waiters.add(finish);
+      // The fallback: the answer may already be stored (a retried request), or its message missed.
+      const check = async () => {
+        const job = await this.#queue.getJob(jobId).catch(() => undefined);
+        const state = job ? await job.getState().catch(() => 'unknown') : 'missing';
+        if (state === 'completed') finish({ jobId, reply: job?.returnvalue as Reply });
+        else if (state === 'failed') finish({ jobId, failure: job?.failedReason ?? 'failed' });
+        else poll = setTimeout(check, 2000);
+      };
+      poll = setTimeout(check, 300);
+    });
   }
 
   async close() {
-    await this.#events.close();
+    this.#subscriber.disconnect();
     await this.#queue.close();
   }
 }

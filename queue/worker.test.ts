@@ -42,9 +42,10 @@ describe('inbound queue and worker', () => {
     const counting: JobRunner = (data, attempt) => ((runs += 1), runJob(data, attempt));
     workers.push(await startInboundWorker({ redisUrl: redis.url, runJob: counting, log }));
 
-    const job = await httpJob({ text: 'only once' });
+    const job = await httpJob({ text: 'only once', address: replies.address });
+    const answer = replies.awaitReply(job.id);
     await queue.enqueue(job);
-    const first = await replies.awaitReply(job.id);
+    const first = await answer;
     await queue.enqueue({ ...job, requestId: 'req_redelivered' });
     const second = await replies.awaitReply(job.id);
     await sleep(300); // time for a wrongly accepted duplicate to be processed
@@ -89,14 +90,15 @@ describe('inbound queue and worker', () => {
     workers.push(await startInboundWorker({ redisUrl: redis.url, runJob, log, concurrency: 4, order: { parkMs: 2000 } }));
 
     const jobs = {
-      a1: await httpJob({ conversationId: 'conv-a', text: 'a1' }),
-      a2: await httpJob({ conversationId: 'conv-a', text: 'a2' }),
-      a3: await httpJob({ conversationId: 'conv-a', text: 'a3' }),
-      b1: await httpJob({ conversationId: 'conv-b', text: 'b1' }),
+      a1: await httpJob({ conversationId: 'conv-a', text: 'a1', address: replies.address }),
+      a2: await httpJob({ conversationId: 'conv-a', text: 'a2', address: replies.address }),
+      a3: await httpJob({ conversationId: 'conv-a', text: 'a3', address: replies.address }),
+      b1: await httpJob({ conversationId: 'conv-b', text: 'b1', address: replies.address }),
     };
-    for (const job of Object.values(jobs)) await queue.enqueue(job);
     const started = Date.now();
-    const answers = await Promise.all(Object.values(jobs).map((job) => replies.awaitReply(job.id)));
+    const waiting = Object.values(jobs).map((job) => replies.awaitReply(job.id));
+    for (const job of Object.values(jobs)) await queue.enqueue(job);
+    const answers = await Promise.all(waiting);
     const elapsed = Date.now() - started;
 
     expect(answers.map((reply) => reply.status === 'ok' && reply.message.content)).toEqual(['a1', 'a2', 'a3', 'b1']);
@@ -138,9 +140,10 @@ describe('inbound queue and worker', () => {
       };
     };
     workers.push(await startInboundWorker({ redisUrl: redis.url, runJob, log }));
-    const job = await httpJob();
+    const job = await httpJob({ address: replies.address });
+    const answer = replies.awaitReply(job.id, { timeoutMs: 10_000 });
     await queue.enqueue(job);
-    const reply = await replies.awaitReply(job.id, { timeoutMs: 10_000 });
+    const reply = await answer;
     expect(reply).toMatchObject({ status: 'ok', message: { content: 'paid answer' } });
     expect({ attempts, paid }).toEqual({ attempts: 2, paid: 1 });
   });
@@ -149,9 +152,10 @@ describe('inbound queue and worker', () => {
     const store = new SqliteStore(':memory:');
     const runJob = createJobRunner({ store, models: new ModelRegistry(), jwtKey: testKey, log });
     workers.push(await startInboundWorker({ redisUrl: redis.url, runJob, log }));
-    const forged = { ...(await httpJob()), identityToken: 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJtYWxsb3J5In0.' };
+    const forged = { ...(await httpJob({ address: replies.address })), identityToken: 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJtYWxsb3J5In0.' };
+    const answer = replies.awaitReply(forged.id, { timeoutMs: 5000 });
     await queue.enqueue(forged);
-    await expect(replies.awaitReply(forged.id, { timeoutMs: 5000 })).rejects.toMatchObject({ code: 'internal_error' });
+    await expect(answer).rejects.toMatchObject({ code: 'internal_error' });
     // Failed for good on its first attempt: an unauthenticated job is never retried.
     const lookup = new Queue(inboundQueueName, { connection: bullConnection(redis.url) });
     const failed = await lookup.getJob(forged.id);

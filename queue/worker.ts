@@ -9,6 +9,7 @@ import { ConversationOrder, type ConversationOrderOptions } from './conversation
 import { inboundQueueName } from './names.ts';
 import { toQueueError } from './to-queue-error.ts';
 import { Cancellation } from './cancellation.ts';
+import { deliverReply } from './replies.ts';
 import { StreamRelay } from './stream-relay.ts';
 
 export interface InboundWorkerOptions {
@@ -43,7 +44,9 @@ export async function startInboundWorker(options: InboundWorkerOptions): Promise
     // Read before the pipeline validates the job, so take it only if it is a well-formed id.
     const given = idSchema.safeParse((job.data as { conversationId?: unknown } | undefined)?.conversationId);
     const conversationId = given.success ? given.data : (job.id ?? '');
-    if (!(await order.acquire(job, conversationId, token ?? ''))) throw new DelayedError();
+    // A job that is its own conversation (an HTTP request without X-Conversation-Id) is never ordered.
+    const ordered = conversationId !== job.id;
+    if (ordered && !(await order.acquire(job, conversationId, token ?? ''))) throw new DelayedError();
     const attempt = job.attemptsMade + 1;
     const final = attempt >= (job.opts.attempts ?? 1);
     const jobId = job.id ?? '';
@@ -56,8 +59,13 @@ export async function startInboundWorker(options: InboundWorkerOptions): Promise
       publish: (part) => relay.publish(jobId, part),
     }).finally(release);
     if (outcome.kind === 'retry') throw toQueueError(outcome);
-    await order.release(conversationId, job.id ?? '');
-    if (outcome.kind === 'drop') throw toQueueError(outcome);
+    if (ordered) await order.release(conversationId, jobId);
+    const address = (job.data as { replyTo?: { address?: string } } | undefined)?.replyTo?.address;
+    if (outcome.kind === 'drop') {
+      deliverReply(redis, address, { jobId, failure: outcome.error.code });
+      throw toQueueError(outcome);
+    }
+    deliverReply(redis, address, { jobId, reply: outcome.reply });
     return outcome.reply;
   };
 

@@ -1,9 +1,31 @@
 import type { FastifyRequest } from 'fastify';
 import { verifyApiToken, type ApiPrincipal } from '../../core/identity/tokens.ts';
 
-/** The principal behind `Authorization: Bearer <token>`; throws a 401 GatewayError otherwise. */
+/** Verified tokens, remembered briefly: a client sends the same one with every request. */
+const verified = new Map<string, { principal: ApiPrincipal; until: number }>();
+const rememberMs = 60_000;
+const maxRemembered = 10_000;
+
+/**
+ * The principal behind `Authorization: Bearer <token>`; throws a 401 GatewayError otherwise. A token
+ * verified in the last minute is not verified again, and never past its own expiry.
+ */
 export async function authenticateRequest(request: FastifyRequest, jwtKey: Uint8Array): Promise<ApiPrincipal> {
   const header = request.headers.authorization;
   const token = header?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
-  return verifyApiToken(jwtKey, token);
+  const now = Date.now();
+  const known = token ? verified.get(token) : undefined;
+  if (known && known.until > now) return known.principal;
+  const principal = await verifyApiToken(jwtKey, token);
+  if (token) {
+    if (verified.size >= maxRemembered) verified.clear();
+    verified.set(token, { principal, until: Math.min(now + rememberMs, expiryOf(token)) });
+  }
+  return principal;
+}
+
+/** The token's `exp` in ms; it was just verified, so its payload is well-formed. */
+function expiryOf(token: string): number {
+  const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as { exp?: number };
+  return (payload.exp ?? 0) * 1000;
 }

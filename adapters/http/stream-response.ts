@@ -9,12 +9,17 @@ import { toHttpError } from './error-body.ts';
 export interface StreamPort {
   subscribe(jobId: string, options: { signal: AbortSignal }): AsyncIterable<{ id: string; part: StreamPart }>;
   cancel(jobId: string): Promise<void>;
-  /** Settles when the job ends; rejects if it ends without an answer (a dropped job publishes nothing). */
+  /**
+   * Settles when the job ends; rejects if it ends without an answer (a dropped job publishes nothing).
+   * Call it before enqueueing: the wait is registered at once.
+   */
   awaitReply(jobId: string, options: { timeoutMs: number }): Promise<Reply>;
 }
 
 export interface StreamResponseOptions {
   jobId: string;
+  /** The job's reply, awaited since before it was enqueued; rejects if the job ends unanswered. */
+  reply: Promise<Reply>;
   /** SSE (`text/event-stream`, OpenAI's framing) or newline-delimited JSON over chunked encoding. */
   format: 'sse' | 'ndjson';
   /** Turns one non-error part into the chunks to send. */
@@ -31,7 +36,7 @@ export interface StreamResponseOptions {
  * the socket has drained. Errors end the stream with an error event in OpenAI's shape, never a clean end.
  */
 export async function streamResponse(request: FastifyRequest, reply: FastifyReply, options: StreamResponseOptions) {
-  const { jobId, format, toChunks, streams, timeoutMs, keepAliveMs = 15_000 } = options;
+  const { jobId, reply: answer, format, toChunks, streams, timeoutMs, keepAliveMs = 15_000 } = options;
   const res = reply.raw;
   reply.hijack();
   res.writeHead(200, {
@@ -57,7 +62,7 @@ export async function streamResponse(request: FastifyRequest, reply: FastifyRepl
   const keepAlive = format === 'sse' ? setInterval(() => res.write(': keep-alive\n\n'), keepAliveMs) : undefined;
   const deadline = setTimeout(() => controller.abort(new GatewayError('timeout', `No complete answer within ${Math.round(timeoutMs / 1000)} s.`)), timeoutMs);
   // A job dropped before publishing anything (it never got to run) must still end this response.
-  streams.awaitReply(jobId, { timeoutMs }).catch((error: unknown) => {
+  answer.catch((error: unknown) => {
     if (!controller.signal.aborted) controller.abort(toGatewayError(error));
   });
 

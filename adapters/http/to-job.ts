@@ -43,6 +43,8 @@ export interface HttpJobSource {
   requestId: string;
   headers: Record<string, string | string[] | undefined>;
   jwtKey: Uint8Array;
+  /** The waiting process's reply address. */
+  replyAddress: string;
 }
 
 /**
@@ -50,7 +52,7 @@ export interface HttpJobSource {
  * from it, so a client retrying the request gets the first answer instead of a second one. With an
  * `X-Conversation-Id` header, requests of one conversation are answered in order.
  */
-export async function toJob({ body, principal, requestId, headers, jwtKey }: HttpJobSource): Promise<InboundJobInput> {
+export async function toJob({ body, principal, requestId, headers, jwtKey, replyAddress }: HttpJobSource): Promise<InboundJobInput> {
   const idempotencyKey = optionalHeader(headers['idempotency-key'], 'Idempotency-Key');
   const conversation = optionalHeader(headers['x-conversation-id'], 'X-Conversation-Id');
   const eventId = idempotencyKey ? scopedId(principal.subject, idempotencyKey) : randomUUID();
@@ -62,7 +64,7 @@ export async function toJob({ body, principal, requestId, headers, jwtKey }: Htt
     source: { platform: 'http', eventId, receivedAt: new Date().toISOString() },
     conversationId: conversation ? `http-${scopedId(principal.subject, conversation)}` : id,
     identityToken: await mintJobToken(jwtKey, id, { platform: 'http', externalId: principal.subject, role: principal.role }),
-    replyTo: { adapter: 'http' },
+    replyTo: { adapter: 'http', address: replyAddress },
     input: { messages: body.messages.map(toMessage) },
     request: {
       model: body.model,

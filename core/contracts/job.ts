@@ -31,8 +31,12 @@ export const inboundJobSchema = z.object({
   conversationId: idSchema,
   /** A short-lived JWT minted by the adapter, bound to this job id; workers refuse jobs without a valid one. */
   identityToken: z.string().min(1).max(4096),
-  /** The adapter (and for chat platforms, the place) the reply goes back to. */
-  replyTo: z.object({ adapter: platformSchema }),
+  /**
+   * The adapter (and for chat platforms, the place) the reply goes back to. `address` names the
+   * process waiting for it (a request/response adapter such as HTTP), whose channel the worker
+   * publishes the reply on.
+   */
+  replyTo: z.object({ adapter: platformSchema, address: idSchema.optional() }),
   input: z.object({
     messages: z.array(messageSchema).min(1),
   }),

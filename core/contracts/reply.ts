@@ -18,7 +18,7 @@ const replyBase = z.object({
   jobId: z.string(),
   requestId: z.string(),
   conversationId: z.string(),
-  replyTo: z.object({ adapter: platformSchema }),
+  replyTo: z.object({ adapter: platformSchema, address: z.string().optional() }),
   createdAt: z.iso.datetime(),
 });
 

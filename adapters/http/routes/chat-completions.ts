@@ -61,15 +61,17 @@ export const chatCompletions: FastifyPluginAsyncZod<ChatCompletionsOptions> = as
       const principal = await authenticate(request);
       const { body } = request;
       models.resolve(body.model);
-      const job = await toJob({ body, principal, requestId: request.id, headers: request.headers, jwtKey });
+      const job = await toJob({ body, principal, requestId: request.id, headers: request.headers, jwtKey, replyAddress: jobs.replyAddress });
+      const answer = jobs.awaitReply(job.id, { timeoutMs: replyTimeoutMs });
+      answer.catch(() => {}); // Observed below; a stream that ends first must not leave it unhandled.
       await jobs.enqueue(job);
       if (body.stream) {
         const toChunks = chunker({ id: `chatcmpl-${job.id.replace(/^http-/, '')}`, kind: 'chat', includeUsage: body.stream_options?.include_usage === true });
-        return streamResponse(request, reply, { jobId: job.id, format: streamFormat(request), toChunks, streams: jobs, timeoutMs: replyTimeoutMs });
+        return streamResponse(request, reply, { jobId: job.id, reply: answer, format: streamFormat(request), toChunks, streams: jobs, timeoutMs: replyTimeoutMs });
       }
-      const answer = await jobs.awaitReply(job.id, { timeoutMs: replyTimeoutMs });
-      if (answer.status === 'error') throw deserializeError(answer.error);
-      return toChatCompletion(answer);
+      const done = await answer;
+      if (done.status === 'error') throw deserializeError(done.error);
+      return toChatCompletion(done);
     },
   );
 };

@@ -25,16 +25,18 @@ export const completions: FastifyPluginAsyncZod<ChatCompletionsOptions> = async 
       stop: body.stop,
       stream: body.stream,
     };
-    const job = await toJob({ body: chat, principal, requestId: request.id, headers: request.headers, jwtKey });
+    const job = await toJob({ body: chat, principal, requestId: request.id, headers: request.headers, jwtKey, replyAddress: jobs.replyAddress });
+    const answer = jobs.awaitReply(job.id, { timeoutMs: replyTimeoutMs });
+    answer.catch(() => {}); // Observed below; a stream that ends first must not leave it unhandled.
     await jobs.enqueue(job);
     const id = `cmpl-${job.id.replace(/^http-/, '')}`;
     if (body.stream) {
       const toChunks = chunker({ id, kind: 'text', includeUsage: body.stream_options?.include_usage === true });
-      return streamResponse(request, reply, { jobId: job.id, format: streamFormat(request), toChunks, streams: jobs, timeoutMs: replyTimeoutMs });
+      return streamResponse(request, reply, { jobId: job.id, reply: answer, format: streamFormat(request), toChunks, streams: jobs, timeoutMs: replyTimeoutMs });
     }
-    const answer = await jobs.awaitReply(job.id, { timeoutMs: replyTimeoutMs });
-    if (answer.status === 'error') throw deserializeError(answer.error);
-    const completion = toChatCompletion(answer);
+    const done = await answer;
+    if (done.status === 'error') throw deserializeError(done.error);
+    const completion = toChatCompletion(done);
     const [choice] = completion.choices;
     return {
       id,

@@ -129,7 +129,7 @@ export const websocket: FastifyPluginAsync<WebSocketOptions> = async (app, optio
             ? { ...body, stream: true }
             : { ...body, messages: [{ role: 'user' as const, content: typeof body.prompt === 'string' ? body.prompt : (body.prompt[0] ?? '') }], stream: true };
         const headers = frame.conversation_id ? { 'x-conversation-id': frame.conversation_id } : {};
-        const job = await toJob({ body: chat, principal: who, requestId: `${request.id}.${frame.id}`, headers, jwtKey });
+        const job = await toJob({ body: chat, principal: who, requestId: `${request.id}.${frame.id}`, headers, jwtKey, replyAddress: jobs.replyAddress });
         await jobs.enqueue(job);
         await send({ type: 'accepted', id: frame.id, resume: mintResumeToken(jwtKey, who.subject, { jobId: job.id, kind }) });
         await relay(frame.id, job.id, kind, body.stream_options?.include_usage === true);
