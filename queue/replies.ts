@@ -88,8 +88,9 @@ export class ReplyWaiter {
         const state = job ? await job.getState().catch(() => 'unknown') : 'missing';
         if (state === 'completed') finish({ jobId, reply: job?.returnvalue as Reply });
         else if (state === 'failed') finish({ jobId, failure: job?.failedReason ?? 'failed' });
-        else poll = setTimeout(check, 2000);
+        else poll = setTimeout(check, 5000);
       };
+      // Early once, for a job already answered (a retried request); then rarely, as a safety net only.
       poll = setTimeout(check, 300);
     });
   }

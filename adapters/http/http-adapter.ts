@@ -76,7 +76,7 @@ export function buildHttpAdapter(options: HttpAdapterOptions) {
   app.register(completions, chat);
   app.register(async (scope) => {
     await scope.register(fastifyWebsocket, { options: { maxPayload: bodyLimit } });
-    await scope.register(websocket, { jwtKey, models: options.models, jobs: options.jobs, ...options.websocket });
+    await scope.register(websocket, { jwtKey, models: options.models, jobs: options.jobs, replyTimeoutMs, ...options.websocket });
   });
   return app;
 }

@@ -21,6 +21,8 @@ export interface WebSocketOptions {
   resumeGraceMs?: number;
   /** How long a connection may stay unauthenticated. Default: 10 000 ms. */
   authTimeoutMs?: number;
+  /** How long a request may wait for its answer. Default: 120 000 ms. */
+  replyTimeoutMs?: number;
 }
 
 const localId = z.string().regex(/^[\w.:-]{1,100}$/, { error: 'expected an id of 1-100 letters, digits or . : _ -' });
@@ -51,7 +53,7 @@ const clientFrame = z.discriminatedUnion(
  * protocol is in the README.
  */
 export const websocket: FastifyPluginAsync<WebSocketOptions> = async (app, options) => {
-  const { jwtKey, models, jobs, pingIntervalMs = 30_000, resumeGraceMs = 10_000, authTimeoutMs = 10_000 } = options;
+  const { jwtKey, models, jobs, pingIntervalMs = 30_000, resumeGraceMs = 10_000, authTimeoutMs = 10_000, replyTimeoutMs = 120_000 } = options;
 
   app.get('/v1/ws', { websocket: true }, (socket: WebSocket, request: FastifyRequest) => {
     let principal: ApiPrincipal | undefined;
@@ -95,6 +97,12 @@ export const websocket: FastifyPluginAsync<WebSocketOptions> = async (app, optio
     const relay = async (id: string, jobId: string, kind: 'chat' | 'text', includeUsage: boolean, afterId?: string) => {
       const controller = new AbortController();
       inFlight.set(id, { jobId, controller });
+      // A job that ends without publishing (dropped before it ran) must still end this request.
+      let dropped: unknown;
+      jobs.awaitReply(jobId, { timeoutMs: replyTimeoutMs }).catch((error: unknown) => {
+        dropped = error;
+        controller.abort();
+      });
       const toChunks = chunker({ id: `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${jobId.replace(/^http-/, '')}`, kind, includeUsage });
       try {
         for await (const { id: cursor, part } of jobs.subscribe(jobId, { signal: controller.signal, ...(afterId ? { afterId } : {}) })) {
@@ -105,6 +113,7 @@ export const websocket: FastifyPluginAsync<WebSocketOptions> = async (app, optio
           for (const data of toChunks(part)) await send({ type: 'chunk', id, cursor, data });
           if (part.type === 'finish') await send({ type: 'done', id });
         }
+        if (dropped) await sendError(id, dropped);
       } finally {
         inFlight.delete(id);
       }
