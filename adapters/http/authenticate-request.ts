@@ -1,8 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import { verifyApiToken, type ApiPrincipal } from '../../core/identity/tokens.ts';
 
-/** Verified tokens, remembered briefly: a client sends the same one with every request. */
-const verified = new Map<string, { principal: ApiPrincipal; until: number }>();
+/** Verified tokens, remembered briefly per signing key: a client sends the same one with every request. */
+const verifiedByKey = new WeakMap<Uint8Array, Map<string, { principal: ApiPrincipal; until: number }>>();
 const rememberMs = 60_000;
 const maxRemembered = 10_000;
 
@@ -14,6 +14,8 @@ export async function authenticateRequest(request: FastifyRequest, jwtKey: Uint8
   const header = request.headers.authorization;
   const token = header?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
   const now = Date.now();
+  let verified = verifiedByKey.get(jwtKey);
+  if (!verified) verifiedByKey.set(jwtKey, (verified = new Map()));
   const known = token ? verified.get(token) : undefined;
   if (known && known.until > now) return known.principal;
   const principal = await verifyApiToken(jwtKey, token);
