@@ -17,7 +17,6 @@ const commands = {
   test: { redis: true, steps: [[join(bin, 'tsc'), '--noEmit', '-p', '.'], [join(bin, 'vitest'), 'run']] },
   token: { redis: false, steps: [['scripts/token.ts']] },
   'soak:ws': { redis: true, steps: [['scripts/ws-soak.ts']] },
-  'bench:ttft': { redis: true, steps: [['scripts/bench-ttft.ts']] },
   // The benchmark's peer gateway lives in bench/'s own package, not among the platform's dependencies.
   bench: { redis: true, packages: ['bench'], steps: [['bench/run.ts']] },
 };
