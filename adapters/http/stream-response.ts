@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Reply } from '../../core/contracts/reply.ts';
 import type { StreamPart } from '../../core/contracts/stream-part.ts';
-import { GatewayError, toGatewayError } from '../../core/errors/gateway-error.ts';
+import { deserializeError, GatewayError, toGatewayError } from '../../core/errors/gateway-error.ts';
 import { toHttpError } from './error-body.ts';
 
 /** What streaming needs from the queue layer: the job's parts, and a way to cancel it. */
@@ -71,7 +71,7 @@ export async function streamResponse(request: FastifyRequest, reply: FastifyRepl
   try {
     for await (const { part } of streams.subscribe(jobId, { signal: controller.signal })) {
       if (part.type === 'error') {
-        failure = new GatewayError(part.error.code, part.error.message, { param: part.error.param ?? undefined });
+        failure = deserializeError(part.error);
         break;
       }
       for (const chunk of toChunks(part)) await write(frame(chunk));

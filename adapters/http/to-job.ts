@@ -4,7 +4,7 @@ import type { InboundJobInput } from '../../core/contracts/job.ts';
 import type { Message } from '../../core/contracts/message.ts';
 import { GatewayError } from '../../core/errors/gateway-error.ts';
 import { mintJobToken, type ApiPrincipal } from '../../core/identity/tokens.ts';
-import type { ChatCompletionRequest } from './openai-schemas.ts';
+import type { ChatCompletionRequest, CompletionRequest } from './openai-schemas.ts';
 
 const headerValue = z.string().regex(/^[\x21-\x7e]{1,200}$/);
 
@@ -35,6 +35,18 @@ function toMessage(message: ChatCompletionRequest['messages'][number]): Message 
     default:
       return { role: message.role === 'developer' ? 'system' : message.role, content: textOf(message.content) };
   }
+}
+
+/** A legacy text completion as the chat it is served as: the prompt is one user message. */
+export function completionAsChat(body: CompletionRequest) {
+  return {
+    model: body.model,
+    messages: [{ role: 'user' as const, content: typeof body.prompt === 'string' ? body.prompt : (body.prompt[0] ?? '') }],
+    max_tokens: body.max_tokens,
+    temperature: body.temperature,
+    stop: body.stop,
+    stream: body.stream,
+  };
 }
 
 export interface HttpJobSource {

@@ -5,7 +5,7 @@ import { GatewayError, serializeError, toGatewayError } from '../errors/gateway-
 import type { Checkpoints, JobContext } from './context.ts';
 import { createPipeline, type PipelineServices } from './pipeline.ts';
 import { recordOutcome, type FinishedJob } from './steps/audit.ts';
-import type { Replied } from './steps/reply.ts';
+import { replyEnvelope, type Replied } from './steps/reply.ts';
 
 /**
  * What the queue should do with a job after one attempt:
@@ -79,13 +79,8 @@ export function createJobRunner(services: PipelineServices & { log: Logger }) {
       return {
         kind: 'reply',
         reply: {
-          v: 1,
+          ...replyEnvelope(job),
           status: 'error',
-          jobId: job.id,
-          requestId: job.requestId,
-          conversationId: job.conversationId,
-          replyTo: job.replyTo,
-          createdAt: new Date().toISOString(),
           error: serializeError(error),
         },
       };

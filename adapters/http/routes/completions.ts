@@ -3,7 +3,7 @@ import { deserializeError } from '../../../core/errors/gateway-error.ts';
 import { chunker } from '../openai-chunks.ts';
 import { completionRequestSchema, completionSchema } from '../openai-schemas.ts';
 import { streamResponse } from '../stream-response.ts';
-import { toJob } from '../to-job.ts';
+import { completionAsChat, toJob } from '../to-job.ts';
 import { streamFormat, toChatCompletion, type ChatCompletionsOptions } from './chat-completions.ts';
 
 /**
@@ -16,16 +16,7 @@ export const completions: FastifyPluginAsyncZod<ChatCompletionsOptions> = async 
     const principal = await authenticate(request);
     const { body } = request;
     models.resolve(body.model);
-    const prompt = typeof body.prompt === 'string' ? body.prompt : (body.prompt[0] ?? '');
-    const chat = {
-      model: body.model,
-      messages: [{ role: 'user' as const, content: prompt }],
-      max_tokens: body.max_tokens,
-      temperature: body.temperature,
-      stop: body.stop,
-      stream: body.stream,
-    };
-    const job = await toJob({ body: chat, principal, requestId: request.id, headers: request.headers, jwtKey, replyAddress: jobs.replyAddress });
+    const job = await toJob({ body: completionAsChat(body), principal, requestId: request.id, headers: request.headers, jwtKey, replyAddress: jobs.replyAddress });
     const answer = jobs.awaitReply(job.id, { timeoutMs: replyTimeoutMs });
     answer.catch(() => {}); // Observed below; a stream that ends first must not leave it unhandled.
     await jobs.enqueue(job);

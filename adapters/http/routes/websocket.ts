@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
-import { GatewayError } from '../../../core/errors/gateway-error.ts';
+import { deserializeError, GatewayError } from '../../../core/errors/gateway-error.ts';
 import { verifyApiToken, type ApiPrincipal } from '../../../core/identity/tokens.ts';
 import { toHttpError, toParam } from '../error-body.ts';
 import type { JobsPort } from '../jobs-port.ts';
@@ -9,7 +9,7 @@ import type { ModelsPort } from '../models-port.ts';
 import { chunker } from '../openai-chunks.ts';
 import { chatCompletionRequestSchema, completionRequestSchema } from '../openai-schemas.ts';
 import { mintResumeToken, readResumeToken } from '../resume-token.ts';
-import { toJob } from '../to-job.ts';
+import { completionAsChat, toJob } from '../to-job.ts';
 
 export interface WebSocketOptions {
   jwtKey: Uint8Array;
@@ -107,7 +107,7 @@ export const websocket: FastifyPluginAsync<WebSocketOptions> = async (app, optio
       try {
         for await (const { id: cursor, part } of jobs.subscribe(jobId, { signal: controller.signal, ...(afterId ? { afterId } : {}) })) {
           if (part.type === 'error') {
-            await sendError(id, new GatewayError(part.error.code, part.error.message, { param: part.error.param ?? undefined }));
+            await sendError(id, deserializeError(part.error));
             return;
           }
           for (const data of toChunks(part)) await send({ type: 'chunk', id, cursor, data });
@@ -133,10 +133,7 @@ export const websocket: FastifyPluginAsync<WebSocketOptions> = async (app, optio
         }
         const body = parsed.data;
         models.resolve(body.model);
-        const chat =
-          'messages' in body
-            ? { ...body, stream: true }
-            : { ...body, messages: [{ role: 'user' as const, content: typeof body.prompt === 'string' ? body.prompt : (body.prompt[0] ?? '') }], stream: true };
+        const chat = { ...('messages' in body ? body : completionAsChat(body)), stream: true };
         const headers = frame.conversation_id ? { 'x-conversation-id': frame.conversation_id } : {};
         const job = await toJob({ body: chat, principal: who, requestId: `${request.id}.${frame.id}`, headers, jwtKey, replyAddress: jobs.replyAddress });
         await jobs.enqueue(job);

@@ -1,3 +1,4 @@
+import type { InboundJob } from '../../contracts/job.ts';
 import type { OkReply } from '../../contracts/reply.ts';
 import { textOf } from '../../models/collect-stream.ts';
 import { servedBy } from '../../models/served-by.ts';
@@ -10,6 +11,18 @@ import type { Routed } from './route-tier.ts';
 function toolCallsOf(content: Inferred['result']['content']) {
   const calls = content.flatMap((part) => (part.type === 'tool-call' ? [{ id: part.toolCallId, name: part.toolName, arguments: part.input }] : []));
   return calls.length ? { toolCalls: calls } : {};
+}
+
+/** What every reply to a job carries, answer or error: which job, request and conversation, and where it goes. */
+export function replyEnvelope(job: InboundJob) {
+  return {
+    v: 1 as const,
+    jobId: job.id,
+    requestId: job.requestId,
+    conversationId: job.conversationId,
+    replyTo: job.replyTo,
+    createdAt: new Date().toISOString(),
+  };
 }
 
 export interface Replied {
@@ -26,13 +39,8 @@ export function reply(): Step<JobContext & Routed & Inferred, Replied> {
     async run(ctx, next) {
       const { job, model, result } = ctx;
       ctx.reply = {
-        v: 1,
+        ...replyEnvelope(job),
         status: 'ok',
-        jobId: job.id,
-        requestId: job.requestId,
-        conversationId: job.conversationId,
-        replyTo: job.replyTo,
-        createdAt: new Date().toISOString(),
         message: { role: 'assistant', content: textOf(result.content), ...toolCallsOf(result.content) },
         model: servedBy(model, result),
         finishReason: result.finishReason,
