@@ -12,6 +12,13 @@ export function rssMiB(pid: number): number {
   return line ? Number(line[1]) / 1024 : Number.NaN;
 }
 
+/** CPU time a process has used so far (user + system), in ms. */
+export function cpuMs(pid: number, which: 'user' | 'system' | 'both' = 'both'): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const [user, system] = [Number(fields[11]), Number(fields[12])];
+  return ((which === 'user' ? user : which === 'system' ? system : user + system) * 1000) / 100;
+}
+
 /** Waits for a child to print a line matching `pattern`. */
 function waitFor(child: ChildProcess, pattern: RegExp, what: string): Promise<string> {
   return new Promise((resolve, reject) => {

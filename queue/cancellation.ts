@@ -47,13 +47,20 @@ export class Cancellation {
     await this.#redis.set(resumedKey(jobId), '1', 'PX', this.#ttlMs);
   }
 
-  /** A signal that aborts when the job is cancelled, from now or from before; `release` when the job ends. */
+  /**
+   * A signal that aborts when the job is cancelled, from now or from before; `release` when the job ends.
+   * The check for an earlier cancel is not awaited: the job's next command on this connection (its
+   * checkpoint read, before the paid call) is answered after it, so the signal has aborted by then.
+   */
   async watch(jobId: string): Promise<{ signal: AbortSignal; release: () => void }> {
     this.#subscribed ??= this.#subscriber.subscribe(cancelChannel);
     await this.#subscribed;
     const controller = new AbortController();
     this.#running.set(jobId, controller);
-    if (await this.#redis.exists(cancelKey(jobId))) controller.abort(cancelled());
+    this.#redis.exists(cancelKey(jobId)).then(
+      (found) => found && controller.abort(cancelled()),
+      () => {},
+    );
     return { signal: controller.signal, release: () => this.#running.delete(jobId) };
   }
 }

@@ -70,13 +70,26 @@ const stateScript = `
   return {values[1] or 'closed', tonumber(values[2] or '0') - now, tonumber(values[3] or '0')}
 `;
 
+type CircuitCommands = {
+  circuitPermit(key: string, probeTimeoutMs: string): Promise<[number, string | number]>;
+  circuitRecord(key: string, ...args: string[]): Promise<CircuitState>;
+  circuitState(key: string): Promise<[CircuitState, number, number]>;
+};
+
 /** Circuit state in Redis, one hash per provider/model, shared by every worker and HTTP process. */
 export class RedisCircuitStore implements CircuitBreakerStore {
-  readonly #redis: RedisClient;
+  readonly #redis: RedisClient & CircuitCommands;
   readonly #options: Required<CircuitOptions>;
 
   constructor(redis: RedisClient, options: CircuitOptions = {}) {
-    this.#redis = redis;
+    // Defined commands run by EVALSHA: two of them per model call, and sending the script text each
+    // time cost Redis more than the work inside it.
+    if (!('circuitPermit' in redis)) {
+      redis.defineCommand('circuitPermit', { numberOfKeys: 1, lua: permitScript });
+      redis.defineCommand('circuitRecord', { numberOfKeys: 1, lua: recordScript });
+      redis.defineCommand('circuitState', { numberOfKeys: 1, lua: stateScript });
+    }
+    this.#redis = redis as RedisClient & CircuitCommands;
     const {
       consecutiveFailures = 5,
       windowMs = 30_000,
@@ -89,18 +102,18 @@ export class RedisCircuitStore implements CircuitBreakerStore {
   }
 
   async permit(key: string) {
-    const [allowed, detail] = (await this.#redis.eval(permitScript, 1, circuitHashKey(key), String(this.#options.probeTimeoutMs))) as [number, string | number];
+    const [allowed, detail] = await this.#redis.circuitPermit(circuitHashKey(key), String(this.#options.probeTimeoutMs));
     return allowed === 1 ? { allowed: true as const, state: detail as CircuitState } : { allowed: false as const, retryInMs: Number(detail) };
   }
 
   async record(key: string, outcome: 'success' | 'failure') {
     const { consecutiveFailures, windowMs, minCalls, failureRatio, cooldownMs } = this.#options;
     const args = [outcome, consecutiveFailures, windowMs, minCalls, failureRatio, cooldownMs].map(String);
-    return (await this.#redis.eval(recordScript, 1, circuitHashKey(key), ...args)) as CircuitState;
+    return await this.#redis.circuitRecord(circuitHashKey(key), ...args);
   }
 
   async state(key: string) {
-    const [state, openFor, consecutive] = (await this.#redis.eval(stateScript, 1, circuitHashKey(key))) as [CircuitState, number, number];
+    const [state, openFor, consecutive] = await this.#redis.circuitState(circuitHashKey(key));
     // An open circuit whose cool-down is over lets the next call probe: it is half-open in effect.
     if (state === 'open' && openFor <= 0) return { state: 'half-open' as const, consecutiveFailures: consecutive };
     return state === 'open' ? { state, consecutiveFailures: consecutive, retryInMs: openFor } : { state, consecutiveFailures: consecutive };

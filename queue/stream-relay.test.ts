@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StreamPart } from '../core/contracts/stream-part.ts';
 import { useTestRedis } from '../test/helpers/redis.ts';
+import { redisCheckpoints } from './checkpoints.ts';
 import { Cancellation } from './cancellation.ts';
 import { createRedisClient, type RedisClient } from './connection.ts';
 import { StreamRelay, type RelayedPart } from './stream-relay.ts';
@@ -97,7 +98,8 @@ describe('StreamRelay', () => {
 
 describe('Cancellation', () => {
   it('aborts a running job in another process, and refuses one cancelled before it ran', async () => {
-    const workerSide = new Cancellation(client(), client());
+    const workerRedis = client();
+    const workerSide = new Cancellation(workerRedis, client());
     const adapterSide = new Cancellation(client(), client());
     const running = await workerSide.watch('job-running');
     expect(running.signal.aborted).toBe(false);
@@ -108,6 +110,8 @@ describe('Cancellation', () => {
 
     await adapterSide.cancel('job-early');
     const early = await workerSide.watch('job-early');
+    // Not awaited by watch(): aborted by the time the job's next command on that connection answers.
+    await redisCheckpoints(workerRedis, 'job-early').once('infer', async () => 'paid');
     expect(early.signal.aborted).toBe(true);
     running.release();
     early.release();

@@ -64,7 +64,7 @@ export interface HttpJobSource {
  * from it, so a client retrying the request gets the first answer instead of a second one. With an
  * `X-Conversation-Id` header, requests of one conversation are answered in order.
  */
-export async function toJob({ body, principal, requestId, headers, jwtKey, replyAddress }: HttpJobSource): Promise<InboundJobInput> {
+export function toJob({ body, principal, requestId, headers, jwtKey, replyAddress }: HttpJobSource): InboundJobInput {
   const idempotencyKey = optionalHeader(headers['idempotency-key'], 'Idempotency-Key');
   const conversation = optionalHeader(headers['x-conversation-id'], 'X-Conversation-Id');
   const eventId = idempotencyKey ? scopedId(principal.subject, idempotencyKey) : randomUUID();
@@ -75,7 +75,7 @@ export async function toJob({ body, principal, requestId, headers, jwtKey, reply
     requestId,
     source: { platform: 'http', eventId, receivedAt: new Date().toISOString() },
     conversationId: conversation ? `http-${scopedId(principal.subject, conversation)}` : id,
-    identityToken: await mintJobToken(jwtKey, id, { platform: 'http', externalId: principal.subject, role: principal.role }),
+    identityToken: mintJobToken(jwtKey, id, { platform: 'http', externalId: principal.subject, role: principal.role }),
     replyTo: { adapter: 'http', address: replyAddress },
     input: { messages: body.messages.map(toMessage) },
     request: {

@@ -6,6 +6,14 @@ const key = new TextEncoder().encode('k'.repeat(32));
 const otherKey = new TextEncoder().encode('o'.repeat(32));
 
 const codeOf = (promise: Promise<unknown>) => promise.then(() => 'ok', (error: { code?: string }) => error.code);
+const syncCodeOf = (work: () => unknown) => {
+  try {
+    work();
+    return 'ok';
+  } catch (error) {
+    return (error as { code?: string }).code;
+  }
+};
 
 describe('API tokens', () => {
   it('round-trip subject and role', async () => {
@@ -29,7 +37,7 @@ describe('API tokens', () => {
   });
 
   it('refuse a job token presented as an API token', async () => {
-    const jobToken = await mintJobToken(key, 'http-1', { platform: 'http', externalId: 'alice' });
+    const jobToken = mintJobToken(key, 'http-1', { platform: 'http', externalId: 'alice' });
     expect(await codeOf(verifyApiToken(key, jobToken))).toBe('invalid_token');
   });
 
@@ -47,13 +55,19 @@ describe('API tokens', () => {
 
 describe('job tokens', () => {
   it('are bound to their job id', async () => {
-    const token = await mintJobToken(key, 'http-1', { platform: 'http', externalId: 'alice', role: 'user' });
-    await expect(verifyJobToken(key, token, 'http-1')).resolves.toEqual({ platform: 'http', externalId: 'alice', role: 'user' });
-    expect(await codeOf(verifyJobToken(key, token, 'http-2'))).toBe('invalid_token');
+    const token = mintJobToken(key, 'http-1', { platform: 'http', externalId: 'alice', role: 'user' });
+    expect(verifyJobToken(key, token, 'http-1')).toEqual({ platform: 'http', externalId: 'alice', role: 'user' });
+    expect(syncCodeOf(() => verifyJobToken(key, token, 'http-2'))).toBe('invalid_token');
+    expect(syncCodeOf(() => verifyJobToken(otherKey, token, 'http-1'))).toBe('invalid_token');
+  });
+
+  it('expire', () => {
+    const token = mintJobToken(key, 'http-1', { platform: 'http', externalId: 'alice' }, { expiresInSeconds: -60 });
+    expect(syncCodeOf(() => verifyJobToken(key, token, 'http-1'))).toBe('token_expired');
   });
 
   it('refuse an API token presented as a job token', async () => {
     const apiToken = await mintApiToken(key, { subject: 'alice', role: 'admin' });
-    expect(await codeOf(verifyJobToken(key, apiToken, 'http-1'))).toBe('invalid_token');
+    expect(syncCodeOf(() => verifyJobToken(key, apiToken, 'http-1'))).toBe('invalid_token');
   });
 });

@@ -1,6 +1,7 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
+import { JwtRejected, signHs256, verifyHs256 } from './hs256-jwt.ts';
 import { platformSchema, type Platform } from '../contracts/job.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 
@@ -79,17 +80,20 @@ export interface MintJobTokenOptions {
   expiresInSeconds?: number;
 }
 
-export async function mintJobToken(key: Uint8Array, jobId: string, identity: JobIdentity, options: MintJobTokenOptions = {}) {
+/** Minted for every message, so synchronous: see hs256-jwt.ts for why not jose here. */
+export function mintJobToken(key: Uint8Array, jobId: string, identity: JobIdentity, options: MintJobTokenOptions = {}): string {
   const { expiresInSeconds = 3600 } = options;
-  return new SignJWT({ platform: identity.platform, ...(identity.role ? { role: identity.role } : {}) })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setIssuer(issuer)
-    .setAudience(jobAudience)
-    .setSubject(identity.externalId)
-    .setJti(jobId)
-    .setIssuedAt()
-    .setExpirationTime(Math.floor(Date.now() / 1000) + expiresInSeconds)
-    .sign(keyObject(key));
+  const now = Math.floor(Date.now() / 1000);
+  return signHs256(keyObject(key), {
+    platform: identity.platform,
+    ...(identity.role ? { role: identity.role } : {}),
+    iss: issuer,
+    aud: jobAudience,
+    sub: identity.externalId,
+    jti: jobId,
+    iat: now,
+    exp: now + expiresInSeconds,
+  });
 }
 
 const jobClaims = z.object({
@@ -100,8 +104,14 @@ const jobClaims = z.object({
 });
 
 /** Verifies a job's identity token and that it was minted for this very job. */
-export async function verifyJobToken(key: Uint8Array, token: string, jobId: string): Promise<JobIdentity> {
-  const payload = await verify(key, token, jobAudience);
+export function verifyJobToken(key: Uint8Array, token: string, jobId: string): JobIdentity {
+  let payload;
+  try {
+    payload = verifyHs256(keyObject(key), token, { issuer, audience: jobAudience });
+  } catch (error) {
+    if (error instanceof JwtRejected && error.reason === 'expired') throw new GatewayError('token_expired', 'The job token has expired.', { cause: error });
+    throw new GatewayError('invalid_token', 'The identity token is malformed, forged, or for another audience.', { cause: error });
+  }
   const claims = jobClaims.safeParse(payload);
   if (!claims.success || claims.data.jti !== jobId) {
     throw new GatewayError('invalid_token', 'The identity token was not minted for this job.');

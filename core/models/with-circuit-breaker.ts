@@ -39,6 +39,8 @@ export function withCircuitBreaker(model: LanguageModel, store: CircuitBreakerSt
   const failed = async (error: unknown) => {
     await store.record(key, isProviderFailure(error) ? 'failure' : 'success').catch(() => {});
   };
+  // A success cannot open a circuit, so the answer need not wait for it to be counted.
+  const succeeded = () => void store.record(key, 'success').catch(() => {});
 
   return {
     provider: model.provider,
@@ -48,7 +50,7 @@ export function withCircuitBreaker(model: LanguageModel, store: CircuitBreakerSt
       await admit();
       try {
         const result = await model.doGenerate(options);
-        await store.record(key, 'success').catch(() => {});
+        succeeded();
         return result;
       } catch (error) {
         await failed(error);
@@ -68,7 +70,7 @@ export function withCircuitBreaker(model: LanguageModel, store: CircuitBreakerSt
       const source = started.stream;
       async function* recorded(): AsyncGenerator<StreamPart> {
         for await (const part of source) {
-          if (part.type === 'finish') await store.record(key, 'success').catch(() => {});
+          if (part.type === 'finish') succeeded();
           if (part.type === 'error') await failed(part.error);
           yield part;
         }

@@ -14,7 +14,7 @@ export async function httpJob(options: { id?: string; conversationId?: string; t
     requestId: `req_${randomUUID()}`,
     source: { platform: 'http', eventId: id, receivedAt: new Date().toISOString() },
     conversationId: options.conversationId ?? `conv-${id}`,
-    identityToken: await mintJobToken(testKey, id, { platform: 'http', externalId: user, role: 'user' }),
+    identityToken: mintJobToken(testKey, id, { platform: 'http', externalId: user, role: 'user' }),
     replyTo: { adapter: 'http', ...(options.address ? { address: options.address } : {}) },
     input: { messages: [{ role: 'user', content: options.text ?? 'hello' }] },
   };

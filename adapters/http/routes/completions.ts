@@ -16,7 +16,7 @@ export const completions: FastifyPluginAsyncZod<ChatCompletionsOptions> = async 
     const principal = await authenticate(request);
     const { body } = request;
     models.resolve(body.model);
-    const job = await toJob({ body: completionAsChat(body), principal, requestId: request.id, headers: request.headers, jwtKey, replyAddress: jobs.replyAddress });
+    const job = toJob({ body: completionAsChat(body), principal, requestId: request.id, headers: request.headers, jwtKey, replyAddress: jobs.replyAddress });
     const answer = jobs.awaitReply(job.id, { timeoutMs: replyTimeoutMs });
     answer.catch(() => {}); // Observed below; a stream that ends first must not leave it unhandled.
     await jobs.enqueue(job);

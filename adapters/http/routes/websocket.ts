@@ -135,7 +135,7 @@ export const websocket: FastifyPluginAsync<WebSocketOptions> = async (app, optio
         models.resolve(body.model);
         const chat = { ...('messages' in body ? body : completionAsChat(body)), stream: true };
         const headers = frame.conversation_id ? { 'x-conversation-id': frame.conversation_id } : {};
-        const job = await toJob({ body: chat, principal: who, requestId: `${request.id}.${frame.id}`, headers, jwtKey, replyAddress: jobs.replyAddress });
+        const job = toJob({ body: chat, principal: who, requestId: `${request.id}.${frame.id}`, headers, jwtKey, replyAddress: jobs.replyAddress });
         await jobs.enqueue(job);
         await send({ type: 'accepted', id: frame.id, resume: mintResumeToken(jwtKey, who.subject, { jobId: job.id, kind }) });
         await relay(frame.id, job.id, kind, body.stream_options?.include_usage === true);

@@ -17,9 +17,12 @@ export function authenticate({ store, jwtKey }: { store: Store; jwtKey: Uint8Arr
   return {
     name: 'authenticate',
     async run(ctx, next) {
-      const identity = await verifyJobToken(jwtKey, ctx.job.identityToken, ctx.job.id).catch((error: unknown) => {
+      let identity;
+      try {
+        identity = verifyJobToken(jwtKey, ctx.job.identityToken, ctx.job.id);
+      } catch (error) {
         throw new GatewayError('job_unauthenticated', 'The job carries no valid identity token.', { cause: error });
-      });
+      }
       if (identity.platform !== ctx.job.source.platform) {
         throw new GatewayError('job_unauthenticated', 'The identity token was minted for another platform.');
       }

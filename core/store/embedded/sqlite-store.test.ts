@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { describeStoreContract } from '../store.contract-test.ts';
 import { SqliteStore } from './sqlite-store.ts';
@@ -22,6 +24,32 @@ describe('SqliteStore', () => {
     expect((await second.resolveUser({ platform: 'http', externalId: 'alice' }, { role: 'user' })).id).toBe(user.id);
     await second.close();
     await expect(second.ping()).rejects.toThrow('closed');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('commits the writes of one event-loop turn together, visible to another process once the turn ends', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gw-store-'));
+    const file = join(dir, 'gateway.db');
+    const store = new SqliteStore(file);
+    const other = new DatabaseSync(file);
+    const count = () => Number(other.prepare('SELECT count(*) AS n FROM audit').get()!.n);
+    const record = (id: string) => ({ id, requestId: 'req_1', at: new Date().toISOString(), actorId: null, action: 'test', outcome: 'ok' as const, detail: {} });
+    await store.appendAudit(record('a1'));
+    await store.appendAudit(record('a2'));
+    // The writer sees its own writes at once; another connection sees none until the commit.
+    expect((await store.listAudit()).length).toBe(2);
+    expect(count()).toBe(0);
+    await nextTurn();
+    expect(count()).toBe(2);
+    // A transaction that fails inside the batch undoes only itself.
+    other.exec('CREATE TRIGGER no_mallory BEFORE INSERT ON identities WHEN NEW.external_id = \'mallory\' BEGIN SELECT RAISE(ABORT, \'refused\'); END');
+    await store.appendAudit(record('a3'));
+    await expect(store.resolveUser({ platform: 'http', externalId: 'mallory' }, { role: 'user' })).rejects.toThrow('refused');
+    await nextTurn();
+    expect(count()).toBe(3);
+    expect(Number(other.prepare('SELECT count(*) AS n FROM users').get()!.n)).toBe(0);
+    other.close();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   });
 });
