@@ -83,11 +83,13 @@ export class ReplyWaiter {
       if (!waiters) this.#waiting.set(jobId, (waiters = new Set()));
       waiters.add(finish);
       // The fallback: the answer may already be stored (a retried request), or its message missed.
+      // The state first, then the job: a job read first and found completed a moment later would carry
+      // no return value yet.
       const check = async () => {
-        const job = await this.#queue.getJob(jobId).catch(() => undefined);
-        const state = job ? await job.getState().catch(() => 'unknown') : 'missing';
-        if (state === 'completed') finish({ jobId, reply: job?.returnvalue as Reply });
-        else if (state === 'failed') finish({ jobId, failure: job?.failedReason ?? 'failed' });
+        const state = await this.#queue.getJobState(jobId).catch(() => 'unknown');
+        const job = state === 'completed' || state === 'failed' ? await this.#queue.getJob(jobId).catch(() => undefined) : undefined;
+        if (state === 'completed' && job?.returnvalue) finish({ jobId, reply: job.returnvalue as Reply });
+        else if (state === 'failed' && job) finish({ jobId, failure: job.failedReason || 'failed' });
         else poll = setTimeout(check, 5000);
       };
       // Early once, for a job already answered (a retried request); then rarely, as a safety net only.
