@@ -51,7 +51,10 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
     const redis = createRedisClient(redisUrl);
     redis.on('error', () => {}); // Surfaces in /health and in failed calls; the client reconnects on its own.
     stack.push(async () => redis.disconnect());
-    const models = new ModelRegistry({ llm: config.llm, circuits: new RedisCircuitStore(redis) });
+    const circuitEvents = createRedisClient(redisUrl);
+    circuitEvents.on('error', () => {});
+    stack.push(async () => circuitEvents.disconnect());
+    const models = new ModelRegistry({ llm: config.llm, circuits: new RedisCircuitStore(redis, { subscriber: circuitEvents }) });
     const checks: Record<string, HealthCheck> = {};
 
     if (config.roles.includes('worker')) {

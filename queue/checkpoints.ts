@@ -13,7 +13,9 @@ export function redisCheckpoints(redis: RedisClient, jobId: string): Checkpoints
       const saved = await unavailableIfFails(() => redis.hget(key, name));
       if (saved !== null) return JSON.parse(saved) as T;
       const result = await work();
-      await unavailableIfFails(() => redis.multi().hset(key, name, JSON.stringify(result)).pexpire(key, ttlMs).exec());
+      // Not awaited: the job's next commands (the reply among them) leave in the same write, after
+      // this one. Should it fail, a retry pays again, as it would had the job stopped here.
+      redis.multi().hset(key, name, JSON.stringify(result)).pexpire(key, ttlMs).exec().catch(() => {});
       return result;
     },
   };

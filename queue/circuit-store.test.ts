@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { useTestRedis } from '../test/helpers/redis.ts';
 import { RedisCircuitStore } from './circuit-store.ts';
 import { createRedisClient, type RedisClient } from './connection.ts';
@@ -43,6 +43,26 @@ describe('RedisCircuitStore', () => {
     expect(await a.permit(key)).toEqual({ allowed: true, state: 'closed' });
   });
 
+  it('with a subscriber, remembers a closed circuit and forgets it the moment another process opens it', async () => {
+    const subscriberA = createRedisClient(redis.url);
+    const subscriberB = createRedisClient(redis.url);
+    const options = { consecutiveFailures: 1, cooldownMs: 60_000, closedCacheMs: 60_000 };
+    const a = new RedisCircuitStore(workerA, { ...options, subscriber: subscriberA });
+    const b = new RedisCircuitStore(workerB, { ...options, subscriber: subscriberB });
+    const key = freshKey();
+    await vi.waitFor(async () => {
+      // Remembered only once subscribed; then a call to a closed circuit sends nothing to Redis.
+      expect(await b.permit(key)).toEqual({ allowed: true, state: 'closed' });
+      const sent = await commandCount(workerB);
+      await b.permit(key);
+      expect(await commandCount(workerB)).toBe(sent + 1); // the INFO itself
+    });
+    expect(await a.record(key, 'failure')).toBe('open');
+    await vi.waitFor(async () => expect((await b.permit(key)).allowed).toBe(false), { timeout: 1000, interval: 1 });
+    subscriberA.disconnect();
+    subscriberB.disconnect();
+  });
+
   it('reopens when the probe fails', async () => {
     const store = new RedisCircuitStore(workerA, { consecutiveFailures: 1, cooldownMs: 100 });
     const key = freshKey();
@@ -71,3 +91,9 @@ describe('RedisCircuitStore', () => {
     expect(await store.state(key)).toEqual({ state: 'closed', consecutiveFailures: 1 });
   });
 });
+
+/** Commands this connection has sent, by Redis's own count (CLIENT INFO's `tot-cmds`; Redis 7.0+). */
+async function commandCount(client: RedisClient): Promise<number> {
+  const info = (await client.call('CLIENT', 'INFO')) as string;
+  return Number(info.match(/tot-cmds=(\d+)/)?.[1] ?? Number.NaN);
+}

@@ -14,7 +14,18 @@ export interface CircuitOptions {
   cooldownMs?: number;
   /** How long one probe may hold the half-open circuit before another is let through. Default: 30 000 ms. */
   probeTimeoutMs?: number;
+  /**
+   * A connection this store may put in subscribe mode. With it, a closed circuit is remembered in
+   * process for up to `closedCacheMs`, and every process forgets it the moment any one opens it (a
+   * message on `gw:circuits`): calls to a healthy provider then skip a Redis round trip each. Without
+   * it, every call asks Redis.
+   */
+  subscriber?: RedisClient;
+  /** Default: 1 000 ms, the bound on staleness should an invalidation message be lost in a reconnect. */
+  closedCacheMs?: number;
 }
+
+const changedChannel = 'gw:circuits';
 
 // Redis's clock, not each worker's, so every worker agrees when a cool-down ends.
 const nowMs = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
@@ -39,6 +50,7 @@ const recordScript = `
   local function open()
     redis.call('HSET', KEYS[1], 'state', 'open', 'openUntil', now + cooldown, 'consecutive', 0, 'calls', 0, 'failures', 0, 'windowStart', now)
     redis.call('HDEL', KEYS[1], 'probeUntil')
+    redis.call('PUBLISH', '${changedChannel}', ARGV[7])
     return 'open'
   end
   if ARGV[1] == 'success' then
@@ -79,7 +91,10 @@ type CircuitCommands = {
 /** Circuit state in Redis, one hash per provider/model, shared by every worker and HTTP process. */
 export class RedisCircuitStore implements CircuitBreakerStore {
   readonly #redis: RedisClient & CircuitCommands;
-  readonly #options: Required<CircuitOptions>;
+  readonly #options: Required<Omit<CircuitOptions, 'subscriber'>>;
+  /** Keys known closed, until when; filled only while subscribed to invalidations. */
+  readonly #closed = new Map<string, number>();
+  #subscribed = false;
 
   constructor(redis: RedisClient, options: CircuitOptions = {}) {
     // Defined commands run by EVALSHA: two of them per model call, and sending the script text each
@@ -97,19 +112,44 @@ export class RedisCircuitStore implements CircuitBreakerStore {
       failureRatio = 0.5,
       cooldownMs = 30_000,
       probeTimeoutMs = 30_000,
+      subscriber,
+      closedCacheMs = 1_000,
     } = options;
-    this.#options = { consecutiveFailures, windowMs, minCalls, failureRatio, cooldownMs, probeTimeoutMs };
+    this.#options = { consecutiveFailures, windowMs, minCalls, failureRatio, cooldownMs, probeTimeoutMs, closedCacheMs };
+    if (subscriber) this.#listen(subscriber);
+  }
+
+  #listen(subscriber: RedisClient) {
+    subscriber.on('message', (channel: string, key: string) => {
+      if (channel === changedChannel) this.#closed.delete(key);
+    });
+    // While not subscribed (connecting, reconnecting) nothing is remembered, so nothing goes stale.
+    const forget = () => {
+      this.#subscribed = false;
+      this.#closed.clear();
+    };
+    subscriber.on('close', forget);
+    subscriber.on('ready', () => {
+      subscriber.subscribe(changedChannel).then(() => (this.#subscribed = true), forget);
+    });
+    if (subscriber.status === 'ready') subscriber.subscribe(changedChannel).then(() => (this.#subscribed = true), forget);
   }
 
   async permit(key: string) {
+    const now = Date.now();
+    if ((this.#closed.get(key) ?? 0) > now) return { allowed: true as const, state: 'closed' as const };
     const [allowed, detail] = await this.#redis.circuitPermit(circuitHashKey(key), String(this.#options.probeTimeoutMs));
+    if (allowed === 1 && detail === 'closed' && this.#subscribed) this.#closed.set(key, now + this.#options.closedCacheMs);
     return allowed === 1 ? { allowed: true as const, state: detail as CircuitState } : { allowed: false as const, retryInMs: Number(detail) };
   }
 
   async record(key: string, outcome: 'success' | 'failure') {
     const { consecutiveFailures, windowMs, minCalls, failureRatio, cooldownMs } = this.#options;
-    const args = [outcome, consecutiveFailures, windowMs, minCalls, failureRatio, cooldownMs].map(String);
-    return await this.#redis.circuitRecord(circuitHashKey(key), ...args);
+    const args = [outcome, consecutiveFailures, windowMs, minCalls, failureRatio, cooldownMs, key].map(String);
+    if (outcome === 'failure') this.#closed.delete(key);
+    const state = await this.#redis.circuitRecord(circuitHashKey(key), ...args);
+    if (state !== 'closed') this.#closed.delete(key);
+    return state;
   }
 
   async state(key: string) {
