@@ -1,31 +1,69 @@
-// Profiles the platform under a fixed load: `node bench/profile.ts [rate] [seconds] [dir]` (dir `-`: time only).
-// Starts the lean upstream and the all-in-one platform with --cpu-prof, drives it open loop, stops it
-// (the profile is written at exit) and prints the latency figures and where the .cpuprofile went.
-import { atRate, percentile, sequential } from './load.ts';
+// `npm run bench:profile`: the platform's CPU time per request and its latency under one load, and
+// optionally a V8 CPU profile of it, to find what stands in the way of the benchmark's targets.
+//
+//   npm run bench:profile -- [--rate 400 | --concurrency 20 | --sequential] [--duration 10] [--cpu-prof /tmp/prof]
+//
+// --rate: open loop at that many requests per second; --concurrency: that many always in flight;
+// --sequential: one at a time. CPU time is the platform process's (user + kernel, every thread), read
+// from /proc, so it holds whatever else shares the machine; latency is end to end through the platform.
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { atRate, percentile, sequential, type LoadResult } from './load.ts';
 import { cpuMs, startPlatform, startUpstream } from './processes.ts';
 
-const [rate = 500, seconds = 10, dir = '/tmp/prof'] = process.argv.slice(2).map((v, i) => (i < 2 ? Number(v) : v)) as [number, number, string];
-if (dir !== '-') process.env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${dir}`;
+const options = z
+  .object({
+    rate: z.coerce.number().positive().optional(),
+    concurrency: z.coerce.number().int().positive().optional(),
+    sequential: z.boolean().default(false),
+    duration: z.coerce.number().positive().default(10),
+    'cpu-prof': z.string().optional(),
+  })
+  .parse(
+    parseArgs({
+      options: {
+        rate: { type: 'string' },
+        concurrency: { type: 'string' },
+        sequential: { type: 'boolean' },
+        duration: { type: 'string' },
+        'cpu-prof': { type: 'string' },
+      },
+    }).values,
+  );
+
 const upstream = await startUpstream(20, 50, 5, 20);
-const platform = await startPlatform(upstream.origin);
-delete process.env.NODE_OPTIONS;
-const target = { name: 'gw', url: `${platform.url}/v1/chat/completions`, headers: { authorization: `Bearer ${platform.token('bench')}` } };
+const profileDir = options['cpu-prof'];
+const platform = await startPlatform(upstream.origin, profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {});
+const target = { name: 'chat-gateway', url: `${platform.url}/v1/chat/completions`, headers: { authorization: `Bearer ${platform.token('bench')}` } };
 const body = JSON.stringify({ model: 'gpt-5-mini', messages: [{ role: 'user', content: 'Hello' }] });
-await sequential(target, body, 200);
-const cpuBefore = cpuMs(platform.pid);
-const systemBefore = cpuMs(platform.pid, 'system');
-// rate > 0: open loop at that rate; 0: one at a time; < 0: -rate requests always in flight (closed loop).
-const result = rate > 0 ? await atRate(target, body, rate, seconds * 1000) : rate === 0 ? await sequential(target, body, seconds * 100) : await closedLoop(-rate);
-async function closedLoop(concurrency: number) {
-  const results = await Promise.all(Array.from({ length: concurrency }, () => sequential(target, body, Math.ceil((seconds * 300) / concurrency))));
+const durationMs = options.duration * 1000;
+
+async function closedLoop(concurrency: number): Promise<LoadResult> {
+  const started = performance.now();
+  const results: LoadResult[] = [];
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() - started < durationMs) results.push(await sequential(target, body, 10));
+    }),
+  );
   const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
-  const errors = results.reduce((sum, r) => sum + r.errors, 0);
-  return { latencies, errors, achievedRate: results.reduce((sum, r) => sum + r.achievedRate, 0) };
+  return { latencies, errors: results.reduce((sum, r) => sum + r.errors, 0), achievedRate: latencies.length / ((performance.now() - started) / 1000) };
 }
+
+await sequential(target, body, 200); // warm-up
+const [cpu, kernel] = [cpuMs(platform.pid), cpuMs(platform.pid, 'system')];
+const load = options.rate
+  ? { name: `${options.rate} req/s open loop`, run: () => atRate(target, body, options.rate!, durationMs) }
+  : options.concurrency
+    ? { name: `${options.concurrency} in flight`, run: () => closedLoop(options.concurrency!) }
+    : { name: 'sequential', run: () => closedLoop(1) };
+const result = await load.run();
+const perRequest = (now: number, before: number) => (((now - before) / result.latencies.length) * 1000).toFixed(0);
 const ms = (p: number) => percentile(result.latencies, p).toFixed(2);
-const cpuPerRequest = (cpuMs(platform.pid) - cpuBefore) / result.latencies.length;
-const systemPerRequest = (cpuMs(platform.pid, 'system') - systemBefore) / result.latencies.length;
-console.log(`cpu ${(cpuPerRequest * 1000).toFixed(0)} µs/request (${(systemPerRequest * 1000).toFixed(0)} in the kernel); rate ${rate}: p50 ${ms(0.5)} p90 ${ms(0.9)} p99 ${ms(0.99)} max ${result.latencies.at(-1)?.toFixed(2)} errors ${result.errors} achieved ${result.achievedRate.toFixed(0)}`);
+
+console.log(`${load.name}: ${result.achievedRate.toFixed(0)} req/s served, ${result.errors} errors`);
+console.log(`  latency p50 ${ms(0.5)} ms, p90 ${ms(0.9)}, p99 ${ms(0.99)}, max ${result.latencies.at(-1)?.toFixed(2)} (upstream answers after 20 ms)`);
+console.log(`  platform CPU ${perRequest(cpuMs(platform.pid), cpu)} µs per request, ${perRequest(cpuMs(platform.pid, 'system'), kernel)} of it in the kernel`);
 await platform.stop();
 upstream.stop();
-if (dir !== '-') console.log(`profiles in ${dir}`);
+if (profileDir) console.log(`  CPU profile written to ${profileDir}`);

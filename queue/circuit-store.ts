@@ -95,6 +95,8 @@ export class RedisCircuitStore implements CircuitBreakerStore {
   /** Keys known closed, until when; filled only while subscribed to invalidations. */
   readonly #closed = new Map<string, number>();
   #subscribed = false;
+  /** Counts invalidations, so a permit answered before one but read after it is not remembered. */
+  #invalidations = 0;
 
   constructor(redis: RedisClient, options: CircuitOptions = {}) {
     // Defined commands run by EVALSHA: two of them per model call, and sending the script text each
@@ -121,10 +123,13 @@ export class RedisCircuitStore implements CircuitBreakerStore {
 
   #listen(subscriber: RedisClient) {
     subscriber.on('message', (channel: string, key: string) => {
-      if (channel === changedChannel) this.#closed.delete(key);
+      if (channel !== changedChannel) return;
+      this.#invalidations += 1;
+      this.#closed.delete(key);
     });
     // While not subscribed (connecting, reconnecting) nothing is remembered, so nothing goes stale.
     const forget = () => {
+      this.#invalidations += 1;
       this.#subscribed = false;
       this.#closed.clear();
     };
@@ -138,8 +143,11 @@ export class RedisCircuitStore implements CircuitBreakerStore {
   async permit(key: string) {
     const now = Date.now();
     if ((this.#closed.get(key) ?? 0) > now) return { allowed: true as const, state: 'closed' as const };
+    const invalidations = this.#invalidations;
     const [allowed, detail] = await this.#redis.circuitPermit(circuitHashKey(key), String(this.#options.probeTimeoutMs));
-    if (allowed === 1 && detail === 'closed' && this.#subscribed) this.#closed.set(key, now + this.#options.closedCacheMs);
+    if (allowed === 1 && detail === 'closed' && this.#subscribed && invalidations === this.#invalidations) {
+      this.#closed.set(key, now + this.#options.closedCacheMs);
+    }
     return allowed === 1 ? { allowed: true as const, state: detail as CircuitState } : { allowed: false as const, retryInMs: Number(detail) };
   }
 

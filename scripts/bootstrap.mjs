@@ -19,6 +19,7 @@ const commands = {
   'soak:ws': { redis: true, steps: [['scripts/ws-soak.ts']] },
   // The benchmark's peer gateway lives in bench/'s own package, not among the platform's dependencies.
   bench: { redis: true, packages: ['bench'], steps: [['bench/run.ts']] },
+  'bench:profile': { redis: true, steps: [['bench/profile.ts']] },
 };
 
 const [name = 'start', ...args] = process.argv.slice(2);
