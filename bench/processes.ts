@@ -49,7 +49,15 @@ export async function startUpstream(latencyMs: number, firstTokenMs: number, tok
 
 /** The platform as `npm start` runs it, every role in one process; `pid` is its Node process, not bootstrap's. */
 export async function startPlatform(upstreamOrigin: string, env: Record<string, string> = {}): Promise<PlatformProcess & { pid: number }> {
-  const platform = await startPlatformProcess({ OPENAI_API_KEY: 'sk-bench-0123456789', OPENAI_BASE_URL: `${upstreamOrigin}/v1`, LOG_LEVEL: 'warn', ...env });
+  const platform = await startPlatformProcess({
+    OPENAI_API_KEY: 'sk-bench-0123456789',
+    OPENAI_BASE_URL: `${upstreamOrigin}/v1`,
+    LOG_LEVEL: 'warn',
+    // Limits on, high enough never to refuse: every request pays for its checks, as in production.
+    RATE_LIMIT_USER_RPM: '1000000000',
+    RATE_LIMIT_USER_TPM: '1000000000',
+    ...env,
+  });
   const children = readFileSync(`/proc/${platform.child.pid}/task/${platform.child.pid}/children`, 'utf8').trim().split(/\s+/);
   return Object.assign(platform, { pid: Number(children[0]) });
 }

@@ -11,6 +11,8 @@ import {
   createRedisClient,
   InboundQueue,
   RedisCircuitStore,
+  RedisTokenBuckets,
+  redisOnceWithin,
   ReplyWaiter,
   startInboundWorker,
   startRedisServer,
@@ -61,7 +63,8 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
       const store = new SqliteStore(join(dataDir, 'gateway.db'));
       stack.push(() => store.close());
       checks.store = async () => (await store.ping(), { ok: true });
-      const runJob = createJobRunner({ store, models, jwtKey, log: log.child({ role: 'worker' }) });
+      const rateLimits = { buckets: new RedisTokenBuckets(redis), notices: redisOnceWithin(redis), limits: config.rateLimits };
+      const runJob = createJobRunner({ store, models, jwtKey, rateLimits, log: log.child({ role: 'worker' }) });
       const worker = await startInboundWorker({ redisUrl, runJob, log, concurrency: config.workerConcurrency });
       stack.push(() => worker.close());
     }

@@ -6,3 +6,4 @@ export { RedisCircuitStore, type CircuitOptions } from './circuit-store.ts';
 export { createRedisClient } from './connection.ts';
 export { StreamRelay, type RelayedPart, type StreamRelayOptions } from './stream-relay.ts';
 export { Cancellation } from './cancellation.ts';
+export { RedisTokenBuckets, redisOnceWithin } from './token-buckets.ts';

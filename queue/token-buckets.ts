@@ -1,4 +1,4 @@
-import type { BucketLevel, BucketSpec, TakeResult, TokenBuckets } from '../core/limits/token-buckets.ts';
+import type { BucketLevel, BucketSpec, OnceWithin, TakeResult, TokenBuckets } from '../core/limits/token-buckets.ts';
 import type { RedisClient } from './connection.ts';
 
 // Redis's clock, in fractional ms, so every process refills by the same time.
@@ -90,4 +90,13 @@ export class RedisTokenBuckets implements TokenBuckets {
     if (delta === 0) return;
     await this.#redis.adjustTokens(redisKey(bucket.key), bucket.capacity, msPerToken(bucket), delta);
   }
+}
+
+/** OnceWithin on Redis (SET NX PX): one winner across every process. */
+export function redisOnceWithin(redis: RedisClient): OnceWithin {
+  return {
+    async claim(key, ttlMs) {
+      return (await redis.set(`gw:once:${key}`, '1', 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX')) === 'OK';
+    },
+  };
 }

@@ -4,6 +4,7 @@ import type { Reply } from '../../core/contracts/reply.ts';
 import type { StreamPart } from '../../core/contracts/stream-part.ts';
 import { deserializeError, GatewayError, toGatewayError } from '../../core/errors/gateway-error.ts';
 import { toHttpError } from './error-body.ts';
+import { rateLimitHeaders } from './rate-limit-headers.ts';
 
 /** What streaming needs from the queue layer: the job's parts, and a way to cancel it. */
 export interface StreamPort {
@@ -39,13 +40,21 @@ export async function streamResponse(request: FastifyRequest, reply: FastifyRepl
   const { jobId, reply: answer, format, toChunks, streams, timeoutMs, keepAliveMs = 15_000 } = options;
   const res = reply.raw;
   reply.hijack();
-  res.writeHead(200, {
-    'content-type': format === 'sse' ? 'text/event-stream; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-    'x-request-id': request.id,
-  });
-  res.flushHeaders();
+  // Headers wait for the first part: a job refused or failed before any output (a rate limit, every
+  // provider down) is then a plain HTTP error with its own status, as OpenAI answers a stream it cannot start.
+  let keepAlive: NodeJS.Timeout | undefined;
+  const open = (rateLimits: Record<string, string> = {}) => {
+    if (res.headersSent) return;
+    res.writeHead(200, {
+      'content-type': format === 'sse' ? 'text/event-stream; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-request-id': request.id,
+      ...rateLimits,
+    });
+    res.flushHeaders();
+    if (format === 'sse') keepAlive = setInterval(() => res.write(': keep-alive\n\n'), keepAliveMs);
+  };
 
   const controller = new AbortController();
   let ended = false;
@@ -59,7 +68,6 @@ export async function streamResponse(request: FastifyRequest, reply: FastifyRepl
     if (res.write(text)) return;
     await once(res, 'drain', { signal: controller.signal });
   };
-  const keepAlive = format === 'sse' ? setInterval(() => res.write(': keep-alive\n\n'), keepAliveMs) : undefined;
   const deadline = setTimeout(() => controller.abort(new GatewayError('timeout', `No complete answer within ${Math.round(timeoutMs / 1000)} s.`)), timeoutMs);
   // A job dropped before publishing anything (it never got to run) must still end this response.
   answer.catch((error: unknown) => {
@@ -74,6 +82,7 @@ export async function streamResponse(request: FastifyRequest, reply: FastifyRepl
         failure = deserializeError(part.error);
         break;
       }
+      open();
       for (const chunk of toChunks(part)) await write(frame(chunk));
       if (part.type === 'finish') finished = true;
     }
@@ -85,12 +94,18 @@ export async function streamResponse(request: FastifyRequest, reply: FastifyRepl
     clearTimeout(deadline);
   }
   if (res.destroyed) return;
-  if (failure) {
-    if ((failure as GatewayError).code === 'timeout') await streams.cancel(jobId).catch(() => {});
-    res.write(frame(toHttpError(failure, request.id).body));
-  } else if (format === 'sse') {
-    res.write('data: [DONE]\n\n');
+  if (failure && (failure as GatewayError).code === 'timeout') await streams.cancel(jobId).catch(() => {});
+  if (failure && !res.headersSent) {
+    // The reply follows its error part at once; it carries the limits for the headers.
+    const settled = await Promise.race([answer.catch(() => undefined), new Promise<undefined>((resolve) => setTimeout(resolve, 1000, undefined))]);
+    const { status, body } = toHttpError(failure, request.id);
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-request-id': request.id, ...rateLimitHeaders(settled) });
+    ended = true;
+    res.end(JSON.stringify(body));
+    return;
   }
+  if (failure) res.write(frame(toHttpError(failure, request.id).body));
+  else if (format === 'sse') res.write('data: [DONE]\n\n');
   ended = true;
   res.end();
 }

@@ -16,6 +16,10 @@ describe('parseConfig', () => {
         workerConcurrency: 1000,
         logLevel: 'info',
         websocket: { pingIntervalMs: 30_000, resumeGraceMs: 10_000 },
+        rateLimits: {
+          user: { requestsPerMinute: undefined, tokensPerMinute: undefined },
+          admin: { requestsPerMinute: undefined, tokensPerMinute: undefined },
+        },
         llm: {
           primary: 'offline',
           fallbacks: [],

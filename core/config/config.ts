@@ -101,6 +101,11 @@ export const configSchema = z
         error: 'expected one of fatal, error, warn, info, debug, trace, silent',
       })
       .default('info'),
+    // Per-minute limits per role, shared by every process; 0 (the default) is no limit.
+    RATE_LIMIT_USER_RPM: integer(0, 1_000_000_000).default(0),
+    RATE_LIMIT_USER_TPM: integer(0, 1_000_000_000).default(0),
+    RATE_LIMIT_ADMIN_RPM: integer(0, 1_000_000_000).default(0),
+    RATE_LIMIT_ADMIN_TPM: integer(0, 1_000_000_000).default(0),
     WS_PING_INTERVAL_MS: integer(100, 600_000).default(30_000),
     WS_RESUME_GRACE_MS: integer(0, 600_000).default(10_000),
     LLM_PROVIDER: providerName.optional(),
@@ -147,8 +152,15 @@ export const configSchema = z
     workerConcurrency: env.WORKER_CONCURRENCY,
     logLevel: env.LOG_LEVEL,
     websocket: { pingIntervalMs: env.WS_PING_INTERVAL_MS, resumeGraceMs: env.WS_RESUME_GRACE_MS },
+    rateLimits: {
+      user: { requestsPerMinute: env.RATE_LIMIT_USER_RPM || undefined, tokensPerMinute: env.RATE_LIMIT_USER_TPM || undefined },
+      admin: { requestsPerMinute: env.RATE_LIMIT_ADMIN_RPM || undefined, tokensPerMinute: env.RATE_LIMIT_ADMIN_TPM || undefined },
+    } satisfies RoleLimits,
     llm: llmConfig(env),
   }));
+
+/** Requests and tokens per minute for each role; undefined is no limit. */
+export type RoleLimits = Record<'user' | 'admin', { requestsPerMinute: number | undefined; tokensPerMinute: number | undefined }>;
 
 type Env = Record<string, unknown> & { LLM_PROVIDER?: ProviderId | 'offline'; LLM_FALLBACK_PROVIDERS: ProviderId[] };
 

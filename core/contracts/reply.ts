@@ -11,7 +11,14 @@ export const serializedErrorSchema = z.object({
   message: z.string(),
   param: z.string().nullable(),
   retryable: z.boolean(),
+  retryAfterMs: z.number().int().nonnegative().optional(),
 });
+
+const limitStateSchema = z.object({ limit: z.number().int().nonnegative(), remaining: z.number().int().nonnegative(), resetMs: z.number().int().nonnegative() });
+
+/** The sender's rate-limit buckets after this job, for headers such as OpenAI's `x-ratelimit-*`. */
+export const rateLimitStateSchema = z.object({ requests: limitStateSchema.optional(), tokens: limitStateSchema.optional() });
+export type RateLimitState = z.infer<typeof rateLimitStateSchema>;
 
 const replyBase = z.object({
   v: z.literal(1),
@@ -20,6 +27,7 @@ const replyBase = z.object({
   conversationId: z.string(),
   replyTo: z.object({ adapter: platformSchema, address: z.string().optional() }),
   createdAt: z.iso.datetime(),
+  rateLimits: rateLimitStateSchema.optional(),
 });
 
 /** The answer to one InboundJob: exactly one per job, either a message or an error a person can read. */

@@ -25,6 +25,10 @@ export const errorCodes = {
   provider_unavailable: { status: 503, retryable: true, type: 'api_error' },
   /** The provider did not answer in time (no first byte, or not finished, within the limit). */
   provider_timeout: { status: 504, retryable: true, type: 'api_error' },
+  /** The sender is over one of our limits (requests or tokens per minute); `Retry-After` says when to come back. */
+  rate_limited: { status: 429, retryable: false, type: 'rate_limit_error' },
+  /** A chat user over a limit who was already told when to come back: recorded, not answered again. */
+  rate_limited_again: { status: 429, retryable: false, type: 'rate_limit_error' },
   /** The provider's own rate limit (429); not ours. */
   provider_rate_limited: { status: 429, retryable: true, type: 'rate_limit_error' },
   /** The provider refused the configured credentials (401/403): a configuration problem, not the client's. */

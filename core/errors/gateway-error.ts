@@ -7,6 +7,8 @@ export interface GatewayErrorOptions {
   cause?: unknown;
   /** Overrides the registry's `retryable` when one occurrence knows better (a provider's 400 vs 503). */
   retryable?: boolean;
+  /** When a retry can succeed, for a refusal that knows (a rate limit): sent as `Retry-After`. */
+  retryAfterMs?: number;
 }
 
 /** The one error class of the gateway: a stable code from the registry, an HTTP status and a retry hint. */
@@ -16,6 +18,7 @@ export class GatewayError extends Error {
   readonly type: string;
   readonly retryable: boolean;
   readonly param: string | null;
+  readonly retryAfterMs: number | undefined;
 
   constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -26,6 +29,7 @@ export class GatewayError extends Error {
     this.type = type;
     this.retryable = options.retryable ?? retryable;
     this.param = options.param ?? null;
+    this.retryAfterMs = options.retryAfterMs;
   }
 }
 
@@ -41,13 +45,15 @@ export interface SerializedError {
   message: string;
   param: string | null;
   retryable: boolean;
+  retryAfterMs?: number;
 }
 
 export function serializeError(error: GatewayError): SerializedError {
-  return { code: error.code, message: error.message, param: error.param, retryable: error.retryable };
+  const { code, message, param, retryable, retryAfterMs } = error;
+  return retryAfterMs === undefined ? { code, message, param, retryable } : { code, message, param, retryable, retryAfterMs };
 }
 
 export function deserializeError(data: SerializedError): GatewayError {
   const code = isErrorCode(data.code) ? data.code : 'internal_error';
-  return new GatewayError(code, data.message, { param: data.param ?? undefined, retryable: data.retryable });
+  return new GatewayError(code, data.message, { param: data.param ?? undefined, retryable: data.retryable, retryAfterMs: data.retryAfterMs });
 }

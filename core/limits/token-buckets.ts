@@ -34,3 +34,8 @@ export interface TokenBuckets {
    */
   adjust(bucket: Omit<BucketSpec, 'cost'>, delta: number): Promise<void>;
 }
+
+/** Remembers that something was said, for a while: only the first `claim` of a key within `ttlMs` wins. */
+export interface OnceWithin {
+  claim(key: string, ttlMs: number): Promise<boolean>;
+}

@@ -7,7 +7,7 @@ import { authenticate } from './steps/authenticate.ts';
 import { authorize } from './steps/authorize.ts';
 import { buildPrompt } from './steps/build-prompt.ts';
 import { infer } from './steps/infer.ts';
-import { rateLimit } from './steps/rate-limit.ts';
+import { rateLimit, type RateLimitServices } from './steps/rate-limit.ts';
 import { reply } from './steps/reply.ts';
 import { retrieveContext } from './steps/retrieve-context.ts';
 import { routeTier } from './steps/route-tier.ts';
@@ -19,14 +19,16 @@ export interface PipelineServices {
   store: Store;
   models: ModelRegistry;
   jwtKey: Uint8Array;
+  /** Default: no limits. */
+  rateLimits?: RateLimitServices;
 }
 
 /** The whole life of one message, in order. Each step's file says what it needs and what it adds. */
-export function createPipeline({ store, models, jwtKey }: PipelineServices) {
+export function createPipeline({ store, models, jwtKey, rateLimits }: PipelineServices) {
   return Pipeline.start<JobContext>()
     .use(authenticate({ store, jwtKey }))
     .use(authorize())
-    .use(rateLimit())
+    .use(rateLimit(rateLimits))
     .use(storeInput({ store }))
     .use(retrieveContext())
     .use(buildPrompt())

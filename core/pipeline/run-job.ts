@@ -5,6 +5,7 @@ import { GatewayError, serializeError, toGatewayError } from '../errors/gateway-
 import type { Checkpoints, JobContext } from './context.ts';
 import { createPipeline, type PipelineServices } from './pipeline.ts';
 import { recordOutcome, type FinishedJob } from './steps/audit.ts';
+import type { RateLimited } from './steps/rate-limit.ts';
 import { replyEnvelope, type Replied } from './steps/reply.ts';
 
 /**
@@ -34,7 +35,7 @@ const publishNowhere = async () => undefined;
 
 /** Runs one attempt of one job through the pipeline and decides its outcome; never throws. */
 export function createJobRunner(services: PipelineServices & { log: Logger }) {
-  const run = createPipeline(services).build<JobContext & Partial<Replied>>();
+  const run = createPipeline(services).build<JobContext & Partial<Replied & RateLimited>>();
   const { store, log } = services;
 
   return async function runJob(data: unknown, attemptInfo: AttemptInfo): Promise<JobOutcome> {
@@ -46,7 +47,7 @@ export function createJobRunner(services: PipelineServices & { log: Logger }) {
       return { kind: 'drop', error };
     }
     const job = parsed.data;
-    const ctx: FinishedJob & Partial<Replied> = {
+    const ctx: FinishedJob & Partial<Replied & RateLimited> = {
       job,
       attempt,
       startedAt: Date.now(),
@@ -71,7 +72,13 @@ export function createJobRunner(services: PipelineServices & { log: Logger }) {
         ctx.log.warn({ code: error.code, attempt, err: thrown }, 'attempt failed; the queue will retry');
         return { kind: 'retry', error };
       }
+      if (error.code === 'rate_limited_again') {
+        // Told once already when to come back: recorded, not answered again.
+        await recordOutcome(store, ctx, error).catch((cause: unknown) => ctx.log.error({ err: cause }, 'audit failed'));
+        return { kind: 'drop', error };
+      }
       if (error.code === 'cancelled') ctx.log.info('job cancelled by its client');
+      else if (error.code === 'rate_limited') ctx.log.info({ retryAfterMs: error.retryAfterMs }, 'rate limited');
       else ctx.log.error({ code: error.code, err: thrown }, 'job failed; answering with the error');
       await recordOutcome(store, ctx, error).catch((cause: unknown) => ctx.log.error({ err: cause }, 'audit failed'));
       // The one place a stream's terminal error is published: a subscriber ends on it.
@@ -80,6 +87,7 @@ export function createJobRunner(services: PipelineServices & { log: Logger }) {
         kind: 'reply',
         reply: {
           ...replyEnvelope(job),
+          ...(ctx.rateLimits ? { rateLimits: ctx.rateLimits } : {}),
           status: 'error',
           error: serializeError(error),
         },

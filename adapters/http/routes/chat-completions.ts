@@ -1,3 +1,4 @@
+import { rateLimitHeaders } from '../rate-limit-headers.ts';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { OkReply } from '../../../core/contracts/reply.ts';
@@ -70,6 +71,7 @@ export const chatCompletions: FastifyPluginAsyncZod<ChatCompletionsOptions> = as
         return streamResponse(request, reply, { jobId: job.id, reply: answer, format: streamFormat(request), toChunks, streams: jobs, timeoutMs: replyTimeoutMs });
       }
       const done = await answer;
+      reply.headers(rateLimitHeaders(done));
       if (done.status === 'error') throw deserializeError(done.error);
       return toChatCompletion(done);
     },

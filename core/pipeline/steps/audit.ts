@@ -18,7 +18,7 @@ export async function recordOutcome(store: Store, ctx: FinishedJob, error?: Gate
   const { job, user, model, result } = ctx;
   const at = new Date().toISOString();
   const modelName = model ? servedBy(model, result) : null;
-  const refused = error?.code === 'job_unauthenticated' || error?.code === 'forbidden';
+  const refused = error?.code === 'job_unauthenticated' || error?.code === 'forbidden' || error?.code === 'rate_limited' || error?.code === 'rate_limited_again';
   const outcome = !error ? 'ok' : refused ? 'refused' : error.code === 'cancelled' ? 'cancelled' : 'error';
   await store.appendAudit({
     id: `${job.id}:chat`,

@@ -5,6 +5,7 @@ import { servedBy } from '../../models/served-by.ts';
 import type { Step } from '../compose.ts';
 import type { JobContext } from '../context.ts';
 import type { Inferred } from './infer.ts';
+import type { RateLimited } from './rate-limit.ts';
 import type { Routed } from './route-tier.ts';
 
 /** The calls the model asked the client to make, in the reply's own shape. */
@@ -33,7 +34,7 @@ export interface Replied {
  * Builds the one reply to this job. The runner hands it to the queue as the job's result, and the
  * queue returns it to the adapter named in `replyTo`.
  */
-export function reply(): Step<JobContext & Routed & Inferred, Replied> {
+export function reply(): Step<JobContext & Partial<RateLimited> & Routed & Inferred, Replied> {
   return {
     name: 'reply',
     async run(ctx, next) {
@@ -45,6 +46,7 @@ export function reply(): Step<JobContext & Routed & Inferred, Replied> {
         model: servedBy(model, result),
         finishReason: result.finishReason,
         usage: result.usage,
+        ...(ctx.rateLimits ? { rateLimits: ctx.rateLimits } : {}),
       };
       await next();
     },
