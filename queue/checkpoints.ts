@@ -9,8 +9,8 @@ const ttlMs = 24 * 3600 * 1000;
 export function redisCheckpoints(redis: RedisClient, jobId: string): Checkpoints {
   const key = `gw:ckpt:{${jobId}}`;
   return {
-    async once<T>(name: string, work: () => Promise<T>): Promise<T> {
-      const saved = await unavailableIfFails(() => redis.hget(key, name));
+    async once<T>(name: string, work: () => Promise<T>, { fresh = false }: { fresh?: boolean } = {}): Promise<T> {
+      const saved = fresh ? null : await unavailableIfFails(() => redis.hget(key, name));
       if (saved !== null) return JSON.parse(saved) as T;
       const result = await work();
       // Not awaited: the job's next commands (the reply among them) leave in the same write, after

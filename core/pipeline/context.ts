@@ -7,7 +7,11 @@ import type { StreamPart } from '../contracts/stream-part.ts';
  * The queue provides the implementation; a retry finds what the first attempt already did.
  */
 export interface Checkpoints {
-  once<T>(name: string, work: () => Promise<T>): Promise<T>;
+  /**
+   * `work`'s result, from an earlier attempt if one saved it. `fresh`: the caller knows no attempt can
+   * have saved it yet (this is the job's first), so the lookup is skipped and the result only saved.
+   */
+  once<T>(name: string, work: () => Promise<T>, options?: { fresh?: boolean }): Promise<T>;
 }
 
 /** What the runner gives every job before the first step; each step adds its own fields. */

@@ -52,20 +52,21 @@ export function rateLimit(services?: RateLimitServices): Step<JobContext & Authe
       const { buckets, notices, outputReserve = 256 } = services;
       const tokens = tokensPerMinute ? { key: `{${user.id}}:tokens`, capacity: tokensPerMinute, cost: reservedTokens(job, outputReserve) } : undefined;
       const specs = [requests, tokens].filter((spec): spec is BucketSpec => spec !== undefined);
-      // Once per job: a retried job was admitted (and charged) already.
-      const taken = await ctx.checkpoints.once('rate-limit', () => buckets.take(specs));
+      // Once per job: a retried job was admitted (and charged) already. A first attempt skips the lookup,
+      // so a job restarted after its worker died (still attempt 1) may be charged one request twice.
+      const taken = await ctx.checkpoints.once('rate-limit', () => buckets.take(specs), { fresh: ctx.attempt === 1 });
       ctx.rateLimits = stateOf(taken.buckets, requests, tokens);
       if (!taken.allowed) throw await refusal(ctx, taken, requests, tokens, notices);
 
       await next();
 
-      // Onion: the answer is in by now. Charge what it really cost (a stream's usage comes with its end).
+      // Onion: the answer is in by now. Charge what it really cost (a stream's usage comes with its end),
+      // without holding the reply back for it. (Only a retry after the pipeline, when handing the reply on
+      // fails, could reconcile twice: a small error, once, bounded by the bucket's debt limit.)
       const { result } = ctx as typeof ctx & Partial<Inferred>;
       if (tokens && result) {
         const used = result.usage.inputTokens + result.usage.outputTokens;
-        await ctx.checkpoints
-          .once('rate-limit-reconcile', async () => (await buckets.adjust(tokens, used - tokens.cost), true))
-          .catch((error: unknown) => ctx.log.warn({ err: error }, 'could not reconcile the token bucket'));
+        buckets.adjust(tokens, used - tokens.cost).catch((error: unknown) => ctx.log.warn({ err: error }, 'could not reconcile the token bucket'));
       }
     },
   };
