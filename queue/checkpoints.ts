@@ -5,13 +5,19 @@ import type { RedisClient } from './connection.ts';
 /** Kept as long as completed jobs are kept for deduplication, so a late retry still finds them. */
 const ttlMs = 24 * 3600 * 1000;
 
-/** Per-job results of steps that must not repeat on a retry, in one Redis hash per job. */
+/**
+ * Per-job results of steps that must not repeat on a retry, in one Redis hash per job. The hash is read
+ * once, at once, when the attempt starts: the read leaves with the attempt's first commands and its
+ * answer is in hand by the time a step asks, so no step waits a round trip for it.
+ */
 export function redisCheckpoints(redis: RedisClient, jobId: string): Checkpoints {
   const key = `gw:ckpt:{${jobId}}`;
+  const saved = unavailableIfFails(() => redis.hgetall(key));
+  saved.catch(() => {}); // Surfaces from the first once() that needs it.
   return {
     async once<T>(name: string, work: () => Promise<T>, { fresh = false }: { fresh?: boolean } = {}): Promise<T> {
-      const saved = fresh ? null : await unavailableIfFails(() => redis.hget(key, name));
-      if (saved !== null) return JSON.parse(saved) as T;
+      const earlier = fresh ? undefined : (await saved)[name];
+      if (earlier !== undefined) return JSON.parse(earlier) as T;
       const result = await work();
       // Not awaited: the job's next commands (the reply among them) leave in the same write, after
       // this one. Should it fail, a retry pays again, as it would had the job stopped here.
