@@ -56,14 +56,15 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
     const circuitEvents = createRedisClient(redisUrl);
     circuitEvents.on('error', () => {});
     stack.push(async () => circuitEvents.disconnect());
-    const models = new ModelRegistry({ llm: config.llm, circuits: new RedisCircuitStore(redis, { subscriber: circuitEvents }) });
+    const buckets = new RedisTokenBuckets(redis);
+    const models = new ModelRegistry({ llm: config.llm, circuits: new RedisCircuitStore(redis, { subscriber: circuitEvents }), buckets });
     const checks: Record<string, HealthCheck> = {};
 
     if (config.roles.includes('worker')) {
       const store = new SqliteStore(join(dataDir, 'gateway.db'));
       stack.push(() => store.close());
       checks.store = async () => (await store.ping(), { ok: true });
-      const rateLimits = { buckets: new RedisTokenBuckets(redis), notices: redisOnceWithin(redis), limits: config.rateLimits };
+      const rateLimits = { buckets, notices: redisOnceWithin(redis), limits: config.rateLimits };
       const runJob = createJobRunner({ store, models, jwtKey, rateLimits, log: log.child({ role: 'worker' }) });
       const worker = await startInboundWorker({ redisUrl, runJob, log, concurrency: config.workerConcurrency });
       stack.push(() => worker.close());

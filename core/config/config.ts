@@ -71,15 +71,20 @@ const providerShape = Object.fromEntries(
       [`${prefix}_INSTANT_MODEL`, modelName.optional()],
       [`${prefix}_THINKING_MODEL`, modelName.optional()],
       [`${prefix}_EMBEDDING_MODEL`, modelName.optional()],
+      // The provider's own limits, which the gateway keeps to across every process.
+      [`${prefix}_RPM`, integer(0, 1_000_000_000).optional()],
+      [`${prefix}_TPM`, integer(0, 1_000_000_000).optional()],
     ];
   }),
-) as Record<string, z.ZodOptional<z.ZodString>>;
+) as Record<string, z.ZodOptional<z.ZodString> | z.ZodOptional<z.ZodNumber>>;
 
 export interface ProviderConfig {
   id: ProviderId;
   apiKey: string | undefined;
   baseURL: string;
   models: { instant: string; thinking: string; embedding: string | undefined };
+  /** The provider's own per-minute limits (`<PREFIX>_RPM`, `<PREFIX>_TPM`); undefined is none. */
+  limits: { requestsPerMinute: number | undefined; tokensPerMinute: number | undefined };
 }
 
 /** The environment, validated once at start. Keys are the variable names users set; the output is camelCase. */
@@ -176,12 +181,14 @@ function llmConfig(env: Env & { LLM_TEMPERATURE?: number; LLM_MAX_TOKENS?: numbe
   const providers = configured.map((id): ProviderConfig => {
     const spec = providerCatalog[id];
     const read = (suffix: string) => env[`${spec.envPrefix}_${suffix}`] as string | undefined;
+    const limit = (suffix: string) => (env[`${spec.envPrefix}_${suffix}`] as number | undefined) || undefined;
     const instant = read('INSTANT_MODEL') ?? spec.models.instant ?? '';
     return {
       id,
       apiKey: read('API_KEY'),
       baseURL: (read('BASE_URL') ?? spec.defaultBaseURL ?? '').replace(/\/+$/, ''),
       models: { instant, thinking: read('THINKING_MODEL') ?? spec.models.thinking ?? instant, embedding: read('EMBEDDING_MODEL') ?? spec.models.embedding },
+      limits: { requestsPerMinute: limit('RPM'), tokensPerMinute: limit('TPM') },
     };
   });
   // Unset LLM_PROVIDER: the first configured provider in catalog order, or the offline model.

@@ -2,12 +2,14 @@ import { offlineLlmConfig, type LlmConfig, type ProviderConfig } from '../config
 import { GatewayError } from '../errors/gateway-error.ts';
 import { createEmbeddingModel, createLanguageModel } from './create-provider-model.ts';
 import type { EmbeddingModel, LanguageModel } from './language-model.ts';
-import { contextWindowOf, providerAliases } from './provider-catalog.ts';
+import { contextWindowOf, providerAliases, providerCatalog } from './provider-catalog.ts';
+import type { TokenBuckets } from '../limits/token-buckets.ts';
 import { OfflineEmbeddingModel } from './providers/offline/offline-embedding-model.ts';
 import { OfflineModel } from './providers/offline/offline-model.ts';
 import { circuitKey, withCircuitBreaker, type CircuitBreakerStore, type CircuitState } from './with-circuit-breaker.ts';
 import { withContextCheck } from './with-context-check.ts';
 import { withDefaults } from './with-defaults.ts';
+import { withProviderLimit } from './with-provider-limit.ts';
 import { withFailover } from './with-failover.ts';
 import { withRetry } from './with-retry.ts';
 import { withTimeouts } from './with-timeouts.ts';
@@ -43,6 +45,8 @@ export interface ModelRegistryOptions {
   llm?: LlmConfig;
   /** Shared circuit state. Default: none (no breakers), which suits only the offline model. */
   circuits?: CircuitBreakerStore;
+  /** Shared buckets for providers' own limits (`<PREFIX>_RPM`, `_TPM`). Default: none, so those limits are not kept. */
+  buckets?: TokenBuckets;
 }
 
 
@@ -54,9 +58,11 @@ export interface ModelRegistryOptions {
 export class ModelRegistry {
   readonly #llm: LlmConfig;
   readonly #circuits: CircuitBreakerStore | undefined;
+  readonly #buckets: TokenBuckets | undefined;
   readonly #cache = new Map<string, ResolvedModel>();
 
-  constructor({ llm = offlineLlmConfig(), circuits }: ModelRegistryOptions = {}) {
+  constructor({ llm = offlineLlmConfig(), circuits, buckets }: ModelRegistryOptions = {}) {
+    this.#buckets = buckets;
     this.#llm = llm;
     this.#circuits = circuits;
   }
@@ -180,7 +186,10 @@ export class ModelRegistry {
     const { firstByteTimeoutMs: firstByteMs, timeoutMs: totalMs } = this.#llm;
     const timed = withTimeouts(createLanguageModel(provider, modelId), { firstByteMs, totalMs });
     const guarded = this.#circuits ? withCircuitBreaker(timed, this.#circuits) : timed;
-    return withContextCheck(guarded, contextWindowOf(modelId));
+    // Outside the breaker: waiting for our own limit says nothing about the provider's health.
+    const prefix = providerCatalog[provider.id].envPrefix;
+    const limited = this.#buckets ? withProviderLimit(guarded, this.#buckets, { ...provider.limits, setting: `${prefix}_RPM, ${prefix}_TPM` }) : guarded;
+    return withContextCheck(limited, contextWindowOf(modelId));
   }
 
   #provider(id: string) {

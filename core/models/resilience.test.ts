@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createRedisClient, type RedisClient } from '../../queue/connection.ts';
 import { RedisCircuitStore } from '../../queue/circuit-store.ts';
+import { RedisTokenBuckets } from '../../queue/token-buckets.ts';
 import { messageStreamEvents, startFakeAnthropic, streamResponse, type FakeAnthropic } from '../../test/fakes/fake-anthropic.ts';
 import { chunk, openAIError, startFakeOpenAI, streamChunks } from '../../test/fakes/fake-openai.ts';
 import { hang, type FakeServer } from '../../test/fakes/fake-server.ts';
@@ -46,7 +47,7 @@ async function openai(handler: Parameters<typeof startFakeOpenAI>[0]) {
 function registry(env: Record<string, string>, circuit: ConstructorParameters<typeof RedisCircuitStore>[1] = {}) {
   const parsed = parseConfig({ ANTHROPIC_API_KEY: anthropicKey, ANTHROPIC_BASE_URL: anthropic.origin, OPENAI_API_KEY: 'sk-openai-test-123456', ...env });
   if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
-  return new ModelRegistry({ llm: parsed.config.llm, circuits: new RedisCircuitStore(client, circuit) });
+  return new ModelRegistry({ llm: parsed.config.llm, circuits: new RedisCircuitStore(client, circuit), buckets: new RedisTokenBuckets(client) });
 }
 
 const prompt = [{ role: 'user' as const, content: [{ type: 'text' as const, text: 'Hi' }] }];
@@ -181,3 +182,53 @@ describe('before the request', () => {
     expect(anthropic.lastBody()).toMatchObject({ temperature: 1, max_tokens: 10 });
   });
 });
+
+describe("a provider's own limits (<PREFIX>_RPM, <PREFIX>_TPM)", () => {
+  const answering = () =>
+    openai((_req, res) => streamChunks(res, [chunk({ content: 'Hello from OpenAI.' }), chunk({}, { finishReason: 'stop' }), chunk(null, { usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 } })]));
+  const model = (baseURL: string, extra: Record<string, string> = {}) =>
+    registry({ LLM_PROVIDER: 'openai', OPENAI_BASE_URL: baseURL, ...extra }).resolve('default').model;
+
+  it('are kept across the chain: past the limit, the call fails over instead of reaching the provider', async () => {
+    const primary = await answering();
+    const chain = model(primary.baseURL, { LLM_FALLBACK_PROVIDERS: 'anthropic', OPENAI_RPM: '2' });
+    for (let i = 0; i < 2; i += 1) expect((await collectStream(await chain.doStream({ prompt }))).response?.deployment).toBe('openai/gpt-5-mini');
+    const third = await collectStream(await chain.doStream({ prompt }));
+    expect(third.response?.deployment).toBe('anthropic/claude-haiku-4-5');
+    expect(primary.requests).toHaveLength(2);
+  });
+
+  it('wait briefly for room rather than refuse', async () => {
+    const primary = await answering();
+    const limited = model(primary.baseURL, { OPENAI_RPM: '60' }); // one back every second
+    for (let i = 0; i < 60; i += 1) await collectStream(await limited.doStream({ prompt }));
+    const { value, ms } = await timed(async () => collectStream(await limited.doStream({ prompt })));
+    expect(textOf(value.content)).toBe('Hello from OpenAI.');
+    expect(ms).toBeGreaterThan(200);
+    expect(ms).toBeLessThan(1500);
+    expect(primary.requests).toHaveLength(61);
+  });
+
+  it('refuse with a message that names the limit when there is nowhere else to go', async () => {
+    const primary = await answering();
+    const limited = model(primary.baseURL, { OPENAI_RPM: '1', LLM_MAX_RETRIES: '0' });
+    await collectStream(await limited.doStream({ prompt }));
+    const refused = await limited.doStream({ prompt }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refused).toMatchObject({ code: 'provider_rate_limited' });
+    expect((refused as Error).message).toMatch(/openai is at its configured limit of 1 requests per minute \(OPENAI_RPM, OPENAI_TPM\); room again in \d+ s\./);
+    expect(primary.requests).toHaveLength(1);
+  });
+
+  it('count tokens by estimate first, then by the usage the provider reports', async () => {
+    const primary = await answering();
+    // 10 + 5 tokens used a call; about 300 reserved (256 for the output). A limit of 1,000 a minute admits
+    // more than three calls only if each reservation is given back down to the real use.
+    const limited = model(primary.baseURL, { OPENAI_TPM: '1000', LLM_MAX_RETRIES: '0' });
+    for (let i = 0; i < 8; i += 1) await collectStream(await limited.doStream({ prompt }));
+    expect(primary.requests).toHaveLength(8);
+  });
+});
+
