@@ -42,9 +42,12 @@ export function withProviderLimit(model: LanguageModel, buckets: TokenBuckets, o
       if (wait === null || Date.now() + wait > deadline) {
         const limits = [requests && `${requests.capacity} requests`, tokens && `${tokens.capacity} tokens`].filter(Boolean).join(' and ');
         const when = wait === null ? 'this request alone is larger than that' : `room again in ${Math.ceil(wait / 1000)} s`;
-        throw new GatewayError('provider_rate_limited', `${model.provider} is at its configured limit of ${limits} per minute${setting ? ` (${setting})` : ''}; ${when}.`, {
-          ...(wait === null ? { retryable: true } : { retryAfterMs: wait }),
-        });
+        // Retryable, as the code is: failover moves on to a provider with room.
+        throw new GatewayError(
+          'provider_rate_limited',
+          `${model.provider} is at its configured limit of ${limits} per minute${setting ? ` (${setting})` : ''}; ${when}.`,
+          wait === null ? {} : { retryAfterMs: wait },
+        );
       }
       await sleep(wait, undefined, { signal: call.abortSignal });
     }
