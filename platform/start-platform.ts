@@ -65,7 +65,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
       stack.push(() => store.close());
       checks.store = async () => (await store.ping(), { ok: true });
       const rateLimits = { buckets, notices: redisOnceWithin(redis), limits: config.rateLimits };
-      const runJob = createJobRunner({ store, models, jwtKey, rateLimits, log: log.child({ role: 'worker' }) });
+      const runJob = createJobRunner({ store, models, jwtKey, rateLimits, adminUsers: config.adminUsers, log: log.child({ role: 'worker' }) });
       const worker = await startInboundWorker({ redisUrl, runJob, log, concurrency: config.workerConcurrency });
       stack.push(() => worker.close());
     }

@@ -16,6 +16,7 @@ describe('parseConfig', () => {
         workerConcurrency: 1000,
         logLevel: 'info',
         websocket: { pingIntervalMs: 30_000, resumeGraceMs: 10_000 },
+        adminUsers: [],
         rateLimits: {
           user: { requestsPerMinute: undefined, tokensPerMinute: undefined },
           admin: { requestsPerMinute: undefined, tokensPerMinute: undefined },
@@ -53,6 +54,19 @@ describe('parseConfig', () => {
       ok: true,
       config: { port: 9000, host: '0.0.0.0', dataDir: '/var/lib/gw', redisUrl: 'redis://cache:6380/2', roles: ['worker'] },
     });
+  });
+
+  it('reads ADMIN_USERS as platform:id pairs, and says what a bad one should look like', () => {
+    const parsed = parseConfig({ ADMIN_USERS: 'telegram:123, slack:U456' });
+    expect(parsed.ok && parsed.config.adminUsers).toEqual([
+      { platform: 'telegram', externalId: '123' },
+      { platform: 'slack', externalId: 'U456' },
+    ]);
+    const bad = parseConfig({ ADMIN_USERS: 'telegram:123,irc:bob' });
+    expect(bad.ok ? [] : bad.problems).toEqual([
+      expect.stringMatching(/^ADMIN_USERS: "irc:bob" is not platform:id; expected for example telegram:123,slack:U456/),
+    ]);
+    expect(parseConfig({ ADMIN_USERS: '123' }).ok).toBe(false);
   });
 
   it('accepts ROLES=all and deduplicates', () => {

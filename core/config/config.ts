@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { platformSchema, type Platform } from '../contracts/job.ts';
 import { providerAliases, providerCatalog, providerIds, type ProviderId } from '../models/provider-catalog.ts';
 
 /** Every role one process can run; ROLES picks a subset so each scales on its own. */
@@ -33,6 +34,22 @@ const roles = z
     }
     return [...new Set(names)] as Role[];
   });
+
+/** `platform:externalId`, comma-separated: the identities that are admins whatever the store says. */
+const identityList = z.string().transform((value, ctx) => {
+  const identities: { platform: Platform; externalId: string }[] = [];
+  for (const entry of value.split(',').map((part) => part.trim()).filter(Boolean)) {
+    const colon = entry.indexOf(':');
+    const platform = platformSchema.safeParse(entry.slice(0, colon));
+    const externalId = entry.slice(colon + 1);
+    if (colon < 1 || !platform.success || !/^\S{1,200}$/.test(externalId)) {
+      ctx.addIssue({ code: 'custom', message: `"${entry}" is not platform:id; expected for example telegram:123,slack:U456 (platforms: ${platformSchema.options.join(', ')})` });
+      return z.NEVER;
+    }
+    identities.push({ platform: platform.data, externalId });
+  }
+  return identities;
+});
 
 const httpUrl = z.string().refine((value) => /^https?:\/\/\S+$/.test(value) && URL.canParse(value), {
   error: 'expected an http:// or https:// URL',
@@ -99,6 +116,7 @@ export const configSchema = z
       .min(32, { error: 'expected at least 32 characters (HS256 needs a 256-bit key); unset it to have one generated' })
       .optional(),
     ROLES: roles.default([...roleNames]),
+    ADMIN_USERS: identityList.default([]),
     // Jobs spend their life waiting on providers, so one process can carry many at once.
     WORKER_CONCURRENCY: integer(1, 10_000).default(1000),
     LOG_LEVEL: z
@@ -154,6 +172,7 @@ export const configSchema = z
     redisUrl: env.REDIS_URL,
     jwtSecret: env.JWT_SECRET,
     roles: env.ROLES,
+    adminUsers: env.ADMIN_USERS,
     workerConcurrency: env.WORKER_CONCURRENCY,
     logLevel: env.LOG_LEVEL,
     websocket: { pingIntervalMs: env.WS_PING_INTERVAL_MS, resumeGraceMs: env.WS_RESUME_GRACE_MS },

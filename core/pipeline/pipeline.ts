@@ -1,5 +1,5 @@
 import type { ModelRegistry } from '../models/registry.ts';
-import type { Store } from '../store/store.ts';
+import type { ExternalIdentity, Store } from '../store/store.ts';
 import { Pipeline } from './compose.ts';
 import type { JobContext } from './context.ts';
 import { audit } from './steps/audit.ts';
@@ -21,12 +21,14 @@ export interface PipelineServices {
   jwtKey: Uint8Array;
   /** Default: no limits. */
   rateLimits?: RateLimitServices;
+  /** Identities that are admins whatever the store says (ADMIN_USERS). Default: none. */
+  adminUsers?: readonly ExternalIdentity[];
 }
 
 /** The whole life of one message, in order. Each step's file says what it needs and what it adds. */
-export function createPipeline({ store, models, jwtKey, rateLimits }: PipelineServices) {
+export function createPipeline({ store, models, jwtKey, rateLimits, adminUsers }: PipelineServices) {
   return Pipeline.start<JobContext>()
-    .use(authenticate({ store, jwtKey }))
+    .use(authenticate({ store, jwtKey, adminUsers }))
     .use(authorize())
     .use(rateLimit(rateLimits))
     .use(storeInput({ store }))

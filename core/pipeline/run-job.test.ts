@@ -28,6 +28,26 @@ beforeEach(() => {
 afterEach(() => store.close());
 
 describe('runJob', () => {
+  it('makes the identities ADMIN_USERS names admins, new or already known', async () => {
+    const known = await store.resolveUser({ platform: 'telegram', externalId: '77' }, { role: 'user' });
+    const withAdmins = createJobRunner({
+      store,
+      models: new ModelRegistry(),
+      jwtKey: testKey,
+      log: pino({ level: 'silent' }),
+      adminUsers: [
+        { platform: 'telegram', externalId: '77' },
+        { platform: 'slack', externalId: 'U1' },
+      ],
+    });
+    await withAdmins(await httpJob({ platform: 'telegram', user: '77' }), attempt());
+    await withAdmins(await httpJob({ platform: 'slack', user: 'U1' }), attempt());
+    await withAdmins(await httpJob({ platform: 'slack', user: 'U2' }), attempt());
+    expect((await store.getUser(known.id))?.role).toBe('admin');
+    expect((await store.resolveUser({ platform: 'slack', externalId: 'U1' }, { role: 'user' })).role).toBe('admin');
+    expect((await store.resolveUser({ platform: 'slack', externalId: 'U2' }, { role: 'user' })).role).toBe('user');
+  });
+
   it('answers through every step: stores both turns, audits, logs the request', async () => {
     const job = await httpJob({ text: 'hello there', user: 'carol' });
     const outcome = await runJob(job, attempt());

@@ -41,6 +41,15 @@ export function describeStoreContract(name: string, open: () => Promise<{ store:
       expect(await store.listIdentities(first.id)).toEqual([{ platform: 'telegram', externalId: '42' }]);
     });
 
+    it('changes a user\'s role, for every identity of theirs', async () => {
+      const user = await store.resolveUser({ platform: 'telegram', externalId: 'r1' }, { role: 'user' });
+      await store.setRole(user.id, 'blocked');
+      expect((await store.getUser(user.id))?.role).toBe('blocked');
+      expect((await store.resolveUser({ platform: 'telegram', externalId: 'r1' }, { role: 'user' })).role).toBe('blocked');
+      await store.setRole(user.id, 'admin');
+      expect((await store.getUser(user.id))?.role).toBe('admin');
+    });
+
     it('resolves concurrent first sightings to the same user', async () => {
       const users = await Promise.all(
         Array.from({ length: 10 }, () => store.resolveUser({ platform: 'discord', externalId: 'd1' }, { role: 'user' })),

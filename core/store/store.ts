@@ -74,6 +74,8 @@ export interface Store {
   /** The internal user behind an external identity, created on first sight with `defaults.role`. */
   resolveUser(identity: ExternalIdentity, defaults: { role: UserRole }): Promise<User>;
   getUser(id: string): Promise<User | undefined>;
+  /** Makes the user an admin, a user, or blocked. */
+  setRole(userId: string, role: UserRole): Promise<void>;
   listIdentities(userId: string): Promise<ExternalIdentity[]>;
 
   ensureConversation(conversation: Pick<Conversation, 'id' | 'userId' | 'platform'>): Promise<void>;

@@ -143,6 +143,10 @@ export class SqliteStore implements Store {
     return row ? toUser(row) : undefined;
   }
 
+  async setRole(userId: string, role: UserRole) {
+    this.#batched(() => this.#statement('UPDATE users SET role = ? WHERE id = ?').run(role, userId));
+  }
+
   async listIdentities(userId: string): Promise<ExternalIdentity[]> {
     return this.#statement('SELECT platform, external_id FROM identities WHERE user_id = ? ORDER BY platform, external_id')
       .all(userId)
