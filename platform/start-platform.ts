@@ -89,6 +89,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
       };
       const app = buildHttpAdapter({
         jwtKey,
+        externalJwt: config.externalJwt,
         log: log.child({ role: 'http' }),
         models,
         jobs: {

@@ -1,8 +1,9 @@
 import type { FastifyRequest } from 'fastify';
-import { verifyApiToken, type ApiPrincipal } from '../../core/identity/tokens.ts';
+import type { TokenVerifier } from '../../core/identity/token-verifier.ts';
+import type { ApiPrincipal } from '../../core/identity/tokens.ts';
 
-/** Verified tokens, remembered briefly per signing key: a client sends the same one with every request. */
-const verifiedByKey = new WeakMap<Uint8Array, Map<string, { principal: ApiPrincipal; until: number }>>();
+/** Verified tokens, remembered briefly per verifier: a client sends the same one with every request. */
+const verifiedBy = new WeakMap<TokenVerifier, Map<string, { principal: ApiPrincipal; until: number }>>();
 const rememberMs = 60_000;
 const maxRemembered = 10_000;
 
@@ -10,15 +11,15 @@ const maxRemembered = 10_000;
  * The principal behind `Authorization: Bearer <token>`; throws a 401 GatewayError otherwise. A token
  * verified in the last minute is not verified again, and never past its own expiry.
  */
-export async function authenticateRequest(request: FastifyRequest, jwtKey: Uint8Array): Promise<ApiPrincipal> {
+export async function authenticateRequest(request: FastifyRequest, verify: TokenVerifier): Promise<ApiPrincipal> {
   const header = request.headers.authorization;
   const token = header?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
   const now = Date.now();
-  let verified = verifiedByKey.get(jwtKey);
-  if (!verified) verifiedByKey.set(jwtKey, (verified = new Map()));
+  let verified = verifiedBy.get(verify);
+  if (!verified) verifiedBy.set(verify, (verified = new Map()));
   const known = token ? verified.get(token) : undefined;
   if (known && known.until > now) return known.principal;
-  const principal = await verifyApiToken(jwtKey, token);
+  const principal = await verify(token);
   if (token) {
     if (verified.size >= maxRemembered) verified.clear();
     verified.set(token, { principal, until: Math.min(now + rememberMs, expiryOf(token)) });

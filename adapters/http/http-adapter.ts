@@ -5,6 +5,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { Logger } from 'pino';
 import { GatewayError } from '../../core/errors/gateway-error.ts';
 import { authenticateRequest } from './authenticate-request.ts';
+import { createTokenVerifier, type ExternalJwtOptions } from '../../core/identity/token-verifier.ts';
 import type { JobsPort } from './jobs-port.ts';
 import type { ModelsPort } from './models-port.ts';
 import { toHttpError } from './error-body.ts';
@@ -18,6 +19,8 @@ import { providers } from './routes/providers.ts';
 
 export interface HttpAdapterOptions {
   jwtKey: Uint8Array;
+  /** An identity provider whose tokens are accepted too (JWT_JWKS_URL). Default: none, only the gateway's own. */
+  externalJwt?: ExternalJwtOptions;
   log: Logger;
   /** The model registry: which models exist (an unknown one is refused before queueing), embeddings, provider state. */
   models: ModelsPort;
@@ -66,7 +69,8 @@ export function buildHttpAdapter(options: HttpAdapterOptions) {
     return reply.code(status).send(body);
   });
 
-  const authenticate = (request: Parameters<typeof authenticateRequest>[0]) => authenticateRequest(request, jwtKey);
+  const verify = createTokenVerifier(jwtKey, options.externalJwt);
+  const authenticate = (request: Parameters<typeof authenticateRequest>[0]) => authenticateRequest(request, verify);
   app.register(health, { checks: options.healthChecks });
   app.register(models, { authenticate, models: options.models });
   app.register(providers, { authenticate, models: options.models });
@@ -76,7 +80,7 @@ export function buildHttpAdapter(options: HttpAdapterOptions) {
   app.register(completions, chat);
   app.register(async (scope) => {
     await scope.register(fastifyWebsocket, { options: { maxPayload: bodyLimit } });
-    await scope.register(websocket, { jwtKey, models: options.models, jobs: options.jobs, replyTimeoutMs, ...options.websocket });
+    await scope.register(websocket, { jwtKey, verify, models: options.models, jobs: options.jobs, replyTimeoutMs, ...options.websocket });
   });
   return app;
 }

@@ -17,6 +17,7 @@ describe('parseConfig', () => {
         logLevel: 'info',
         websocket: { pingIntervalMs: 30_000, resumeGraceMs: 10_000 },
         adminUsers: [],
+        externalJwt: undefined,
         rateLimits: {
           user: { requestsPerMinute: undefined, tokensPerMinute: undefined },
           admin: { requestsPerMinute: undefined, tokensPerMinute: undefined },
@@ -67,6 +68,16 @@ describe('parseConfig', () => {
       expect.stringMatching(/^ADMIN_USERS: "irc:bob" is not platform:id; expected for example telegram:123,slack:U456/),
     ]);
     expect(parseConfig({ ADMIN_USERS: '123' }).ok).toBe(false);
+  });
+
+  it('takes an identity provider only with its issuer and audience', () => {
+    const parsed = parseConfig({ JWT_JWKS_URL: 'https://idp.example/.well-known/jwks.json', JWT_ISSUER: 'https://idp.example/', JWT_AUDIENCE: 'gw' });
+    expect(parsed.ok && parsed.config.externalJwt).toEqual({ jwksUrl: 'https://idp.example/.well-known/jwks.json', issuer: 'https://idp.example/', audience: 'gw' });
+    const incomplete = parseConfig({ JWT_JWKS_URL: 'https://idp.example/.well-known/jwks.json' });
+    expect(incomplete.ok ? [] : incomplete.problems).toEqual([
+      expect.stringMatching(/^JWT_ISSUER: required when JWT_JWKS_URL is set/),
+      expect.stringMatching(/^JWT_AUDIENCE: required when JWT_JWKS_URL is set/),
+    ]);
   });
 
   it('accepts ROLES=all and deduplicates', () => {

@@ -115,6 +115,9 @@ export const configSchema = z
       .string()
       .min(32, { error: 'expected at least 32 characters (HS256 needs a 256-bit key); unset it to have one generated' })
       .optional(),
+    JWT_JWKS_URL: httpUrl.optional(),
+    JWT_ISSUER: z.string().min(1).optional(),
+    JWT_AUDIENCE: z.string().min(1).optional(),
     ROLES: roles.default([...roleNames]),
     ADMIN_USERS: identityList.default([]),
     // Jobs spend their life waiting on providers, so one process can carry many at once.
@@ -156,6 +159,11 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['LLM_FALLBACK_PROVIDERS'], message: `"${id}" is not configured: ${need(id)}` });
       }
     }
+    if (env.JWT_JWKS_URL) {
+      for (const name of ['JWT_ISSUER', 'JWT_AUDIENCE'] as const) {
+        if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: "required when JWT_JWKS_URL is set: your identity provider's tokens are checked against it" });
+      }
+    }
     const raw = env as Record<string, unknown>;
     if (raw.CUSTOM_BASE_URL && !raw.CUSTOM_INSTANT_MODEL) {
       ctx.addIssue({
@@ -173,6 +181,7 @@ export const configSchema = z
     jwtSecret: env.JWT_SECRET,
     roles: env.ROLES,
     adminUsers: env.ADMIN_USERS,
+    externalJwt: env.JWT_JWKS_URL ? { jwksUrl: env.JWT_JWKS_URL, issuer: env.JWT_ISSUER ?? '', audience: env.JWT_AUDIENCE ?? '' } : undefined,
     workerConcurrency: env.WORKER_CONCURRENCY,
     logLevel: env.LOG_LEVEL,
     websocket: { pingIntervalMs: env.WS_PING_INTERVAL_MS, resumeGraceMs: env.WS_RESUME_GRACE_MS },

@@ -1,4 +1,5 @@
 export { loadJwtSecret, jwtSecretFileName } from './jwt-secret.ts';
+export { createTokenVerifier, type ExternalJwtOptions, type TokenVerifier } from './token-verifier.ts';
 export {
   mintApiToken,
   verifyApiToken,

@@ -2,7 +2,8 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import { deserializeError, GatewayError } from '../../../core/errors/gateway-error.ts';
-import { verifyApiToken, type ApiPrincipal } from '../../../core/identity/tokens.ts';
+import type { TokenVerifier } from '../../../core/identity/token-verifier.ts';
+import type { ApiPrincipal } from '../../../core/identity/tokens.ts';
 import { toHttpError, toParam } from '../error-body.ts';
 import type { JobsPort } from '../jobs-port.ts';
 import type { ModelsPort } from '../models-port.ts';
@@ -13,6 +14,8 @@ import { completionAsChat, toJob } from '../to-job.ts';
 
 export interface WebSocketOptions {
   jwtKey: Uint8Array;
+  /** Checks the bearer token (the gateway's own, or an identity provider's). */
+  verify: TokenVerifier;
   models: ModelsPort;
   jobs: JobsPort;
   /** A protocol ping this often; a peer that answered nothing since the last one is dropped. Default: 30 000 ms. */
@@ -53,7 +56,7 @@ const clientFrame = z.discriminatedUnion(
  * protocol is in the README.
  */
 export const websocket: FastifyPluginAsync<WebSocketOptions> = async (app, options) => {
-  const { jwtKey, models, jobs, pingIntervalMs = 30_000, resumeGraceMs = 10_000, authTimeoutMs = 10_000, replyTimeoutMs = 120_000 } = options;
+  const { jwtKey, verify, models, jobs, pingIntervalMs = 30_000, resumeGraceMs = 10_000, authTimeoutMs = 10_000, replyTimeoutMs = 120_000 } = options;
 
   app.get('/v1/ws', { websocket: true }, (socket: WebSocket, request: FastifyRequest) => {
     let principal: ApiPrincipal | undefined;
@@ -81,7 +84,7 @@ export const websocket: FastifyPluginAsync<WebSocketOptions> = async (app, optio
     /** A bad token gets its reason, then the socket closes: there is nothing else to do on it. */
     const authenticate = async (token: string | undefined) => {
       try {
-        principal = await verifyApiToken(jwtKey, token);
+        principal = await verify(token);
       } catch (error) {
         await sendError(null, error);
         socket.close(4401, 'invalid token');
