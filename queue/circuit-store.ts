@@ -133,11 +133,10 @@ export class RedisCircuitStore implements CircuitBreakerStore {
       this.#subscribed = false;
       this.#closed.clear();
     };
+    const subscribe = () => subscriber.subscribe(changedChannel).then(() => (this.#subscribed = true), forget);
     subscriber.on('close', forget);
-    subscriber.on('ready', () => {
-      subscriber.subscribe(changedChannel).then(() => (this.#subscribed = true), forget);
-    });
-    if (subscriber.status === 'ready') subscriber.subscribe(changedChannel).then(() => (this.#subscribed = true), forget);
+    subscriber.on('ready', subscribe);
+    if (subscriber.status === 'ready') subscribe();
   }
 
   async permit(key: string) {

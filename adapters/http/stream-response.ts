@@ -43,14 +43,13 @@ export async function streamResponse(request: FastifyRequest, reply: FastifyRepl
   // Headers wait for the first part: a job refused or failed before any output (a rate limit, every
   // provider down) is then a plain HTTP error with its own status, as OpenAI answers a stream it cannot start.
   let keepAlive: NodeJS.Timeout | undefined;
-  const open = (rateLimits: Record<string, string> = {}) => {
+  const open = () => {
     if (res.headersSent) return;
     res.writeHead(200, {
       'content-type': format === 'sse' ? 'text/event-stream; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
       'cache-control': 'no-cache',
       connection: 'keep-alive',
       'x-request-id': request.id,
-      ...rateLimits,
     });
     res.flushHeaders();
     if (format === 'sse') keepAlive = setInterval(() => res.write(': keep-alive\n\n'), keepAliveMs);

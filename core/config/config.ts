@@ -15,6 +15,8 @@ const integer = (min: number, max: number) => {
 };
 
 const port = integer(1, 65535);
+/** A per-minute limit; 0 means none, read as undefined. */
+const perMinuteLimit = integer(0, 1_000_000_000).transform((limit) => limit || undefined);
 
 const redisUrl = z
   .string()
@@ -89,11 +91,11 @@ const providerShape = Object.fromEntries(
       [`${prefix}_THINKING_MODEL`, modelName.optional()],
       [`${prefix}_EMBEDDING_MODEL`, modelName.optional()],
       // The provider's own limits, which the gateway keeps to across every process.
-      [`${prefix}_RPM`, integer(0, 1_000_000_000).optional()],
-      [`${prefix}_TPM`, integer(0, 1_000_000_000).optional()],
+      [`${prefix}_RPM`, perMinuteLimit.optional()],
+      [`${prefix}_TPM`, perMinuteLimit.optional()],
     ];
   }),
-) as Record<string, z.ZodOptional<z.ZodString> | z.ZodOptional<z.ZodNumber>>;
+) as Record<string, z.ZodOptional<z.ZodType<string | number | undefined>>>;
 
 export interface ProviderConfig {
   id: ProviderId;
@@ -128,10 +130,10 @@ export const configSchema = z
       })
       .default('info'),
     // Per-minute limits per role, shared by every process; 0 (the default) is no limit.
-    RATE_LIMIT_USER_RPM: integer(0, 1_000_000_000).default(0),
-    RATE_LIMIT_USER_TPM: integer(0, 1_000_000_000).default(0),
-    RATE_LIMIT_ADMIN_RPM: integer(0, 1_000_000_000).default(0),
-    RATE_LIMIT_ADMIN_TPM: integer(0, 1_000_000_000).default(0),
+    RATE_LIMIT_USER_RPM: perMinuteLimit.optional(),
+    RATE_LIMIT_USER_TPM: perMinuteLimit.optional(),
+    RATE_LIMIT_ADMIN_RPM: perMinuteLimit.optional(),
+    RATE_LIMIT_ADMIN_TPM: perMinuteLimit.optional(),
     WS_PING_INTERVAL_MS: integer(100, 600_000).default(30_000),
     WS_RESUME_GRACE_MS: integer(0, 600_000).default(10_000),
     LLM_PROVIDER: providerName.optional(),
@@ -186,8 +188,8 @@ export const configSchema = z
     logLevel: env.LOG_LEVEL,
     websocket: { pingIntervalMs: env.WS_PING_INTERVAL_MS, resumeGraceMs: env.WS_RESUME_GRACE_MS },
     rateLimits: {
-      user: { requestsPerMinute: env.RATE_LIMIT_USER_RPM || undefined, tokensPerMinute: env.RATE_LIMIT_USER_TPM || undefined },
-      admin: { requestsPerMinute: env.RATE_LIMIT_ADMIN_RPM || undefined, tokensPerMinute: env.RATE_LIMIT_ADMIN_TPM || undefined },
+      user: { requestsPerMinute: env.RATE_LIMIT_USER_RPM, tokensPerMinute: env.RATE_LIMIT_USER_TPM },
+      admin: { requestsPerMinute: env.RATE_LIMIT_ADMIN_RPM, tokensPerMinute: env.RATE_LIMIT_ADMIN_TPM },
     } satisfies RoleLimits,
     llm: llmConfig(env),
   }));
@@ -209,7 +211,7 @@ function llmConfig(env: Env & { LLM_TEMPERATURE?: number; LLM_MAX_TOKENS?: numbe
   const providers = configured.map((id): ProviderConfig => {
     const spec = providerCatalog[id];
     const read = (suffix: string) => env[`${spec.envPrefix}_${suffix}`] as string | undefined;
-    const limit = (suffix: string) => (env[`${spec.envPrefix}_${suffix}`] as number | undefined) || undefined;
+    const limit = (suffix: string) => env[`${spec.envPrefix}_${suffix}`] as number | undefined;
     const instant = read('INSTANT_MODEL') ?? spec.models.instant ?? '';
     return {
       id,

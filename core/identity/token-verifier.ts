@@ -14,6 +14,8 @@ export interface ExternalJwtOptions {
 /** Asymmetric algorithms only: an HS256 token is ours, checked with our own key, never with a public one. */
 const externalAlgorithms = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
+const invalid = 'The token is invalid: malformed, forged, not yet valid, or for another issuer or audience.';
+
 export type TokenVerifier = (token: string | undefined) => Promise<ApiPrincipal>;
 
 /**
@@ -39,9 +41,7 @@ export function createTokenVerifier(key: Uint8Array, external?: ExternalJwtOptio
       if (error instanceof joseErrors.JWTExpired) {
         throw new GatewayError('token_expired', 'The token has expired; get a new one from your identity provider.', { cause: error });
       }
-      throw new GatewayError('invalid_token', 'The token is invalid: malformed, forged, not yet valid, or for another issuer or audience.', {
-        cause: error,
-      });
+      throw new GatewayError('invalid_token', invalid, { cause: error });
     }
     if (typeof payload.sub !== 'string' || !/^\S{1,200}$/.test(payload.sub)) {
       throw new GatewayError('invalid_token', 'The token names no subject.');
@@ -55,6 +55,6 @@ function algorithmOf(token: string): unknown {
   try {
     return decodeProtectedHeader(token).alg;
   } catch {
-    throw new GatewayError('invalid_token', 'The token is invalid: malformed, forged, not yet valid, or for another issuer or audience.');
+    throw new GatewayError('invalid_token', invalid);
   }
 }

@@ -15,14 +15,18 @@ export function estimateTextTokens(text: string): number {
   return Math.ceil(ascii / 4) + other;
 }
 
+/** One message of the given text: the text, plus the few tokens a message's framing takes. */
+export function estimateMessageTokens(text: string): number {
+  return 3 + estimateTextTokens(text);
+}
+
 export function estimatePromptTokens(prompt: readonly ModelMessage[], tools: readonly ToolDefinition[] = []): number {
-  const perMessage = 3;
   const messages = prompt.reduce((sum, message) => {
     const text =
       typeof message.content === 'string'
         ? message.content
         : message.content.map((part) => ('text' in part ? part.text : 'output' in part ? part.output : `${part.toolName}${part.input}`)).join('');
-    return sum + perMessage + estimateTextTokens(text);
+    return sum + estimateMessageTokens(text);
   }, 0);
   return messages + (tools.length ? estimateTextTokens(JSON.stringify(tools)) : 0);
 }

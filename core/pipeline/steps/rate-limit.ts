@@ -3,7 +3,7 @@ import type { InboundJob } from '../../contracts/job.ts';
 import type { RateLimitState } from '../../contracts/reply.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import type { BucketLevel, BucketSpec, OnceWithin, TakeResult, TokenBuckets } from '../../limits/token-buckets.ts';
-import { estimateTextTokens } from '../../models/estimate-tokens.ts';
+import { estimateMessageTokens } from '../../models/estimate-tokens.ts';
 import type { Step } from '../compose.ts';
 import type { JobContext } from '../context.ts';
 import type { Authenticated } from './authenticate.ts';
@@ -24,7 +24,7 @@ export interface RateLimitServices {
 
 /** What a job is charged before the call: its input, by estimate, and the output it may ask for. */
 function reservedTokens(job: InboundJob, outputReserve: number) {
-  const input = job.input.messages.reduce((sum, message) => sum + 3 + estimateTextTokens(message.content), 0);
+  const input = job.input.messages.reduce((sum, message) => sum + estimateMessageTokens(message.content), 0);
   return input + (job.request.maxOutputTokens ?? outputReserve);
 }
 
