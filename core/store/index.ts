@@ -1,5 +1,8 @@
 export type {
+  ApiKey,
   AuditRecord,
+  LimitOverrides,
+  OneTimeCode,
   Conversation,
   ExternalIdentity,
   ListOptions,

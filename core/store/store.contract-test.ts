@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AuditRecord, RequestLogEntry, Store, StoredMessage } from './store.ts';
+import type { ApiKey, AuditRecord, OneTimeCode, RequestLogEntry, Store, StoredMessage } from './store.ts';
 
 /**
  * The behaviour every Store must have. An implementation's own test file calls this with a factory
@@ -15,6 +15,30 @@ export function describeStoreContract(name: string, open: () => Promise<{ store:
     });
     afterEach(async () => {
       await dispose();
+    });
+
+    const code = (purpose: OneTimeCode['purpose'], value: string, userId: string, ttlMs = 60_000): OneTimeCode => ({
+      purpose,
+      code: value,
+      userId,
+      createdAt: new Date().toISOString(),
+      expiresAt: new Date(Date.now() + ttlMs).toISOString(),
+    });
+
+    const apiKey = (id: string, userId: string, hash = `h-${id}`): ApiKey => ({
+      id,
+      userId,
+      name: `key ${id}`,
+      prefix: 'sk-gw-abcd',
+      hash,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      createdBy: 'u-admin',
+      expiresAt: '2027-01-01T00:00:00.000Z',
+      revokedAt: null,
+      limits: { requestsPerMinute: 10, tokensPerMinute: 1000 },
+      budgetTokens: 5000,
+      spentTokens: 0,
+      models: ['offline', 'instant'],
     });
 
     const message = (id: string, at: string, overrides: Partial<StoredMessage> = {}): StoredMessage => ({
@@ -118,6 +142,85 @@ export function describeStoreContract(name: string, open: () => Promise<{ store:
       const entries = await store.listRequests();
       expect(entries.map((e) => e.requestId)).toEqual(['r2', 'r1']);
       expect(entries[1]).toEqual(entry('r1', '2026-01-01T00:00:01.000Z'));
+    });
+
+    it('keeps per-user limit overrides, and lists users most recently seen first', async () => {
+      const a = await store.resolveUser({ platform: 'telegram', externalId: 'l1' }, { role: 'user' });
+      expect(a.limits).toEqual({});
+      await store.setLimits(a.id, { requestsPerMinute: 5, tokensPerMinute: 0 });
+      expect((await store.getUser(a.id))?.limits).toEqual({ requestsPerMinute: 5, tokensPerMinute: 0 });
+      await store.setLimits(a.id, { tokensPerMinute: 900 });
+      expect((await store.findUser({ platform: 'telegram', externalId: 'l1' }))?.limits).toEqual({ tokensPerMinute: 900 });
+      expect(await store.findUser({ platform: 'telegram', externalId: 'nobody' })).toBeUndefined();
+      const b = await store.resolveUser({ platform: 'slack', externalId: 'l2' }, { role: 'pending' });
+      expect(b.role).toBe('pending');
+      expect((await store.listUsers()).map((u) => u.id).sort()).toEqual([a.id, b.id].sort());
+      expect(await store.listUsers({ limit: 1 })).toHaveLength(1);
+    });
+
+    it('merges one person\'s users into one, history and keys included, and detaches an identity again', async () => {
+      const a = await store.resolveUser({ platform: 'telegram', externalId: 'm1' }, { role: 'admin' });
+      const b = await store.resolveUser({ platform: 'slack', externalId: 'm2' }, { role: 'user' });
+      await store.ensureConversation({ id: 'cb', userId: b.id, platform: 'slack' });
+      await store.appendMessage(message('jb:in', '2026-01-01T00:00:01.000Z', { conversationId: 'cb', userId: b.id }));
+      await store.createApiKey(apiKey('key_m', b.id));
+      await store.putCode(code('link', 'BBBB', b.id));
+      await store.mergeUsers(b.id, a.id);
+      expect(await store.getUser(b.id)).toBeUndefined();
+      expect((await store.resolveUser({ platform: 'slack', externalId: 'm2' }, { role: 'user' })).id).toBe(a.id);
+      expect(await store.listIdentities(a.id)).toEqual([{ platform: 'slack', externalId: 'm2' }, { platform: 'telegram', externalId: 'm1' }]);
+      expect((await store.listConversations(a.id)).map((c) => c.id)).toEqual(['cb']);
+      expect((await store.listMessages('cb'))[0]?.userId).toBe(a.id);
+      expect((await store.getApiKey('key_m'))?.userId).toBe(a.id);
+      expect(await store.takeCode('link', 'BBBB')).toBeUndefined();
+      expect((await store.getUser(a.id))?.role).toBe('admin');
+
+      const detached = await store.detachIdentity({ platform: 'slack', externalId: 'm2' }, 'pending');
+      expect(detached.id).not.toBe(a.id);
+      expect(detached.role).toBe('pending');
+      expect(await store.listIdentities(a.id)).toEqual([{ platform: 'telegram', externalId: 'm1' }]);
+      expect((await store.findUser({ platform: 'slack', externalId: 'm2' }))?.id).toBe(detached.id);
+      expect((await store.listConversations(a.id)).map((c) => c.id)).toEqual(['cb']);
+    });
+
+    it('keeps one code per user and purpose, taken once, never after it expires', async () => {
+      await store.putCode(code('link', 'AAAA', 'u1'));
+      await store.putCode(code('link', 'CCCC', 'u1'));
+      await store.putCode(code('pairing', 'AAAA', 'u2'));
+      await store.putCode(code('link', 'OLD1', 'u3', -1000));
+      expect((await store.findCode('link', 'u1'))?.code).toBe('CCCC');
+      expect(await store.findCode('link', 'u3')).toBeUndefined();
+      expect((await store.listCodes('link')).map((c) => c.code)).toEqual(['CCCC']);
+      expect(await store.takeCode('link', 'AAAA')).toBeUndefined();
+      expect(await store.takeCode('link', 'CCCC')).toMatchObject({ purpose: 'link', code: 'CCCC', userId: 'u1' });
+      expect(await store.takeCode('link', 'CCCC')).toBeUndefined();
+      expect(await store.takeCode('link', 'OLD1')).toBeUndefined();
+      const taken = await Promise.all([store.takeCode('pairing', 'AAAA'), store.takeCode('pairing', 'AAAA')]);
+      expect(taken.filter(Boolean)).toHaveLength(1);
+    });
+
+    it('stores API keys by hash, revokes them once, and counts their spend once per request', async () => {
+      await store.createApiKey(apiKey('key_1', 'u1'));
+      await store.createApiKey({ ...apiKey('key_2', 'u2', 'h2'), createdAt: '2026-01-02T00:00:00.000Z', budgetTokens: null, models: null, limits: {} });
+      expect(await store.getApiKey('key_1')).toEqual(apiKey('key_1', 'u1'));
+      expect((await store.findApiKeyByHash('h2'))?.id).toBe('key_2');
+      expect(await store.findApiKeyByHash('unknown')).toBeUndefined();
+      expect((await store.listApiKeys()).map((k) => k.id)).toEqual(['key_2', 'key_1']);
+      expect((await store.listApiKeys({ userId: 'u1' })).map((k) => k.id)).toEqual(['key_1']);
+      expect(await store.revokeApiKey('key_1', '2026-01-03T00:00:00.000Z')).toBe(true);
+      expect(await store.revokeApiKey('key_1', '2026-01-04T00:00:00.000Z')).toBe(false);
+      expect(await store.revokeApiKey('nothing', '2026-01-04T00:00:00.000Z')).toBe(false);
+      expect((await store.getApiKey('key_1'))?.revokedAt).toBe('2026-01-03T00:00:00.000Z');
+
+      const entry: RequestLogEntry = {
+        requestId: 'rk1', jobId: 'jk1', userId: 'u2', apiKeyId: 'key_2', platform: 'http', model: 'offline', status: 'ok',
+        errorCode: null, latencyMs: 5, inputTokens: 30, outputTokens: 12, at: '2026-01-01T00:00:00.000Z',
+      };
+      await store.logRequest(entry);
+      await store.logRequest(entry);
+      await store.logRequest({ ...entry, requestId: 'rk2', inputTokens: 1, outputTokens: 2 });
+      expect((await store.getApiKey('key_2'))?.spentTokens).toBe(45);
+      expect((await store.listRequests())[1]).toEqual(entry);
     });
 
     it('answers ping while open', async () => {

@@ -1,13 +1,54 @@
 import type { Platform } from '../contracts/job.ts';
 
-export type UserRole = 'admin' | 'user' | 'blocked';
+/** `pending`: a new chat user awaiting an admin's approval (ACCESS_MODE=pairing). */
+export type UserRole = 'admin' | 'user' | 'blocked' | 'pending';
+
+/** Per-minute limits that replace the role's defaults: a number replaces it, 0 means none, absent keeps it. */
+export interface LimitOverrides {
+  requestsPerMinute?: number;
+  tokensPerMinute?: number;
+}
 
 export interface User {
   /** Internal id, stable across every platform identity linked to the user. */
   id: string;
   role: UserRole;
+  /** This user's own limits, set by an admin; `{}` when the role's apply. */
+  limits: LimitOverrides;
   createdAt: string;
   lastSeenAt: string;
+}
+
+/** A short-lived code that proves one person holds two identities (`link`), or awaits an admin (`pairing`). */
+export interface OneTimeCode {
+  purpose: 'link' | 'pairing';
+  /** Normalized: upper case, no separators. */
+  code: string;
+  userId: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+/** An API key as stored: never the key itself, only its SHA-256. */
+export interface ApiKey {
+  id: string;
+  /** The user the key acts as: their role, history and limits apply, besides the key's own. */
+  userId: string;
+  name: string;
+  /** The first characters of the key, to recognise it in a list. */
+  prefix: string;
+  hash: string;
+  createdAt: string;
+  /** The admin who minted it; null when minted by the CLI. */
+  createdBy: string | null;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  limits: LimitOverrides;
+  /** Tokens (input + output) the key may spend in all; null: no budget. */
+  budgetTokens: number | null;
+  spentTokens: number;
+  /** Model names (as clients send them) the key may call; null: any. */
+  models: string[] | null;
 }
 
 export interface ExternalIdentity {
@@ -50,6 +91,8 @@ export interface RequestLogEntry {
   requestId: string;
   jobId: string;
   userId: string | null;
+  /** The API key that made the request; its tokens count against the key's budget. */
+  apiKeyId?: string | null;
   platform: Platform;
   model: string | null;
   status: 'ok' | 'error' | 'cancelled';
@@ -76,7 +119,37 @@ export interface Store {
   getUser(id: string): Promise<User | undefined>;
   /** Makes the user an admin, a user, or blocked. */
   setRole(userId: string, role: UserRole): Promise<void>;
+  /** Replaces the user's limit overrides. */
+  setLimits(userId: string, limits: LimitOverrides): Promise<void>;
   listIdentities(userId: string): Promise<ExternalIdentity[]>;
+  /** The user behind an identity, if it has been seen. */
+  findUser(identity: ExternalIdentity): Promise<User | undefined>;
+  /** Most recently seen first. */
+  listUsers(options?: ListOptions): Promise<User[]>;
+  /**
+   * One person, one user: `fromId`'s identities, conversations, messages, request log and API keys
+   * become `intoId`'s, and `fromId` is deleted. `intoId` keeps its role and limits.
+   */
+  mergeUsers(fromId: string, intoId: string): Promise<void>;
+  /** Gives one identity a new user of its own (with `role`); its history stays with the old user. */
+  detachIdentity(identity: ExternalIdentity, role: UserRole): Promise<User>;
+
+  /** Stores a code, replacing the user's earlier code for the same purpose. */
+  putCode(code: OneTimeCode): Promise<void>;
+  /** The user's unexpired code for `purpose`, if any. */
+  findCode(purpose: OneTimeCode['purpose'], userId: string): Promise<OneTimeCode | undefined>;
+  /** Deletes and returns an unexpired code; undefined if unknown, expired or already taken. */
+  takeCode(purpose: OneTimeCode['purpose'], code: string): Promise<OneTimeCode | undefined>;
+  /** Unexpired codes for `purpose`, newest first. */
+  listCodes(purpose: OneTimeCode['purpose']): Promise<OneTimeCode[]>;
+
+  createApiKey(key: ApiKey): Promise<void>;
+  getApiKey(id: string): Promise<ApiKey | undefined>;
+  findApiKeyByHash(hash: string): Promise<ApiKey | undefined>;
+  /** Newest first; only `userId`'s when given. */
+  listApiKeys(options?: ListOptions & { userId?: string }): Promise<ApiKey[]>;
+  /** Marks the key revoked; false when it does not exist or was revoked already. */
+  revokeApiKey(id: string, at: string): Promise<boolean>;
 
   ensureConversation(conversation: Pick<Conversation, 'id' | 'userId' | 'platform'>): Promise<void>;
   listConversations(userId: string, options?: ListOptions): Promise<Conversation[]>;
@@ -89,7 +162,10 @@ export interface Store {
   /** Newest first. */
   listAudit(options?: ListOptions): Promise<AuditRecord[]>;
 
-  /** One entry per request id; a second write for the same request is ignored. */
+  /**
+   * One entry per request id; a second write for the same request is ignored. An entry with an
+   * `apiKeyId` adds its tokens to that key's `spentTokens`, once.
+   */
   logRequest(entry: RequestLogEntry): Promise<boolean>;
   /** Newest first. */
   listRequests(options?: ListOptions): Promise<RequestLogEntry[]>;

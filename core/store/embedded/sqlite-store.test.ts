@@ -27,6 +27,21 @@ describe('SqliteStore', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('adds the columns later releases need to a file an earlier release made', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gw-store-'));
+    const file = join(dir, 'gateway.db');
+    const old = new DatabaseSync(file);
+    old.exec(`CREATE TABLE users (id TEXT PRIMARY KEY, role TEXT NOT NULL, created_at TEXT NOT NULL, last_seen_at TEXT NOT NULL);
+      INSERT INTO users VALUES ('usr_old', 'admin', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z');`);
+    old.close();
+    const store = new SqliteStore(file);
+    expect(await store.getUser('usr_old')).toMatchObject({ role: 'admin', limits: {} });
+    await store.setLimits('usr_old', { requestsPerMinute: 3 });
+    expect((await store.getUser('usr_old'))?.limits).toEqual({ requestsPerMinute: 3 });
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('commits the writes of one event-loop turn together, visible to another process once the turn ends', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gw-store-'));
     const file = join(dir, 'gateway.db');

@@ -4,7 +4,10 @@ import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Platform } from '../../contracts/job.ts';
 import type {
+  ApiKey,
   AuditRecord,
+  LimitOverrides,
+  OneTimeCode,
   Conversation,
   ExternalIdentity,
   ListOptions,
@@ -38,17 +41,65 @@ const schema = `
     status TEXT NOT NULL, error_code TEXT, latency_ms INTEGER NOT NULL, input_tokens INTEGER NOT NULL,
     output_tokens INTEGER NOT NULL, at TEXT NOT NULL);
   CREATE INDEX IF NOT EXISTS requests_by_time ON requests(at);
+  CREATE TABLE IF NOT EXISTS codes (
+    purpose TEXT NOT NULL, code TEXT NOT NULL, user_id TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL,
+    PRIMARY KEY (purpose, code));
+  CREATE UNIQUE INDEX IF NOT EXISTS codes_by_user ON codes(purpose, user_id);
+  CREATE TABLE IF NOT EXISTS api_keys (
+    id TEXT PRIMARY KEY, user_id TEXT NOT NULL, name TEXT NOT NULL, prefix TEXT NOT NULL, hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL, created_by TEXT, expires_at TEXT, revoked_at TEXT, requests_per_minute INTEGER,
+    tokens_per_minute INTEGER, budget_tokens INTEGER, spent_tokens INTEGER NOT NULL DEFAULT 0, models TEXT);
+  CREATE INDEX IF NOT EXISTS api_keys_by_user ON api_keys(user_id, created_at);
 `;
+
+/** Columns added after a table was first released: added to older files on open. */
+const addedColumns = [
+  ['users', 'requests_per_minute', 'INTEGER'],
+  ['users', 'tokens_per_minute', 'INTEGER'],
+  ['requests', 'api_key_id', 'TEXT'],
+] as const;
 
 type Row = Record<string, unknown>;
 
 const lastSeenResolutionMs = 60_000;
 
+const toLimits = (row: Row): LimitOverrides => ({
+  ...(row.requests_per_minute === null ? {} : { requestsPerMinute: Number(row.requests_per_minute) }),
+  ...(row.tokens_per_minute === null ? {} : { tokensPerMinute: Number(row.tokens_per_minute) }),
+});
+
 const toUser = (row: Row): User => ({
   id: String(row.id),
   role: row.role as UserRole,
+  limits: toLimits(row),
   createdAt: String(row.created_at),
   lastSeenAt: String(row.last_seen_at),
+});
+
+const toCode = (row: Row): OneTimeCode => ({
+  purpose: row.purpose as OneTimeCode['purpose'],
+  code: String(row.code),
+  userId: String(row.user_id),
+  createdAt: String(row.created_at),
+  expiresAt: String(row.expires_at),
+});
+
+const nullableString = (value: unknown) => (value === null ? null : String(value));
+
+const toApiKey = (row: Row): ApiKey => ({
+  id: String(row.id),
+  userId: String(row.user_id),
+  name: String(row.name),
+  prefix: String(row.prefix),
+  hash: String(row.hash),
+  createdAt: String(row.created_at),
+  createdBy: nullableString(row.created_by),
+  expiresAt: nullableString(row.expires_at),
+  revokedAt: nullableString(row.revoked_at),
+  limits: toLimits(row),
+  budgetTokens: row.budget_tokens === null ? null : Number(row.budget_tokens),
+  spentTokens: Number(row.spent_tokens),
+  models: row.models === null ? null : (JSON.parse(String(row.models)) as string[]),
 });
 
 const toConversation = (row: Row): Conversation => ({
@@ -82,7 +133,8 @@ const toAudit = (row: Row): AuditRecord => ({
 const toRequest = (row: Row): RequestLogEntry => ({
   requestId: String(row.request_id),
   jobId: String(row.job_id),
-  userId: row.user_id === null ? null : String(row.user_id),
+  userId: nullableString(row.user_id),
+  ...(row.api_key_id === null ? {} : { apiKeyId: String(row.api_key_id) }),
   platform: row.platform as Platform,
   model: row.model === null ? null : String(row.model),
   status: row.status as RequestLogEntry['status'],
@@ -114,6 +166,10 @@ export class SqliteStore implements Store {
     // crash-safe; only a power loss can drop the last commits.
     this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
     this.#db.exec(schema);
+    for (const [table, column, type] of addedColumns) {
+      const columns = this.#db.prepare(`PRAGMA table_info(${table})`).all().map((row) => row.name);
+      if (!columns.includes(column)) this.#db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+    }
   }
 
   async resolveUser(identity: ExternalIdentity, defaults: { role: UserRole }): Promise<User> {
@@ -130,12 +186,122 @@ export class SqliteStore implements Store {
         this.#statement('UPDATE users SET last_seen_at = ? WHERE id = ?').run(now, user.id);
         return { ...user, lastSeenAt: now };
       }
-      const user: User = { id: `usr_${randomUUID().replaceAll('-', '')}`, role: defaults.role, createdAt: now, lastSeenAt: now };
-      this.#statement('INSERT INTO users (id, role, created_at, last_seen_at) VALUES (?, ?, ?, ?)').run(user.id, user.role, now, now);
-      this.#statement('INSERT INTO identities (platform, external_id, user_id) VALUES (?, ?, ?)')
-        .run(identity.platform, identity.externalId, user.id);
-      return user;
+      return this.#createUser(identity, defaults.role, now);
     });
+  }
+
+  #createUser(identity: ExternalIdentity, role: UserRole, now: string): User {
+    const user: User = { id: `usr_${randomUUID().replaceAll('-', '')}`, role, limits: {}, createdAt: now, lastSeenAt: now };
+    this.#statement('INSERT INTO users (id, role, created_at, last_seen_at) VALUES (?, ?, ?, ?)').run(user.id, user.role, now, now);
+    this.#statement('INSERT INTO identities (platform, external_id, user_id) VALUES (?, ?, ?)')
+      .run(identity.platform, identity.externalId, user.id);
+    return user;
+  }
+
+  async findUser(identity: ExternalIdentity) {
+    const row = this.#statement('SELECT u.* FROM identities i JOIN users u ON u.id = i.user_id WHERE i.platform = ? AND i.external_id = ?')
+      .get(identity.platform, identity.externalId);
+    return row ? toUser(row) : undefined;
+  }
+
+  async listUsers({ limit = 100 }: ListOptions = {}) {
+    return this.#statement('SELECT * FROM users ORDER BY last_seen_at DESC, rowid DESC LIMIT ?').all(limit).map(toUser);
+  }
+
+  async setLimits(userId: string, { requestsPerMinute, tokensPerMinute }: LimitOverrides) {
+    this.#batched(() => this.#statement('UPDATE users SET requests_per_minute = ?, tokens_per_minute = ? WHERE id = ?')
+      .run(requestsPerMinute ?? null, tokensPerMinute ?? null, userId));
+  }
+
+  async mergeUsers(fromId: string, intoId: string) {
+    if (fromId === intoId) return;
+    this.#transaction(() => {
+      // Codes prove who the merged-in user was; after the merge they prove nothing.
+      this.#statement('DELETE FROM codes WHERE user_id = ?').run(fromId);
+      for (const table of ['identities', 'conversations', 'messages', 'requests', 'api_keys']) {
+        this.#statement(`UPDATE ${table} SET user_id = ? WHERE user_id = ?`).run(intoId, fromId);
+      }
+      this.#statement('DELETE FROM users WHERE id = ?').run(fromId);
+    });
+  }
+
+  async detachIdentity(identity: ExternalIdentity, role: UserRole) {
+    const now = new Date().toISOString();
+    return this.#transaction(() => {
+      this.#statement('DELETE FROM identities WHERE platform = ? AND external_id = ?').run(identity.platform, identity.externalId);
+      return this.#createUser(identity, role, now);
+    });
+  }
+
+  async putCode(code: OneTimeCode) {
+    this.#transaction(() => {
+      this.#statement('DELETE FROM codes WHERE purpose = ? AND (user_id = ? OR code = ?)').run(code.purpose, code.userId, code.code);
+      this.#statement('INSERT INTO codes (purpose, code, user_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
+        .run(code.purpose, code.code, code.userId, code.createdAt, code.expiresAt);
+    });
+  }
+
+  async findCode(purpose: OneTimeCode['purpose'], userId: string) {
+    const row = this.#statement('SELECT * FROM codes WHERE purpose = ? AND user_id = ? AND expires_at > ?')
+      .get(purpose, userId, new Date().toISOString());
+    return row ? toCode(row) : undefined;
+  }
+
+  async takeCode(purpose: OneTimeCode['purpose'], code: string) {
+    // RETURNING makes find-and-delete one statement: two processes cannot both take the code.
+    const row = this.#batched(() => this.#statement('DELETE FROM codes WHERE purpose = ? AND code = ? RETURNING *').get(purpose, code));
+    return row && String(row.expires_at) > new Date().toISOString() ? toCode(row) : undefined;
+  }
+
+  async listCodes(purpose: OneTimeCode['purpose']) {
+    return this.#statement('SELECT * FROM codes WHERE purpose = ? AND expires_at > ? ORDER BY created_at DESC, rowid DESC')
+      .all(purpose, new Date().toISOString())
+      .map(toCode);
+  }
+
+  async createApiKey(key: ApiKey) {
+    this.#batched(() => this.#statement(
+        `INSERT INTO api_keys (id, user_id, name, prefix, hash, created_at, created_by, expires_at, revoked_at,
+           requests_per_minute, tokens_per_minute, budget_tokens, spent_tokens, models) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        key.id,
+        key.userId,
+        key.name,
+        key.prefix,
+        key.hash,
+        key.createdAt,
+        key.createdBy,
+        key.expiresAt,
+        key.revokedAt,
+        key.limits.requestsPerMinute ?? null,
+        key.limits.tokensPerMinute ?? null,
+        key.budgetTokens,
+        key.spentTokens,
+        key.models === null ? null : JSON.stringify(key.models),
+      ));
+  }
+
+  async getApiKey(id: string) {
+    const row = this.#statement('SELECT * FROM api_keys WHERE id = ?').get(id);
+    return row ? toApiKey(row) : undefined;
+  }
+
+  async findApiKeyByHash(hash: string) {
+    const row = this.#statement('SELECT * FROM api_keys WHERE hash = ?').get(hash);
+    return row ? toApiKey(row) : undefined;
+  }
+
+  async listApiKeys({ limit = 100, userId }: ListOptions & { userId?: string } = {}) {
+    const rows = userId === undefined
+      ? this.#statement('SELECT * FROM api_keys ORDER BY created_at DESC, rowid DESC LIMIT ?').all(limit)
+      : this.#statement('SELECT * FROM api_keys WHERE user_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?').all(userId, limit);
+    return rows.map(toApiKey);
+  }
+
+  async revokeApiKey(id: string, at: string) {
+    const { changes } = this.#batched(() => this.#statement('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id));
+    return changes > 0;
   }
 
   async getUser(id: string) {
@@ -199,14 +365,16 @@ export class SqliteStore implements Store {
   }
 
   async logRequest(entry: RequestLogEntry) {
-    const { changes } = this.#batched(() => this.#statement(
-        `INSERT OR IGNORE INTO requests (request_id, job_id, user_id, platform, model, status, error_code, latency_ms,
-           input_tokens, output_tokens, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    const { changes } = this.#transaction(() => {
+      const inserted = this.#statement(
+        `INSERT OR IGNORE INTO requests (request_id, job_id, user_id, api_key_id, platform, model, status, error_code, latency_ms,
+           input_tokens, output_tokens, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         entry.requestId,
         entry.jobId,
         entry.userId,
+        entry.apiKeyId ?? null,
         entry.platform,
         entry.model,
         entry.status,
@@ -215,7 +383,12 @@ export class SqliteStore implements Store {
         entry.inputTokens,
         entry.outputTokens,
         entry.at,
-      ));
+      );
+      if (inserted.changes > 0 && entry.apiKeyId) {
+        this.#statement('UPDATE api_keys SET spent_tokens = spent_tokens + ? WHERE id = ?').run(entry.inputTokens + entry.outputTokens, entry.apiKeyId);
+      }
+      return inserted;
+    });
     return changes > 0;
   }
 
