@@ -3,6 +3,9 @@ import type { Logger } from 'pino';
 import { buildHttpAdapter, type HealthCheck } from '../adapters/http/index.ts';
 import type { Config } from '../core/config/config.ts';
 import { loadJwtSecret } from '../core/identity/jwt-secret.ts';
+import { ApiKeys } from '../core/identity/api-keys.ts';
+import { Linking } from '../core/identity/linking.ts';
+import { Pairing } from '../core/identity/pairing.ts';
 import { ModelRegistry } from '../core/models/registry.ts';
 import { createJobRunner } from '../core/pipeline/run-job.ts';
 import { SqliteStore } from '../core/store/embedded/sqlite-store.ts';
@@ -60,12 +63,26 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
     const models = new ModelRegistry({ llm: config.llm, circuits: new RedisCircuitStore(redis, { subscriber: circuitEvents }), buckets });
     const checks: Record<string, HealthCheck> = {};
 
+    // Every role keeps state in the store: workers their jobs' records, the HTTP adapter keys and accounts.
+    const store = new SqliteStore(join(dataDir, 'gateway.db'));
+    stack.push(() => store.close());
+    checks.store = async () => (await store.ping(), { ok: true });
+    const { accessMode } = config;
+    const accounts = { linking: new Linking(store, { accessMode }), pairing: new Pairing(store), keys: new ApiKeys(store) };
+
     if (config.roles.includes('worker')) {
-      const store = new SqliteStore(join(dataDir, 'gateway.db'));
-      stack.push(() => store.close());
-      checks.store = async () => (await store.ping(), { ok: true });
       const rateLimits = { buckets, notices: redisOnceWithin(redis), limits: config.rateLimits };
-      const runJob = createJobRunner({ store, models, jwtKey, rateLimits, adminUsers: config.adminUsers, log: log.child({ role: 'worker' }) });
+      const runJob = createJobRunner({
+        store,
+        models,
+        jwtKey,
+        rateLimits,
+        adminUsers: config.adminUsers,
+        accessMode,
+        linking: accounts.linking,
+        pairing: accounts.pairing,
+        log: log.child({ role: 'worker' }),
+      });
       const worker = await startInboundWorker({ redisUrl, runJob, log, concurrency: config.workerConcurrency });
       stack.push(() => worker.close());
     }

@@ -17,6 +17,7 @@ describe('parseConfig', () => {
         logLevel: 'info',
         websocket: { pingIntervalMs: 30_000, resumeGraceMs: 10_000 },
         adminUsers: [],
+        accessMode: 'pairing',
         externalJwt: undefined,
         rateLimits: {
           user: { requestsPerMinute: undefined, tokensPerMinute: undefined },

@@ -122,6 +122,8 @@ export const configSchema = z
     JWT_AUDIENCE: z.string().min(1).optional(),
     ROLES: roles.default([...roleNames]),
     ADMIN_USERS: identityList.default([]),
+    // New chat users: `pairing` (an admin approves each by code) or `open` (anyone may talk).
+    ACCESS_MODE: z.enum(['open', 'pairing'], { error: 'expected open or pairing' }).default('pairing'),
     // Jobs spend their life waiting on providers, so one process can carry many at once.
     WORKER_CONCURRENCY: integer(1, 10_000).default(1000),
     LOG_LEVEL: z
@@ -183,6 +185,7 @@ export const configSchema = z
     jwtSecret: env.JWT_SECRET,
     roles: env.ROLES,
     adminUsers: env.ADMIN_USERS,
+    accessMode: env.ACCESS_MODE,
     externalJwt: env.JWT_JWKS_URL ? { jwksUrl: env.JWT_JWKS_URL, issuer: env.JWT_ISSUER ?? '', audience: env.JWT_AUDIENCE ?? '' } : undefined,
     workerConcurrency: env.WORKER_CONCURRENCY,
     logLevel: env.LOG_LEVEL,

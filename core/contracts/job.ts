@@ -26,6 +26,11 @@ export const inboundJobSchema = z.object({
     /** The platform's id for this event (update id, event id, Idempotency-Key); the jobId derives from it. */
     eventId: z.string().min(1).max(500),
     receivedAt: z.iso.datetime(),
+    /**
+     * The message came from a one-to-one chat with the bot. Codes and keys are only ever shown there,
+     * never in a group. HTTP requests count as direct. Default: false.
+     */
+    direct: z.boolean().optional(),
   }),
   /** Messages of one conversation are answered one at a time, in order. */
   conversationId: idSchema,

@@ -15,6 +15,20 @@ export const errorCodes = {
   invalid_token: { status: 401, retryable: false, type: 'invalid_request_error' },
   token_expired: { status: 401, retryable: false, type: 'invalid_request_error' },
   forbidden: { status: 403, retryable: false, type: 'permission_error' },
+  /** An API key that is not one of ours (or was deleted). */
+  invalid_api_key: { status: 401, retryable: false, type: 'invalid_request_error' },
+  /** An API key an admin revoked, or whose expiry passed. */
+  api_key_revoked: { status: 401, retryable: false, type: 'invalid_request_error' },
+  /** The API key may not call this model. */
+  model_not_allowed: { status: 403, retryable: false, type: 'permission_error' },
+  /** The API key's token budget is spent. 402, not 429: waiting does not help, and clients do not retry it. */
+  budget_exceeded: { status: 402, retryable: false, type: 'insufficient_quota' },
+  /** A new chat user awaiting an admin's approval (ACCESS_MODE=pairing); the message carries their code. */
+  pairing_required: { status: 403, retryable: false, type: 'permission_error' },
+  /** A pending user who was given their code recently: recorded, not answered again. */
+  pairing_pending: { status: 403, retryable: false, type: 'permission_error' },
+  /** A link or pairing code that is unknown, used already, or expired. */
+  invalid_code: { status: 400, retryable: false, type: 'invalid_request_error' },
   /** A job in Redis that does not match the InboundJob schema: never retried, never answered. */
   job_invalid: { status: 400, retryable: false, type: 'invalid_request_error' },
   /** A job whose identity token is missing, forged or expired: never retried, never answered, audited. */

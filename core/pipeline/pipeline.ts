@@ -1,3 +1,6 @@
+import type { AccessMode } from '../identity/access-policy.ts';
+import { Linking } from '../identity/linking.ts';
+import { Pairing } from '../identity/pairing.ts';
 import type { ModelRegistry } from '../models/registry.ts';
 import type { ExternalIdentity, Store } from '../store/store.ts';
 import { Pipeline } from './compose.ts';
@@ -6,6 +9,7 @@ import { audit } from './steps/audit.ts';
 import { authenticate } from './steps/authenticate.ts';
 import { authorize } from './steps/authorize.ts';
 import { buildPrompt } from './steps/build-prompt.ts';
+import { handleCommand } from './steps/handle-command.ts';
 import { infer } from './steps/infer.ts';
 import { rateLimit, type RateLimitServices } from './steps/rate-limit.ts';
 import { reply } from './steps/reply.ts';
@@ -23,14 +27,23 @@ export interface PipelineServices {
   rateLimits?: RateLimitServices;
   /** Identities that are admins whatever the store says (ADMIN_USERS). Default: none. */
   adminUsers?: readonly ExternalIdentity[];
+  /** How new chat users get in (ACCESS_MODE). Default: `pairing`. */
+  accessMode?: AccessMode;
+  /** Identity linking (`/link`). Default: over `store`, with its default code lifetime. */
+  linking?: Linking;
+  /** Pairing codes for pending users (`/pair`). Default: over `store`, with its default code lifetime. */
+  pairing?: Pairing;
 }
 
 /** The whole life of one message, in order. Each step's file says what it needs and what it adds. */
-export function createPipeline({ store, models, jwtKey, rateLimits, adminUsers }: PipelineServices) {
+export function createPipeline(services: PipelineServices) {
+  const { store, models, jwtKey, rateLimits, adminUsers, accessMode = 'pairing' } = services;
+  const { linking = new Linking(store, { accessMode }), pairing = new Pairing(store) } = services;
   return Pipeline.start<JobContext>()
-    .use(authenticate({ store, jwtKey, adminUsers }))
-    .use(authorize())
+    .use(authenticate({ store, jwtKey, adminUsers, accessMode }))
+    .use(authorize({ pairing, notices: rateLimits?.notices }))
     .use(rateLimit(rateLimits))
+    .use(handleCommand({ linking, pairing }))
     .use(storeInput({ store }))
     .use(retrieveContext())
     .use(buildPrompt())

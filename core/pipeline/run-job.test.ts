@@ -45,7 +45,8 @@ describe('runJob', () => {
     await withAdmins(await httpJob({ platform: 'slack', user: 'U2' }), attempt());
     expect((await store.getUser(known.id))?.role).toBe('admin');
     expect((await store.resolveUser({ platform: 'slack', externalId: 'U1' }, { role: 'user' })).role).toBe('admin');
-    expect((await store.resolveUser({ platform: 'slack', externalId: 'U2' }, { role: 'user' })).role).toBe('user');
+    // Not listed: a new chat user like any other, pending an admin's approval (ACCESS_MODE=pairing, the default).
+    expect((await store.resolveUser({ platform: 'slack', externalId: 'U2' }, { role: 'user' })).role).toBe('pending');
   });
 
   it('answers through every step: stores both turns, audits, logs the request', async () => {

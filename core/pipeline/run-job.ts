@@ -72,13 +72,14 @@ export function createJobRunner(services: PipelineServices & { log: Logger }) {
         ctx.log.warn({ code: error.code, attempt, err: thrown }, 'attempt failed; the queue will retry');
         return { kind: 'retry', error };
       }
-      if (error.code === 'rate_limited_again') {
-        // Told once already when to come back: recorded, not answered again.
+      if (error.code === 'rate_limited_again' || error.code === 'pairing_pending') {
+        // Told once already (when to come back, or their pairing code): recorded, not answered again.
         await recordOutcome(store, ctx, error).catch((cause: unknown) => ctx.log.error({ err: cause }, 'audit failed'));
         return { kind: 'drop', error };
       }
       if (error.code === 'cancelled') ctx.log.info('job cancelled by its client');
       else if (error.code === 'rate_limited') ctx.log.info({ retryAfterMs: error.retryAfterMs }, 'rate limited');
+      else if (error.status < 500) ctx.log.info({ code: error.code }, 'job refused');
       else ctx.log.error({ code: error.code, err: thrown }, 'job failed; answering with the error');
       await recordOutcome(store, ctx, error).catch((cause: unknown) => ctx.log.error({ err: cause }, 'audit failed'));
       // The one place a stream's terminal error is published: a subscriber ends on it.

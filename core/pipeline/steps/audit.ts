@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../../errors/codes.ts';
 import type { GatewayError } from '../../errors/gateway-error.ts';
 import { servedBy } from '../../models/served-by.ts';
 import type { Store } from '../../store/store.ts';
@@ -6,6 +7,21 @@ import type { JobContext } from '../context.ts';
 import type { Authenticated } from './authenticate.ts';
 import type { Inferred } from './infer.ts';
 import type { Routed } from './route-tier.ts';
+
+/** Errors that are a decision about the sender, audited as `refused` rather than `error`. */
+const refusals = new Set<ErrorCode>([
+  'job_unauthenticated',
+  'forbidden',
+  'rate_limited',
+  'rate_limited_again',
+  'invalid_api_key',
+  'api_key_revoked',
+  'model_not_allowed',
+  'budget_exceeded',
+  'pairing_required',
+  'pairing_pending',
+  'invalid_code',
+]);
 
 /** What is known of a job when it ends, well or not: every field a later step adds may be missing. */
 export type FinishedJob = JobContext & Partial<Authenticated & Routed & Inferred>;
@@ -18,7 +34,7 @@ export async function recordOutcome(store: Store, ctx: FinishedJob, error?: Gate
   const { job, user, model, result } = ctx;
   const at = new Date().toISOString();
   const modelName = model ? servedBy(model, result) : null;
-  const refused = error?.code === 'job_unauthenticated' || error?.code === 'forbidden' || error?.code === 'rate_limited' || error?.code === 'rate_limited_again';
+  const refused = error !== undefined && refusals.has(error.code);
   const outcome = !error ? 'ok' : refused ? 'refused' : error.code === 'cancelled' ? 'cancelled' : 'error';
   await store.appendAudit({
     id: `${job.id}:chat`,
@@ -39,6 +55,7 @@ export async function recordOutcome(store: Store, ctx: FinishedJob, error?: Gate
     requestId: job.requestId,
     jobId: job.id,
     userId: user?.id ?? null,
+    apiKeyId: ctx.apiKey?.id ?? null,
     platform: job.source.platform,
     model: modelName,
     status: outcome === 'cancelled' ? 'cancelled' : error ? 'error' : 'ok',

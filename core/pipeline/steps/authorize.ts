@@ -1,14 +1,50 @@
 import { GatewayError } from '../../errors/gateway-error.ts';
+import { keyAllows } from '../../identity/api-keys.ts';
+import { formatCode } from '../../identity/one-time-code.ts';
+import type { Pairing } from '../../identity/pairing.ts';
+import type { OnceWithin } from '../../limits/token-buckets.ts';
 import type { Step } from '../compose.ts';
+import type { JobContext } from '../context.ts';
 import type { Authenticated } from './authenticate.ts';
+import { commandIn } from './handle-command.ts';
 
-/** Blocked users get a refusal. Per-command permissions join here with the identity issue. */
-export function authorize(): Step<Authenticated> {
+export interface AuthorizeServices {
+  /** Gives pending users their code. Default: none (a pending user is only refused). */
+  pairing?: Pairing;
+  /** Remembers who was told their code lately. Default: tell every time. */
+  notices?: OnceWithin;
+  /** How often a pending user is reminded of their code. Default: 10 minutes. */
+  reminderMs?: number;
+}
+
+const utc = (iso: string) => `${iso.slice(11, 16)} UTC`;
+
+/**
+ * Who may go on: blocked users never; pending users (ACCESS_MODE=pairing) get their pairing code once
+ * per reminder interval and nothing else, except `/link CODE`, which joins them to an account they
+ * already have; an API key only to its allowed models and within its budget.
+ */
+export function authorize({ pairing, notices, reminderMs = 10 * 60_000 }: AuthorizeServices = {}): Step<JobContext & Authenticated> {
   return {
     name: 'authorize',
     async run(ctx, next) {
-      if (ctx.user.role === 'blocked') {
+      const { user, apiKey, job } = ctx;
+      if (user.role === 'blocked') {
         throw new GatewayError('forbidden', 'Your access to this assistant has been blocked by an administrator.');
+      }
+      if (user.role === 'pending' && !(commandIn(job)?.name === 'link' && commandIn(job)?.args.length === 1)) {
+        if (!pairing) throw new GatewayError('pairing_required', 'This assistant admits new people only with an administrator\'s approval.');
+        const code = await pairing.codeFor(user);
+        const shown = formatCode(code.code);
+        const message = `This assistant admits new people with an administrator's approval. Your pairing code is ${shown} (valid until ${utc(code.expiresAt)}): give it to an administrator, who sends /pair approve ${shown}. Already using this assistant in another chat? Send /link there, then /link CODE here.`;
+        if (notices && !(await notices.claim(`{${user.id}}:pairing-notice`, reminderMs))) throw new GatewayError('pairing_pending', message);
+        throw new GatewayError('pairing_required', message);
+      }
+      if (apiKey && !keyAllows(apiKey, job.request.model)) {
+        throw new GatewayError('model_not_allowed', `This API key may not call "${job.request.model ?? 'default'}"; it may call: ${apiKey.models?.join(', ')}.`, { param: 'model' });
+      }
+      if (apiKey?.budgetTokens != null && apiKey.spentTokens >= apiKey.budgetTokens) {
+        throw new GatewayError('budget_exceeded', `This API key has spent its budget of ${apiKey.budgetTokens} tokens. Ask an administrator for more.`);
       }
       await next();
     },

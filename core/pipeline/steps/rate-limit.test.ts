@@ -28,6 +28,7 @@ const runnerWith = (limits: RoleLimits): JobRunner =>
     models: new ModelRegistry(),
     jwtKey: testKey,
     log: pino({ level: 'silent' }),
+    accessMode: 'open',
     rateLimits: { buckets: new RedisTokenBuckets(client), notices: redisOnceWithin(client), limits },
   });
 const run = (runJob: JobRunner, job: Awaited<ReturnType<typeof httpJob>>) =>

@@ -1,5 +1,6 @@
 import type { RoleLimits } from '../../config/config.ts';
 import type { InboundJob } from '../../contracts/job.ts';
+import type { LimitOverrides } from '../../store/store.ts';
 import type { RateLimitState } from '../../contracts/reply.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import type { BucketLevel, BucketSpec, OnceWithin, TakeResult, TokenBuckets } from '../../limits/token-buckets.ts';
@@ -30,33 +31,54 @@ function reservedTokens(job: InboundJob, outputReserve: number) {
 
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
+/** The limits that apply: an override replaces the default, 0 removes it. */
+function effective(defaults: { requestsPerMinute?: number; tokensPerMinute?: number } | undefined, overrides: LimitOverrides) {
+  const pick = (override: number | undefined, fallback: number | undefined) => (override === undefined ? fallback : override || undefined);
+  return {
+    requestsPerMinute: pick(overrides.requestsPerMinute, defaults?.requestsPerMinute),
+    tokensPerMinute: pick(overrides.tokensPerMinute, defaults?.tokensPerMinute),
+  };
+}
+
+interface Bucket extends BucketSpec {
+  kind: 'requests' | 'tokens';
+  /** Whose limit, in a refusal: "your" or "this API key's". */
+  whose: string;
+}
+
 /**
- * Per-user token buckets, requests and tokens per minute, by role, shared by every process (one Lua
- * script takes from both or neither). Tokens are reserved by estimate before the call and reconciled
- * with the provider's usage after it, streams included. A refused HTTP request gets 429 and when to
- * retry; a refused chat user is told once per wait, and their further messages meanwhile go unanswered.
+ * Token buckets shared by every process, requests and tokens per minute: the user's (role defaults
+ * or their own overrides) and, for a request made with an API key, the key's too; one Lua script takes
+ * from all of them or none. Tokens are reserved by estimate before the call and reconciled with the
+ * provider's usage after it, streams included (a command, which calls no model, gives its reservation
+ * back). A refused HTTP request gets 429 and when to retry; a refused chat user is told once per wait,
+ * and their further messages meanwhile go unanswered.
  */
 export function rateLimit(services?: RateLimitServices): Step<JobContext & Authenticated, RateLimited> {
   return {
     name: 'rate-limit',
     async run(ctx, next) {
-      const { job, user } = ctx;
-      const { requestsPerMinute, tokensPerMinute } = (user.role === 'admin' ? services?.limits.admin : services?.limits.user) ?? {};
-      if (!services || (!requestsPerMinute && !tokensPerMinute)) {
+      const { job, user, apiKey } = ctx;
+      const { buckets, notices, outputReserve = 256 } = services ?? {};
+      const reserve = reservedTokens(job, outputReserve);
+      // A hash tag per user: every bucket of theirs in one Redis Cluster slot, so one script takes from all.
+      const specs: Bucket[] = [];
+      const add = (limits: ReturnType<typeof effective>, prefix: string, whose: string) => {
+        if (limits.requestsPerMinute) specs.push({ kind: 'requests', whose, key: `${prefix}:requests`, capacity: limits.requestsPerMinute, cost: 1 });
+        if (limits.tokensPerMinute) specs.push({ kind: 'tokens', whose, key: `${prefix}:tokens`, capacity: limits.tokensPerMinute, cost: reserve });
+      };
+      add(effective(user.role === 'admin' ? services?.limits.admin : services?.limits.user, user.limits), `{${user.id}}`, 'your');
+      if (apiKey) add(effective(undefined, apiKey.limits), `{${user.id}}:key:${apiKey.id}`, 'this API key\'s');
+      if (!buckets || specs.length === 0) {
         ctx.rateLimits = undefined;
         await next();
         return;
       }
-      // A hash tag per user: both buckets in one Redis Cluster slot, so one script can take from both.
-      const requests = requestsPerMinute ? { key: `{${user.id}}:requests`, capacity: requestsPerMinute, cost: 1 } : undefined;
-      const { buckets, notices, outputReserve = 256 } = services;
-      const tokens = tokensPerMinute ? { key: `{${user.id}}:tokens`, capacity: tokensPerMinute, cost: reservedTokens(job, outputReserve) } : undefined;
-      const specs = [requests, tokens].filter((spec): spec is BucketSpec => spec !== undefined);
       // Once per job: a retried job was admitted (and charged) already. A first attempt skips the lookup,
       // so a job restarted after its worker died (still attempt 1) may be charged one request twice.
       const taken = await ctx.checkpoints.once('rate-limit', () => buckets.take(specs), { fresh: ctx.attempt === 1 });
-      ctx.rateLimits = stateOf(taken.buckets, requests, tokens);
-      if (!taken.allowed) throw await refusal(ctx, taken, requests, tokens, notices);
+      ctx.rateLimits = stateOf(taken.buckets, specs);
+      if (!taken.allowed) throw await refusal(ctx, taken, specs, notices);
 
       await next();
 
@@ -64,38 +86,38 @@ export function rateLimit(services?: RateLimitServices): Step<JobContext & Authe
       // without holding the reply back for it. (Only a retry after the pipeline, when handing the reply on
       // fails, could reconcile twice: a small error, once, bounded by the bucket's debt limit.)
       const { result } = ctx as typeof ctx & Partial<Inferred>;
-      if (tokens && result) {
-        const used = result.usage.inputTokens + result.usage.outputTokens;
-        buckets.adjust(tokens, used - tokens.cost).catch((error: unknown) => ctx.log.warn({ err: error }, 'could not reconcile the token bucket'));
+      const used = result ? result.usage.inputTokens + result.usage.outputTokens : 0;
+      for (const spec of specs.filter((s) => s.kind === 'tokens')) {
+        buckets.adjust(spec, used - spec.cost).catch((error: unknown) => ctx.log.warn({ err: error }, 'could not reconcile the token bucket'));
       }
     },
   };
 }
 
-function stateOf(levels: BucketLevel[], requests?: BucketSpec, tokens?: BucketSpec): RateLimitState {
-  const level = (spec?: BucketSpec) => {
-    const found = spec && levels.find((l) => l.key === spec.key);
-    return found ? { limit: found.limit, remaining: found.remaining, resetMs: found.resetMs } : undefined;
-  };
+/** Per dimension, the tighter bucket: what OpenAI's x-ratelimit-* headers report. */
+function stateOf(levels: BucketLevel[], specs: Bucket[]): RateLimitState {
   const state: RateLimitState = {};
-  const requestLevel = level(requests);
-  const tokenLevel = level(tokens);
-  if (requestLevel) state.requests = requestLevel;
-  if (tokenLevel) state.tokens = tokenLevel;
+  for (const spec of specs) {
+    const found = levels.find((level) => level.key === spec.key);
+    if (!found || (state[spec.kind] && state[spec.kind]!.remaining <= found.remaining)) continue;
+    state[spec.kind] = { limit: found.limit, remaining: found.remaining, resetMs: found.resetMs };
+  }
   return state;
 }
 
-async function refusal(ctx: JobContext & Authenticated, taken: Extract<TakeResult, { allowed: false }>, requests?: BucketSpec, tokens?: BucketSpec, notices?: OnceWithin) {
+async function refusal(ctx: JobContext & Authenticated, taken: Extract<TakeResult, { allowed: false }>, specs: Bucket[], notices?: OnceWithin) {
   const { retryAfterMs } = taken;
+  const short = (spec: Bucket) => (taken.buckets.find((level) => level.key === spec.key)?.remaining ?? spec.cost) < spec.cost;
   if (retryAfterMs === null) {
+    const tokens = specs.find((spec) => spec.kind === 'tokens' && spec.cost > spec.capacity)!;
     return new GatewayError(
       'rate_limited',
-      `This request needs about ${tokens?.cost} tokens, more than your limit of ${tokens?.capacity} tokens per minute; send a shorter one.`,
+      `This request needs about ${tokens.cost} tokens, more than ${tokens.whose} limit of ${tokens.capacity} tokens per minute; send a shorter one.`,
     );
   }
-  const short = requests && (taken.buckets.find((l) => l.key === requests.key)?.remaining ?? 1) < 1;
-  const what = short ? `${requests.capacity} requests per minute` : `${tokens?.capacity} tokens per minute`;
-  const message = `You have reached your limit of ${what}. Please try again in ${seconds(retryAfterMs)} s.`;
+  const limit = specs.find((spec) => spec.kind === 'requests' && short(spec)) ?? specs.find(short) ?? specs[0]!;
+  const what = `${limit.whose} limit of ${limit.capacity} ${limit.kind} per minute`;
+  const message = `You have reached ${what}. Please try again in ${seconds(retryAfterMs)} s.`;
   // A chat user is told once per wait; HTTP clients get their 429 every time, as they expect.
   if (ctx.job.source.platform !== 'http' && notices && !(await notices.claim(`{${ctx.user.id}}:limit-notice`, retryAfterMs))) {
     return new GatewayError('rate_limited_again', message, { retryAfterMs });
