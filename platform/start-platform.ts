@@ -3,9 +3,7 @@ import type { Logger } from 'pino';
 import { buildHttpAdapter, type HealthCheck } from '../adapters/http/index.ts';
 import type { Config } from '../core/config/config.ts';
 import { loadJwtSecret } from '../core/identity/jwt-secret.ts';
-import { ApiKeys } from '../core/identity/api-keys.ts';
-import { Linking } from '../core/identity/linking.ts';
-import { Pairing } from '../core/identity/pairing.ts';
+import { Accounts } from '../core/identity/accounts.ts';
 import { ModelRegistry } from '../core/models/registry.ts';
 import { createJobRunner } from '../core/pipeline/run-job.ts';
 import { SqliteStore } from '../core/store/embedded/sqlite-store.ts';
@@ -67,8 +65,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
     const store = new SqliteStore(join(dataDir, 'gateway.db'));
     stack.push(() => store.close());
     checks.store = async () => (await store.ping(), { ok: true });
-    const { accessMode } = config;
-    const accounts = { linking: new Linking(store, { accessMode }), pairing: new Pairing(store), keys: new ApiKeys(store) };
+    const accounts = new Accounts(store, { adminUsers: config.adminUsers, accessMode: config.accessMode });
 
     if (config.roles.includes('worker')) {
       const rateLimits = { buckets, notices: redisOnceWithin(redis), limits: config.rateLimits };
@@ -77,10 +74,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
         models,
         jwtKey,
         rateLimits,
-        adminUsers: config.adminUsers,
-        accessMode,
-        linking: accounts.linking,
-        pairing: accounts.pairing,
+        accounts,
         log: log.child({ role: 'worker' }),
       });
       const worker = await startInboundWorker({ redisUrl, runJob, log, concurrency: config.workerConcurrency });
@@ -119,6 +113,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
           markResumed: (jobId) => cancellation.markResumed(jobId),
         },
         healthChecks: checks,
+        accounts,
         websocket: config.websocket,
       });
       await app.listen({ port: config.port, host: config.host });

@@ -1,4 +1,4 @@
-// Everything `npm start`, `npm test` and `npm run token` need, installed on first run, then the command
+// Everything `npm start`, `npm test`, `npm run token` and the rest need, installed on first run, then the command
 // itself run on Node 24. This file runs before anything is installed, on whatever Node (20+) ran npm:
 // it may use only what Node 20 ships.
 import { spawn, spawnSync } from 'node:child_process';
@@ -16,6 +16,7 @@ const commands = {
   // The suite starts its own private redis-server, whatever REDIS_URL says.
   test: { redis: true, steps: [[join(bin, 'tsc'), '--noEmit', '-p', '.'], [join(bin, 'vitest'), 'run']] },
   token: { redis: false, steps: [['scripts/token.ts']] },
+  keys: { redis: false, steps: [['scripts/keys.ts']] },
   'soak:ws': { redis: true, steps: [['scripts/ws-soak.ts']] },
   // The benchmark's peer gateway lives in bench/'s own package, not among the platform's dependencies.
   bench: { redis: true, packages: ['bench'], steps: [['bench/run.ts']] },

@@ -23,7 +23,7 @@ describe('roles in separate processes on one Redis', () => {
     expect(down.status).toBe(503);
     expect(await down.json()).toEqual({
       status: 'unavailable',
-      checks: { redis: { status: 'ok' }, worker: { status: 'down', detail: 'no worker is listening' } },
+      checks: { redis: { status: 'ok' }, store: { status: 'ok' }, worker: { status: 'down', detail: 'no worker is listening' } },
     });
 
     const worker = await startPlatformProcess({ ROLES: 'worker', REDIS_URL: redis.url, DATA_DIR: dataDir });

@@ -1,29 +1,34 @@
 import type { FastifyRequest } from 'fastify';
-import type { TokenVerifier } from '../../core/identity/token-verifier.ts';
+import { isApiKey } from '../../core/identity/api-keys.ts';
 import type { ApiPrincipal } from '../../core/identity/tokens.ts';
 
+/** Checks a bearer credential (a token or an API key) presented with `request`. */
+export type RequestVerifier = (credential: string | undefined, request: FastifyRequest) => Promise<ApiPrincipal>;
+
 /** Verified tokens, remembered briefly per verifier: a client sends the same one with every request. */
-const verifiedBy = new WeakMap<TokenVerifier, Map<string, { principal: ApiPrincipal; until: number }>>();
+const verifiedBy = new WeakMap<RequestVerifier, Map<string, { principal: ApiPrincipal; until: number }>>();
 const rememberMs = 60_000;
 const maxRemembered = 10_000;
 
+/** The bearer credential of `Authorization: Bearer <credential>`, if well-formed. */
+export const bearerOf = (request: FastifyRequest) => request.headers.authorization?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
+
 /**
- * The principal behind `Authorization: Bearer <token>`; throws a 401 GatewayError otherwise. A token
- * verified in the last minute is not verified again, and never past its own expiry.
+ * The principal behind `Authorization: Bearer <credential>`; throws a 401 GatewayError otherwise. A
+ * token verified in the last minute is not verified again, and never past its own expiry. API keys
+ * are not remembered here: revocation must reach them, and their verifier keeps its own short cache.
  */
-export async function authenticateRequest(request: FastifyRequest, verify: TokenVerifier): Promise<ApiPrincipal> {
-  const header = request.headers.authorization;
-  const token = header?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
+export async function authenticateRequest(request: FastifyRequest, verify: RequestVerifier): Promise<ApiPrincipal> {
+  const token = bearerOf(request);
+  if (!token || isApiKey(token)) return verify(token, request);
   const now = Date.now();
   let verified = verifiedBy.get(verify);
   if (!verified) verifiedBy.set(verify, (verified = new Map()));
-  const known = token ? verified.get(token) : undefined;
+  const known = verified.get(token);
   if (known && known.until > now) return known.principal;
-  const principal = await verify(token);
-  if (token) {
-    if (verified.size >= maxRemembered) verified.clear();
-    verified.set(token, { principal, until: Math.min(now + rememberMs, expiryOf(token)) });
-  }
+  const principal = await verify(token, request);
+  if (verified.size >= maxRemembered) verified.clear();
+  verified.set(token, { principal, until: Math.min(now + rememberMs, expiryOf(token)) });
   return principal;
 }
 

@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import fastifyWebsocket from '@fastify/websocket';
-import Fastify from 'fastify';
+import Fastify, { type FastifyRequest } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { GatewayError } from '../../core/errors/gateway-error.ts';
-import { authenticateRequest } from './authenticate-request.ts';
+import type { Accounts } from '../../core/identity/accounts.ts';
+import { auditRefusal } from './audit-refusal.ts';
+import { authenticateRequest, type RequestVerifier } from './authenticate-request.ts';
+import { accountRoutes } from './routes/accounts.ts';
+import { apiKeys } from './routes/api-keys.ts';
 import { createTokenVerifier, type ExternalJwtOptions } from '../../core/identity/token-verifier.ts';
 import type { JobsPort } from './jobs-port.ts';
 import type { ModelsPort } from './models-port.ts';
@@ -31,6 +35,11 @@ export interface HttpAdapterOptions {
   replyTimeoutMs?: number;
   /** Largest accepted request body. Default: 1 MiB. */
   bodyLimit?: number;
+  /**
+   * Accounts: API keys accepted as bearer credentials, the key, user, link and pairing endpoints, and
+   * refused credentials audited. Default: none of these (tokens only).
+   */
+  accounts?: Accounts;
   /** Keep-alive and resume timing of /v1/ws. Default: see WebSocketOptions. */
   websocket?: Pick<WebSocketOptions, 'pingIntervalMs' | 'resumeGraceMs' | 'authTimeoutMs'>;
 }
@@ -69,8 +78,18 @@ export function buildHttpAdapter(options: HttpAdapterOptions) {
     return reply.code(status).send(body);
   });
 
-  const verify = createTokenVerifier(jwtKey, options.externalJwt);
-  const authenticate = (request: Parameters<typeof authenticateRequest>[0]) => authenticateRequest(request, verify);
+  const { accounts } = options;
+  const verifyCredential = createTokenVerifier(jwtKey, options.externalJwt, accounts?.keys);
+  // A refused credential leaves an audit record (what kind, where from; never the credential itself).
+  const verify: RequestVerifier = async (token, request) => {
+    try {
+      return await verifyCredential(token);
+    } catch (error) {
+      if (accounts) await auditRefusal(accounts, request, token, error).catch((cause: unknown) => request.log.error({ err: cause }, 'audit failed'));
+      throw error;
+    }
+  };
+  const authenticate = (request: FastifyRequest) => authenticateRequest(request, verify);
   app.register(health, { checks: options.healthChecks });
   app.register(models, { authenticate, models: options.models });
   app.register(providers, { authenticate, models: options.models });
@@ -78,6 +97,16 @@ export function buildHttpAdapter(options: HttpAdapterOptions) {
   const chat = { jwtKey, authenticate, models: options.models, jobs: options.jobs, replyTimeoutMs };
   app.register(chatCompletions, chat);
   app.register(completions, chat);
+  if (accounts) {
+    const actorOf = async (request: FastifyRequest) => {
+      const principal = await authenticate(request);
+      const user = await accounts.resolve({ platform: 'http', externalId: principal.subject, ...(principal.apiKey ? {} : { role: principal.role }) });
+      if (user.role === 'blocked') throw new GatewayError('forbidden', 'Your access to this assistant has been blocked by an administrator.');
+      return { user, requestId: request.id };
+    };
+    app.register(apiKeys, { accounts, actorOf });
+    app.register(accountRoutes, { accounts, actorOf });
+  }
   app.register(async (scope) => {
     await scope.register(fastifyWebsocket, { options: { maxPayload: bodyLimit } });
     await scope.register(websocket, { jwtKey, verify, models: options.models, jobs: options.jobs, replyTimeoutMs, ...options.websocket });

@@ -75,7 +75,8 @@ export function toJob({ body, principal, requestId, headers, jwtKey, replyAddres
     requestId,
     source: { platform: 'http', eventId, receivedAt: new Date().toISOString() },
     conversationId: conversation ? `http-${scopedId(principal.subject, conversation)}` : id,
-    identityToken: mintJobToken(jwtKey, id, { platform: 'http', externalId: principal.subject, role: principal.role }),
+    // A key's role is its user's, kept in the store; a token's role is what the token vouches for.
+    identityToken: mintJobToken(jwtKey, id, { platform: 'http', externalId: principal.subject, ...(principal.apiKey ? {} : { role: principal.role }) }),
     replyTo: { adapter: 'http', address: replyAddress },
     input: { messages: body.messages.map(toMessage) },
     request: {

@@ -73,8 +73,9 @@ export class ApiKeys {
     await requireAdmin(this.#store, actor, 'api_key.create');
     const id = `key_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
     // The key's own identity, then merged into the named user: one path for "a user's key" and "a new user".
+    const named = input.user ? await findUserByRef(this.#store, input.user) : undefined;
     const own = await this.#store.resolveUser({ platform: 'http', externalId: `key:${id}` }, { role: 'user' });
-    const owner = input.user ? await findUserByRef(this.#store, input.user) : own;
+    const owner = named ?? own;
     if (owner.id !== own.id) await this.#store.mergeUsers(own.id, owner.id);
     const secret = `${apiKeyPrefix}${randomBytes(32).toString('base64url')}`;
     const now = Date.now();

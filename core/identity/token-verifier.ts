@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import { GatewayError } from '../errors/gateway-error.ts';
-import { verifyApiToken, type ApiPrincipal } from './tokens.ts';
+import { isApiKey, type ApiKeys } from './api-keys.ts';
+import { isKeySubject, verifyApiToken, type ApiPrincipal } from './tokens.ts';
 
 export interface ExternalJwtOptions {
   /** Where the identity provider publishes its public keys (JWT_JWKS_URL). */
@@ -24,8 +25,18 @@ export type TokenVerifier = (token: string | undefined) => Promise<ApiPrincipal>
  * audience. Which check applies follows from the token's algorithm, and each check pins its own
  * algorithms, so `alg: none` and algorithm confusion (an HS256 token signed with the public key) fail.
  */
-export function createTokenVerifier(key: Uint8Array, external?: ExternalJwtOptions): TokenVerifier {
-  if (!external) return (token) => verifyApiToken(key, token);
+export function createTokenVerifier(key: Uint8Array, external?: ExternalJwtOptions, apiKeys?: Pick<ApiKeys, 'verify'>): TokenVerifier {
+  const verifyJwt = external ? externalVerifier(key, external) : (token: string | undefined) => verifyApiToken(key, token);
+  return async (token) => {
+    if (!token || !isApiKey(token)) return verifyJwt(token);
+    if (!apiKeys) throw new GatewayError('invalid_api_key', 'This endpoint does not take API keys.');
+    const { key: apiKey, user } = await apiKeys.verify(token);
+    return { subject: `key:${apiKey.id}`, role: user.role === 'admin' ? 'admin' : 'user', apiKey: { id: apiKey.id, models: apiKey.models } };
+  };
+}
+
+/** The gateway's own tokens and the identity provider's, told apart by algorithm. */
+function externalVerifier(key: Uint8Array, external: ExternalJwtOptions): TokenVerifier {
   const keys = createRemoteJWKSet(new URL(external.jwksUrl));
   return async (token) => {
     if (!token || algorithmOf(token) === 'HS256') return verifyApiToken(key, token);
@@ -43,7 +54,7 @@ export function createTokenVerifier(key: Uint8Array, external?: ExternalJwtOptio
       }
       throw new GatewayError('invalid_token', invalid, { cause: error });
     }
-    if (typeof payload.sub !== 'string' || !/^\S{1,200}$/.test(payload.sub)) {
+    if (typeof payload.sub !== 'string' || !/^\S{1,200}$/.test(payload.sub) || isKeySubject(payload.sub)) {
       throw new GatewayError('invalid_token', 'The token names no subject.');
     }
     // The provider may make someone an admin with a `role` claim; anything else is a user.

@@ -29,7 +29,12 @@ export type TokenRole = z.infer<typeof tokenRoleSchema>;
 export interface ApiPrincipal {
   subject: string;
   role: TokenRole;
+  /** Set when the caller came with an API key: which one, and the models it may call (null: any). */
+  apiKey?: { id: string; models: string[] | null };
 }
+
+/** Subjects of this form are API keys' identities (see api-keys.ts); no token may claim one. */
+export const isKeySubject = (subject: string) => subject.startsWith('key:');
 
 export interface MintApiTokenOptions {
   /** Lifetime in seconds. Default: 30 days. */
@@ -48,7 +53,7 @@ export async function mintApiToken(key: Uint8Array, principal: ApiPrincipal, opt
     .sign(keyObject(key));
 }
 
-const apiClaims = z.object({ sub: z.string().min(1).max(200), role: tokenRoleSchema });
+const apiClaims = z.object({ sub: z.string().min(1).max(200).refine((sub) => !isKeySubject(sub)), role: tokenRoleSchema });
 
 /** Verifies a bearer token from the HTTP API; every failure is a 401 whose message says what to do. */
 export async function verifyApiToken(key: Uint8Array, token: string | undefined): Promise<ApiPrincipal> {

@@ -1,6 +1,5 @@
 import type { AccessMode } from '../identity/access-policy.ts';
-import { Linking } from '../identity/linking.ts';
-import { Pairing } from '../identity/pairing.ts';
+import { Accounts } from '../identity/accounts.ts';
 import type { ModelRegistry } from '../models/registry.ts';
 import type { ExternalIdentity, Store } from '../store/store.ts';
 import { Pipeline } from './compose.ts';
@@ -29,18 +28,17 @@ export interface PipelineServices {
   adminUsers?: readonly ExternalIdentity[];
   /** How new chat users get in (ACCESS_MODE). Default: `pairing`. */
   accessMode?: AccessMode;
-  /** Identity linking (`/link`). Default: over `store`, with its default code lifetime. */
-  linking?: Linking;
-  /** Pairing codes for pending users (`/pair`). Default: over `store`, with its default code lifetime. */
-  pairing?: Pairing;
+  /** Identities, linking, pairing and keys. Default: over `store`, with `adminUsers` and `accessMode`. */
+  accounts?: Accounts;
 }
 
 /** The whole life of one message, in order. Each step's file says what it needs and what it adds. */
 export function createPipeline(services: PipelineServices) {
-  const { store, models, jwtKey, rateLimits, adminUsers, accessMode = 'pairing' } = services;
-  const { linking = new Linking(store, { accessMode }), pairing = new Pairing(store) } = services;
+  const { store, models, jwtKey, rateLimits, adminUsers, accessMode } = services;
+  const { accounts = new Accounts(store, { adminUsers, accessMode }) } = services;
+  const { linking, pairing } = accounts;
   return Pipeline.start<JobContext>()
-    .use(authenticate({ store, jwtKey, adminUsers, accessMode }))
+    .use(authenticate({ store, jwtKey, accounts }))
     .use(authorize({ pairing, notices: rateLimits?.notices }))
     .use(rateLimit(rateLimits))
     .use(handleCommand({ linking, pairing }))

@@ -39,7 +39,7 @@ export interface ApiKey {
   prefix: string;
   hash: string;
   createdAt: string;
-  /** The admin who minted it; null when minted by the CLI. */
+  /** The admin who minted it (`cli` when minted by `npm run keys`). */
   createdBy: string | null;
   expiresAt: string | null;
   revokedAt: string | null;

@@ -1,4 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { GatewayError } from '../../../core/errors/gateway-error.ts';
+import { keyAllows } from '../../../core/identity/api-keys.ts';
 import type { ApiPrincipal } from '../../../core/identity/tokens.ts';
 import { embeddingListSchema, embeddingRequestSchema } from '../openai-schemas.ts';
 import type { ModelsPort } from '../models-port.ts';
@@ -14,8 +16,11 @@ export interface EmbeddingsOptions {
  */
 export const embeddings: FastifyPluginAsyncZod<EmbeddingsOptions> = async (app, { authenticate, models }) => {
   app.post('/v1/embeddings', { schema: { body: embeddingRequestSchema, response: { 200: embeddingListSchema } } }, async (request) => {
-    await authenticate(request);
+    const { apiKey } = await authenticate(request);
     const { body } = request;
+    if (apiKey && !keyAllows(apiKey, body.model)) {
+      throw new GatewayError('model_not_allowed', `This API key may not call "${body.model}".`, { param: 'model' });
+    }
     const model = models.resolveEmbedding(body.model);
     const values = typeof body.input === 'string' ? [body.input] : body.input;
     const controller = new AbortController();

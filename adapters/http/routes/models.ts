@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { keyAllows } from '../../../core/identity/api-keys.ts';
 import type { ApiPrincipal } from '../../../core/identity/tokens.ts';
 import type { ModelsPort } from '../models-port.ts';
 import { modelListSchema } from '../openai-schemas.ts';
@@ -12,10 +13,11 @@ export interface ModelsOptions {
 export const models: FastifyPluginAsyncZod<ModelsOptions> = async (app, { authenticate, models: registry }) => {
   const created = Math.floor(Date.now() / 1000);
   app.get('/v1/models', { schema: { response: { 200: modelListSchema } } }, async (request) => {
-    await authenticate(request);
+    const { apiKey } = await authenticate(request);
     return {
       object: 'list' as const,
-      data: registry.list().map((model) => ({ id: model.id, object: 'model' as const, created, owned_by: model.provider })),
+      // An API key limited to some models sees only those.
+      data: registry.list().filter((model) => !apiKey || keyAllows(apiKey, model.id)).map((model) => ({ id: model.id, object: 'model' as const, created, owned_by: model.provider })),
     };
   });
 };

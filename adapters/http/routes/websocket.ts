@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import { deserializeError, GatewayError } from '../../../core/errors/gateway-error.ts';
-import type { TokenVerifier } from '../../../core/identity/token-verifier.ts';
+import { bearerOf, type RequestVerifier } from '../authenticate-request.ts';
 import type { ApiPrincipal } from '../../../core/identity/tokens.ts';
 import { toHttpError, toParam } from '../error-body.ts';
 import type { JobsPort } from '../jobs-port.ts';
@@ -14,8 +14,8 @@ import { completionAsChat, toJob } from '../to-job.ts';
 
 export interface WebSocketOptions {
   jwtKey: Uint8Array;
-  /** Checks the bearer token (the gateway's own, or an identity provider's). */
-  verify: TokenVerifier;
+  /** Checks the bearer credential (the gateway's own token, an identity provider's, or an API key). */
+  verify: RequestVerifier;
   models: ModelsPort;
   jobs: JobsPort;
   /** A protocol ping this often; a peer that answered nothing since the last one is dropped. Default: 30 000 ms. */
@@ -84,7 +84,7 @@ export const websocket: FastifyPluginAsync<WebSocketOptions> = async (app, optio
     /** A bad token gets its reason, then the socket closes: there is nothing else to do on it. */
     const authenticate = async (token: string | undefined) => {
       try {
-        principal = await verify(token);
+        principal = await verify(token, request);
       } catch (error) {
         await sendError(null, error);
         socket.close(4401, 'invalid token');
@@ -93,7 +93,7 @@ export const websocket: FastifyPluginAsync<WebSocketOptions> = async (app, optio
       clearTimeout(authTimer);
       await send({ type: 'ready', user: principal.subject });
     };
-    const header = request.headers.authorization?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
+    const header = bearerOf(request);
     // Frames that arrive while the header's token is being checked wait for it.
     let authenticating: Promise<void> | undefined = header ? authenticate(header) : undefined;
 

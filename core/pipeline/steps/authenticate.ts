@@ -1,8 +1,8 @@
 import { GatewayError } from '../../errors/gateway-error.ts';
-import { roleForNewIdentity, type AccessMode } from '../../identity/access-policy.ts';
+import type { Accounts } from '../../identity/accounts.ts';
 import { usable } from '../../identity/api-keys.ts';
 import { verifyJobToken, type JobIdentity } from '../../identity/tokens.ts';
-import type { ApiKey, ExternalIdentity, Store, User } from '../../store/store.ts';
+import type { ApiKey, Store, User } from '../../store/store.ts';
 import type { Step } from '../compose.ts';
 import type { JobContext } from '../context.ts';
 
@@ -16,10 +16,8 @@ export interface Authenticated {
 export interface AuthenticateServices {
   store: Store;
   jwtKey: Uint8Array;
-  /** Identities that are admins whatever the store says (ADMIN_USERS). Default: none. */
-  adminUsers?: readonly ExternalIdentity[];
-  /** The role a new chat identity starts with. Default: `pairing` (pending until an admin approves). */
-  accessMode?: AccessMode;
+  /** Maps identities to users (ADMIN_USERS, ACCESS_MODE). */
+  accounts: Accounts;
 }
 
 /** Identities through which an API key acts: `http` / `key:<id>`. */
@@ -30,8 +28,7 @@ const keyIdOf = (identity: JobIdentity) => (identity.platform === 'http' && iden
  * internal user. A job injected into Redis by anything else has no valid token and goes no further.
  * A job made with an API key is checked against the key again here: revoked a moment ago is revoked.
  */
-export function authenticate({ store, jwtKey, adminUsers = [], accessMode = 'pairing' }: AuthenticateServices): Step<JobContext, Authenticated> {
-  const admins = new Set(adminUsers.map(({ platform, externalId }) => `${platform}:${externalId}`));
+export function authenticate({ store, jwtKey, accounts }: AuthenticateServices): Step<JobContext, Authenticated> {
   return {
     name: 'authenticate',
     async run(ctx, next) {
@@ -45,12 +42,7 @@ export function authenticate({ store, jwtKey, adminUsers = [], accessMode = 'pai
         throw new GatewayError('job_unauthenticated', 'The identity token was minted for another platform.');
       }
       ctx.identity = identity;
-      // ADMIN_USERS is authoritative for the identities it names: they are admins, made so on sight.
-      const listed = admins.has(`${identity.platform}:${identity.externalId}`);
-      const role = listed ? 'admin' : (identity.role ?? roleForNewIdentity(identity.platform, accessMode));
-      const user = await store.resolveUser(identity, { role });
-      if (listed && user.role !== 'admin') await store.setRole(user.id, 'admin');
-      ctx.user = listed ? { ...user, role: 'admin' } : user;
+      ctx.user = await accounts.resolve(identity);
       const keyId = keyIdOf(identity);
       // The user is known from here on, so a refusal below is answered, not dropped.
       const apiKey = keyId === undefined ? undefined : await store.getApiKey(keyId);
