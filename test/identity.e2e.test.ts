@@ -13,6 +13,8 @@ interface ErrorBody {
 describe('accounts over HTTP: API keys, per-user limits, linking, pairing, refused credentials', () => {
   let platform: PlatformProcess;
   let admin: string;
+  /** Every credential the tests sent, valid or not: none may show up in logs or the store. */
+  const credentials: string[] = [];
   beforeAll(async () => {
     platform = await startPlatformProcess({ RATE_LIMIT_USER_RPM: '100' });
     admin = platform.token('root', '--role', 'admin');
@@ -22,12 +24,15 @@ describe('accounts over HTTP: API keys, per-user limits, linking, pairing, refus
   });
 
   const call = async (method: string, path: string, credential: string | undefined, body?: unknown) => {
+    if (credential) credentials.push(credential);
     const response = await fetch(`${platform.url}${path}`, {
       method,
       headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(credential ? { authorization: `Bearer ${credential}` } : {}) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, any> };
+    const answer = (await response.json()) as Record<string, any>;
+    if (typeof answer.key === 'string') credentials.push(answer.key);
+    return { status: response.status, headers: response.headers, body: answer };
   };
   const ask = (credential: string, model = 'offline') =>
     call('POST', '/v1/chat/completions', credential, { model, messages: [{ role: 'user', content: 'hi' }] });
@@ -150,5 +155,14 @@ describe('accounts over HTTP: API keys, per-user limits, linking, pairing, refus
     const approved = await call('POST', `/v1/pairing/${code.code}/approve`, admin);
     expect(approved.body).toMatchObject({ id: pending.id, role: 'user' });
     expect((await call('POST', `/v1/pairing/${code.code}/approve`, admin)).body.error.code).toBe('invalid_code');
+  });
+
+  it('never wrote a credential it was sent or minted to its logs or its store', async () => {
+    await new Promise((done) => setTimeout(done, 100));
+    const written = [platform.output(), ...['gateway.db', 'gateway.db-wal'].map((file) => readFileSync(join(platform.dataDir, file)).toString('latin1'))];
+    expect(credentials.length).toBeGreaterThan(10);
+    for (const credential of new Set(credentials)) {
+      for (const text of written) expect(text.includes(credential)).toBe(false);
+    }
   });
 });

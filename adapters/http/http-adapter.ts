@@ -101,8 +101,9 @@ export function buildHttpAdapter(options: HttpAdapterOptions) {
     const actorOf = async (request: FastifyRequest) => {
       const principal = await authenticate(request);
       const user = await accounts.resolve({ platform: 'http', externalId: principal.subject, ...(principal.apiKey ? {} : { role: principal.role }) });
-      if (user.role === 'blocked') throw new GatewayError('forbidden', 'Your access to this assistant has been blocked by an administrator.');
-      return { user, requestId: request.id };
+      const actor = { user, requestId: request.id };
+      await accounts.requireActive(actor, `http ${request.method} ${request.routeOptions.url}`);
+      return actor;
     };
     app.register(apiKeys, { accounts, actorOf });
     app.register(accountRoutes, { accounts, actorOf });

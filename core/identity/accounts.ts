@@ -113,6 +113,13 @@ export class Accounts {
     return this.#view(updated);
   }
 
+  /** Refuses (and audits) a blocked user's attempt to act through the HTTP API. */
+  async requireActive(actor: Actor, action: string) {
+    if (actor.user.role !== 'blocked') return;
+    await auditAction(this.#store, actor, action, { errorCode: 'forbidden' }, 'refused');
+    throw new GatewayError('forbidden', 'Your access to this assistant has been blocked by an administrator.');
+  }
+
   /** Audits a refusal no user can be named for, such as a forged credential at the HTTP edge. */
   async auditUnidentified(requestId: string, action: string, detail: Record<string, unknown>) {
     await this.#store.appendAudit({ id: `${requestId}:${action}`, requestId, at: new Date().toISOString(), actorId: null, action, outcome: 'refused', detail });
