@@ -1,5 +1,5 @@
 import { GatewayError } from '../errors/gateway-error.ts';
-import type { Actor } from '../identity/actor.ts';
+import { identityRef, type Actor } from '../identity/actor.ts';
 import type { LinkedUser, Linking } from '../identity/linking.ts';
 import { formatCode } from '../identity/one-time-code.ts';
 import type { Pairing } from '../identity/pairing.ts';
@@ -22,7 +22,7 @@ interface Command {
   run(services: CommandServices, invocation: CommandInvocation, args: string[]): Promise<string>;
 }
 
-const identityList = (identities: ExternalIdentity[]) => identities.map((i) => `${i.platform}:${i.externalId}`).join(', ');
+const identityList = (identities: ExternalIdentity[]) => identities.map(identityRef).join(', ');
 const linked = ({ user, identities }: LinkedUser) => `Linked. One account (${user.id}, role ${user.role}) now has: ${identityList(identities)}.`;
 const until = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 

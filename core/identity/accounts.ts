@@ -3,8 +3,8 @@ import { GatewayError } from '../errors/gateway-error.ts';
 import type { ExternalIdentity, Store, User } from '../store/store.ts';
 import type { AccessMode } from './access-policy.ts';
 import { roleForNewIdentity } from './access-policy.ts';
-import { auditAction, findUserByRef, requireAdmin, type Actor } from './actor.ts';
-import { ApiKeys } from './api-keys.ts';
+import { auditAction, findUserByRef, identityRef, requireAdmin, type Actor } from './actor.ts';
+import { ApiKeys, perMinuteSchema } from './api-keys.ts';
 import { Linking } from './linking.ts';
 import { Pairing } from './pairing.ts';
 import type { JobIdentity } from './tokens.ts';
@@ -22,7 +22,7 @@ export interface AccountsOptions {
   keyCacheMs?: number;
 }
 
-const perMinute = z.number().int().min(0).max(1_000_000_000).nullable();
+const perMinute = perMinuteSchema.nullable();
 
 /** What an admin may change about a user (PATCH /v1/users/{id}); null clears a limit override. */
 export const updateUserSchema = z
@@ -53,7 +53,7 @@ export class Accounts {
   constructor(store: Store, options: AccountsOptions = {}) {
     const { adminUsers = [], accessMode = 'pairing' } = options;
     this.#store = store;
-    this.#admins = new Set(adminUsers.map(({ platform, externalId }) => `${platform}:${externalId}`));
+    this.#admins = new Set(adminUsers.map(identityRef));
     this.#accessMode = accessMode;
     this.linking = new Linking(store, { accessMode, codeTtlMs: options.linkCodeTtlMs });
     this.pairing = new Pairing(store, { codeTtlMs: options.pairingCodeTtlMs });
@@ -66,7 +66,7 @@ export class Accounts {
    * identity provider) makes its user one too, unless an admin blocked them.
    */
   async resolve(identity: JobIdentity): Promise<User> {
-    const listed = this.#admins.has(`${identity.platform}:${identity.externalId}`);
+    const listed = this.#admins.has(identityRef(identity));
     const vouched = listed || identity.role === 'admin';
     const role = vouched ? 'admin' : (identity.role ?? roleForNewIdentity(identity.platform, this.#accessMode));
     const user = await this.#store.resolveUser(identity, { role });

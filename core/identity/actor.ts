@@ -29,6 +29,9 @@ export async function requireAdmin(store: Store, actor: Actor, action: string) {
 
 const identityPattern = /^(http|telegram|discord|slack):(\S{1,200})$/;
 
+/** An identity as people write it: `telegram:12345`. */
+export const identityRef = ({ platform, externalId }: ExternalIdentity) => `${platform}:${externalId}`;
+
 /** `telegram:12345` as an identity, or undefined. */
 export function parseIdentity(text: string): ExternalIdentity | undefined {
   const match = identityPattern.exec(text);

@@ -12,7 +12,8 @@ export const isApiKey = (credential: string) => credential.startsWith(apiKeyPref
 /** 256 random bits: a plain SHA-256 is enough to store it (nothing to brute-force, unlike a password). */
 export const hashApiKey = (key: string) => createHash('sha256').update(key).digest('hex');
 
-const perMinute = z.number().int().min(0).max(1_000_000_000);
+/** A per-minute limit as admins set it; 0 is none. */
+export const perMinuteSchema = z.number().int().min(0).max(1_000_000_000);
 
 /** What an admin sets when minting a key (the HTTP body of POST /v1/keys, the CLI's flags). */
 export const createApiKeySchema = z
@@ -21,8 +22,8 @@ export const createApiKeySchema = z
     user: z.string().min(1).max(220).optional(),
     name: z.string().trim().min(1).max(100).optional(),
     /** Requests per minute for this key, on top of its user's limits; 0 or absent: none of its own. */
-    requestsPerMinute: perMinute.optional(),
-    tokensPerMinute: perMinute.optional(),
+    requestsPerMinute: perMinuteSchema.optional(),
+    tokensPerMinute: perMinuteSchema.optional(),
     /** Tokens (input + output) the key may spend in all; absent: no budget. */
     budgetTokens: z.number().int().positive().max(1e15).optional(),
     /** The model names (as clients send them, tiers included) the key may call; absent: any. */

@@ -3,6 +3,7 @@ import type { ExternalIdentity, OneTimeCode, Store, User } from '../store/store.
 import { roleForNewIdentity, type AccessMode } from './access-policy.ts';
 import { auditAction, combinedRole, findUserByRef, parseIdentity, requireAdmin, type Actor } from './actor.ts';
 import { newCode, normalizeCode } from './one-time-code.ts';
+import { isKeySubject } from './tokens.ts';
 
 export interface LinkingOptions {
   /** How long a link code stays valid. Default: 10 minutes. */
@@ -79,7 +80,7 @@ export class Linking {
     // Only admins learn whether someone else's identity exists.
     if (owner?.id !== actor.user.id) await requireAdmin(this.#store, actor, 'identity.unlink');
     if (!owner) throw new GatewayError('not_found', `There is no identity ${identityRef}.`);
-    if (identity.externalId.startsWith('key:') && identity.platform === 'http') {
+    if (identity.platform === 'http' && isKeySubject(identity.externalId)) {
       throw new GatewayError('invalid_request', 'An API key is unlinked by revoking it.');
     }
     const identities = await this.#store.listIdentities(owner.id);

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { GatewayError } from '../../../core/errors/gateway-error.ts';
 import { updateUserSchema, type Accounts } from '../../../core/identity/accounts.ts';
-import { parseIdentity, type Actor } from '../../../core/identity/actor.ts';
+import { identityRef, parseIdentity, type Actor } from '../../../core/identity/actor.ts';
 import { formatCode } from '../../../core/identity/one-time-code.ts';
 import { linkCodeSchema, pendingListSchema, userListSchema, userViewSchema } from '../accounts-schemas.ts';
 
@@ -54,7 +54,7 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async 
     async (request) => {
       const actor = await actorOf(request);
       const owner = await accounts.getUser(actor, refOf(actor, request.params.user));
-      if (!owner.identities.some((i) => `${i.platform}:${i.externalId}` === request.params.identity)) {
+      if (!owner.identities.some((identity) => identityRef(identity) === request.params.identity)) {
         throw new GatewayError('not_found', `${request.params.user} has no identity ${request.params.identity}.`);
       }
       const detached = await accounts.linking.unlink(actor, request.params.identity);

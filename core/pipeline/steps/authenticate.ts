@@ -1,7 +1,7 @@
 import { GatewayError } from '../../errors/gateway-error.ts';
 import type { Accounts } from '../../identity/accounts.ts';
 import { usable } from '../../identity/api-keys.ts';
-import { verifyJobToken, type JobIdentity } from '../../identity/tokens.ts';
+import { isKeySubject, verifyJobToken, type JobIdentity } from '../../identity/tokens.ts';
 import type { ApiKey, Store, User } from '../../store/store.ts';
 import type { Step } from '../compose.ts';
 import type { JobContext } from '../context.ts';
@@ -21,7 +21,7 @@ export interface AuthenticateServices {
 }
 
 /** Identities through which an API key acts: `http` / `key:<id>`. */
-const keyIdOf = (identity: JobIdentity) => (identity.platform === 'http' && identity.externalId.startsWith('key:') ? identity.externalId.slice(4) : undefined);
+const keyIdOf = (identity: JobIdentity) => (identity.platform === 'http' && isKeySubject(identity.externalId) ? identity.externalId.slice(4) : undefined);
 
 /**
  * Verifies the identity token the adapter minted for this job, then maps the external identity to the

@@ -32,7 +32,9 @@ export function authorize({ pairing, notices, reminderMs = 10 * 60_000 }: Author
       if (user.role === 'blocked') {
         throw new GatewayError('forbidden', 'Your access to this assistant has been blocked by an administrator.');
       }
-      if (user.role === 'pending' && !(commandIn(job)?.name === 'link' && commandIn(job)?.args.length === 1)) {
+      const command = commandIn(job);
+      // `/link CODE` joins a pending identity to an account its person already has: no approval needed.
+      if (user.role === 'pending' && !(command?.name === 'link' && command.args.length === 1)) {
         if (!pairing) throw new GatewayError('pairing_required', 'This assistant admits new people only with an administrator\'s approval.');
         const code = await pairing.codeFor(user);
         const shown = formatCode(code.code);
