@@ -42,6 +42,21 @@ export const inboundJobSchema = z.object({
    * publishes the reply on.
    */
   replyTo: z.object({ adapter: platformSchema, address: idSchema.optional() }),
+  /**
+   * What the chat the reply goes to can show, as its adapter declares it; the model is told, so it does
+   * not write what the platform cannot display. Absent (HTTP): no instruction, the client renders.
+   */
+  capabilities: z
+    .object({
+      /** The platform's name as people know it: `Telegram`. */
+      platform: z.string().min(1).max(50),
+      /** Longer replies are split into several messages. */
+      maxMessageLength: z.number().int().positive(),
+      /** What formatting shows, in words: `bold`, `italic`, `code blocks`… */
+      formatting: z.array(z.string().min(1).max(50)).max(20),
+      tables: z.boolean(),
+    })
+    .optional(),
   input: z.object({
     messages: z.array(messageSchema).min(1),
   }),

@@ -1,3 +1,4 @@
+import type { InboundJob } from '../../contracts/job.ts';
 import type { Message } from '../../contracts/message.ts';
 import type { ModelMessage } from '../../models/language-model.ts';
 import type { Step } from '../compose.ts';
@@ -36,14 +37,28 @@ export function toModelMessages(messages: readonly Message[]): ModelMessage[] {
   });
 }
 
-/** The conversation as the model will see it: retrieved sources first, as a system message, then the turns. */
+/** One sentence the model reads before a chat reply: what the chat can show, so it writes nothing else. */
+export function describeCapabilities({ platform, maxMessageLength, formatting, tables }: NonNullable<InboundJob['capabilities']>): string {
+  const shows = formatting.length ? `Markdown ${formatting.join(', ')} show as formatting there` : 'no formatting shows there; write plain text';
+  const noTables = tables ? '' : ' Tables cannot be shown: use a list, or a code block with aligned columns.';
+  return `You are replying in a ${platform} chat: ${shows}.${noTables} Keep replies short enough to read in a chat; a reply over ${maxMessageLength} characters arrives as several messages.`;
+}
+
+/**
+ * The conversation as the model will see it: what the chat can show (for chat platforms), retrieved
+ * sources, both as system messages, then the turns.
+ */
 export function buildPrompt(): Step<JobContext & Retrieved, Prompted> {
   return {
     name: 'build-prompt',
     async run(ctx, next) {
+      const { capabilities } = ctx.job;
       const sources = ctx.context.map((chunk, index) => `[${index + 1}] ${chunk.source}\n${chunk.text}`).join('\n\n');
-      const turns = toModelMessages(ctx.job.input.messages);
-      ctx.prompt = sources ? [{ role: 'system', content: `Sources you may cite by number:\n\n${sources}` }, ...turns] : turns;
+      const system: ModelMessage[] = [
+        ...(capabilities ? [{ role: 'system' as const, content: describeCapabilities(capabilities) }] : []),
+        ...(sources ? [{ role: 'system' as const, content: `Sources you may cite by number:\n\n${sources}` }] : []),
+      ];
+      ctx.prompt = [...system, ...toModelMessages(ctx.job.input.messages)];
       await next();
     },
   };
