@@ -3,7 +3,7 @@ import { GatewayError } from '../errors/gateway-error.ts';
 import type { ExternalIdentity, Store, User } from '../store/store.ts';
 import type { AccessMode } from './access-policy.ts';
 import { roleForNewIdentity } from './access-policy.ts';
-import { auditAction, findUserByRef, identityRef, requireAdmin, type Actor } from './actor.ts';
+import { auditAction, blockedError, findUserByRef, identityRef, requireAdmin, type Actor } from './actor.ts';
 import { ApiKeys, perMinuteSchema } from './api-keys.ts';
 import { Linking } from './linking.ts';
 import { Pairing } from './pairing.ts';
@@ -117,12 +117,12 @@ export class Accounts {
   async requireActive(actor: Actor, action: string) {
     if (actor.user.role !== 'blocked') return;
     await auditAction(this.#store, actor, action, { errorCode: 'forbidden' }, 'refused');
-    throw new GatewayError('forbidden', 'Your access to this assistant has been blocked by an administrator.');
+    throw blockedError();
   }
 
   /** Audits a refusal no user can be named for, such as a forged credential at the HTTP edge. */
   async auditUnidentified(requestId: string, action: string, detail: Record<string, unknown>) {
-    await this.#store.appendAudit({ id: `${requestId}:${action}`, requestId, at: new Date().toISOString(), actorId: null, action, outcome: 'refused', detail });
+    await auditAction(this.#store, { requestId, user: null }, action, detail, 'refused');
   }
 
   async #view(user: User): Promise<UserView> {

@@ -7,18 +7,30 @@ export interface Actor {
   requestId: string;
 }
 
-/** Audited once per request and action: a retried job repeats the write, not the record. */
-export async function auditAction(store: Store, actor: Actor, action: string, detail: Record<string, unknown>, outcome: AuditRecord['outcome'] = 'ok') {
+/**
+ * Audited once per request and action: a retried job repeats the write, not the record. `user` is null
+ * when no one could be identified (a forged credential).
+ */
+export async function auditAction(
+  store: Store,
+  actor: { requestId: string; user: Pick<User, 'id'> | null },
+  action: string,
+  detail: Record<string, unknown>,
+  outcome: AuditRecord['outcome'] = 'ok',
+) {
   await store.appendAudit({
     id: `${actor.requestId}:${action}`,
     requestId: actor.requestId,
     at: new Date().toISOString(),
-    actorId: actor.user.id,
+    actorId: actor.user?.id ?? null,
     action,
     outcome,
     detail,
   });
 }
+
+/** The refusal a blocked user gets, wherever they try. */
+export const blockedError = () => new GatewayError('forbidden', 'Your access to this assistant has been blocked by an administrator.');
 
 /** Refuses, and audits the attempt, unless the actor is an admin. */
 export async function requireAdmin(store: Store, actor: Actor, action: string) {

@@ -1,4 +1,5 @@
 import { GatewayError } from '../../errors/gateway-error.ts';
+import { blockedError } from '../../identity/actor.ts';
 import { keyAllows } from '../../identity/api-keys.ts';
 import { formatCode } from '../../identity/one-time-code.ts';
 import type { Pairing } from '../../identity/pairing.ts';
@@ -30,7 +31,7 @@ export function authorize({ pairing, notices, reminderMs = 10 * 60_000 }: Author
     async run(ctx, next) {
       const { user, apiKey, job } = ctx;
       if (user.role === 'blocked') {
-        throw new GatewayError('forbidden', 'Your access to this assistant has been blocked by an administrator.');
+        throw blockedError();
       }
       const command = commandIn(job);
       // `/link CODE` joins a pending identity to an account its person already has: no approval needed.
