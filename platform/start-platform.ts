@@ -1,6 +1,9 @@
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { buildHttpAdapter, type HealthCheck } from '../adapters/http/index.ts';
+import type { Server } from 'node:http';
+import { buildHttpAdapter, buildProbeServer, type HealthCheck } from '../adapters/http/index.ts';
+import { startTelegramAdapter, type TelegramAdapter } from '../adapters/telegram/index.ts';
+import type { StreamPart } from '../core/contracts/stream-part.ts';
 import type { Config } from '../core/config/config.ts';
 import { loadJwtSecret } from '../core/identity/jwt-secret.ts';
 import { Accounts } from '../core/identity/accounts.ts';
@@ -14,8 +17,10 @@ import {
   RedisCircuitStore,
   RedisTokenBuckets,
   redisOnceWithin,
+  redisDeliveryRecords,
   ReplyWaiter,
   startInboundWorker,
+  startOutboundWorker,
   startRedisServer,
   StreamRelay,
   type RedisServer,
@@ -31,6 +36,10 @@ export interface RunningPlatform {
   models: ModelRegistry;
   /** Stops taking work, finishes what is in flight, then releases everything, in reverse order of start. */
   stop(): Promise<void>;
+}
+
+async function* partsOf(relayed: AsyncIterable<{ part: StreamPart }>): AsyncGenerator<StreamPart> {
+  for await (const { part } of relayed) yield part;
 }
 
 /** Starts every role the config names in this process. On failure, what was started is stopped again. */
@@ -77,27 +86,63 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
         accounts,
         log: log.child({ role: 'worker' }),
       });
-      const worker = await startInboundWorker({ redisUrl, runJob, log, concurrency: config.workerConcurrency });
+      const worker = await startInboundWorker({ redisUrl, runJob, log, concurrency: config.workerConcurrency, lockDurationMs: config.jobLockMs });
       stack.push(() => worker.close());
     }
 
+    // Adapters share one queue handle and one relay subscriber.
+    const adapters = config.roles.filter((role) => role === 'http' || (role === 'telegram' && config.telegram));
+    let queue: InboundQueue | undefined;
+    let relay: StreamRelay | undefined;
+    let subscriber: ReturnType<typeof createRedisClient> | undefined;
+    if (adapters.length > 0) {
+      queue = new InboundQueue(redisUrl);
+      stack.push(() => queue!.close());
+      subscriber = createRedisClient(redisUrl);
+      subscriber.on('error', () => {});
+      stack.push(async () => subscriber!.disconnect());
+      relay = new StreamRelay(redis, subscriber);
+      checks.redis = async () => (await queue!.ping(), { ok: true });
+      checks.worker = async () => {
+        const count = await queue!.workerCount();
+        return count > 0 ? { ok: true, detail: `${count} listening` } : { ok: false, detail: 'no worker is listening' };
+      };
+    }
+
+    let telegram: TelegramAdapter | undefined;
+    if (config.roles.includes('telegram') && config.telegram) {
+      const chatRelay = relay!;
+      const adapter = await startTelegramAdapter({
+        ...config.telegram,
+        ...config.chat,
+        jwtKey,
+        enqueue: (job) => queue!.enqueue(job),
+        records: redisDeliveryRecords(redis),
+        subscribe: (jobId, signal) => partsOf(chatRelay.subscribe(jobId, { signal })),
+        log: log.child({ role: 'telegram' }),
+      });
+      telegram = adapter;
+      stack.push(() => adapter.close());
+      const outbound = await startOutboundWorker({ redisUrl, platform: 'telegram', deliver: (reply) => adapter.deliver(reply), log: log.child({ role: 'telegram' }) });
+      stack.push(() => outbound.close());
+      checks.telegram = adapter.health;
+    }
+
     let url: string | undefined;
+    const listen = async (app: { listen(options: { port: number; host: string }): Promise<unknown>; close(): Promise<unknown>; server: Server }) => {
+      await app.listen({ port: config.port, host: config.host });
+      stack.push(async () => void (await app.close()));
+      const address = app.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    };
     if (config.roles.includes('http')) {
-      const queue = new InboundQueue(redisUrl);
-      stack.push(() => queue.close());
       const replies = new ReplyWaiter(redisUrl);
       stack.push(() => replies.close());
       await replies.ready();
-      const subscriber = createRedisClient(redisUrl);
-      subscriber.on('error', () => {});
-      stack.push(async () => subscriber.disconnect());
-      const relay = new StreamRelay(redis, subscriber);
-      const cancellation = new Cancellation(redis, subscriber);
-      checks.redis = async () => (await queue.ping(), { ok: true });
-      checks.worker = async () => {
-        const count = await queue.workerCount();
-        return count > 0 ? { ok: true, detail: `${count} listening` } : { ok: false, detail: 'no worker is listening' };
-      };
+      const cancellation = new Cancellation(redis, subscriber!);
+      const httpRelay = relay!;
+      const httpQueue = queue!;
       const app = buildHttpAdapter({
         jwtKey,
         externalJwt: config.externalJwt,
@@ -105,9 +150,9 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
         models,
         jobs: {
           replyAddress: replies.address,
-          enqueue: (job) => queue.enqueue(job),
+          enqueue: (job) => httpQueue.enqueue(job),
           awaitReply: (jobId, options) => replies.awaitReply(jobId, options),
-          subscribe: (jobId, options) => relay.subscribe(jobId, options),
+          subscribe: (jobId, options) => httpRelay.subscribe(jobId, options),
           cancel: (jobId) => cancellation.cancel(jobId),
           cancelUnlessResumed: (jobId, graceMs) => cancellation.cancelUnlessResumed(jobId, graceMs),
           markResumed: (jobId) => cancellation.markResumed(jobId),
@@ -116,11 +161,11 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
         accounts,
         websocket: config.websocket,
       });
-      await app.listen({ port: config.port, host: config.host });
-      stack.push(() => app.close());
-      const address = app.server.address();
-      const port = typeof address === 'object' && address ? address.port : config.port;
-      url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+      if (telegram?.webhook) app.register(telegram.webhook);
+      await listen(app);
+    } else if (telegram?.webhook) {
+      // No HTTP adapter in this process: a bare server for Telegram's webhook, with /health and /metrics.
+      await listen(buildProbeServer({ log, checks, routes: [telegram.webhook] }));
     }
 
     return { url, dataDir, redisUrl, redisServer, models, stop };

@@ -7,3 +7,5 @@ export { createRedisClient } from './connection.ts';
 export { StreamRelay, type RelayedPart, type StreamRelayOptions } from './stream-relay.ts';
 export { Cancellation } from './cancellation.ts';
 export { RedisTokenBuckets, redisOnceWithin } from './token-buckets.ts';
+export { OutboundQueues, startOutboundWorker, outboundQueueName, type OutboundWorker, type OutboundWorkerOptions } from './outbound.ts';
+export { redisDeliveryRecords } from './delivery-records.ts';

@@ -9,6 +9,7 @@ import { ConversationOrder, type ConversationOrderOptions } from './conversation
 import { inboundQueueName } from './names.ts';
 import { toQueueError } from './to-queue-error.ts';
 import { Cancellation } from './cancellation.ts';
+import { OutboundQueues } from './outbound.ts';
 import { deliverReply } from './replies.ts';
 import { StreamRelay } from './stream-relay.ts';
 
@@ -19,6 +20,11 @@ export interface InboundWorkerOptions {
   /** Jobs run at once in this process (across conversations). Default: 1000. */
   concurrency?: number;
   order?: ConversationOrderOptions;
+  /**
+   * How long this process's hold on a job lasts unrenewed: a crashed worker's jobs are taken over by
+   * another after about this long. Default: 30 000 ms (BullMQ's).
+   */
+  lockDurationMs?: number;
 }
 
 export interface InboundWorker {
@@ -28,7 +34,7 @@ export interface InboundWorker {
 
 /** Drains the inbound queue through the pipeline, one job per conversation at a time. */
 export async function startInboundWorker(options: InboundWorkerOptions): Promise<InboundWorker> {
-  const { redisUrl, runJob, log, concurrency = 1000 } = options;
+  const { redisUrl, runJob, log, concurrency = 1000, lockDurationMs = 30_000 } = options;
   const connection = bullConnection(redisUrl);
   const redis = createRedisClient(redisUrl);
   redis.on('error', () => {});
@@ -39,6 +45,7 @@ export async function startInboundWorker(options: InboundWorkerOptions): Promise
   const order = new ConversationOrder(redis, lookup, options.order);
   const relay = new StreamRelay(redis, subscriber);
   const cancellation = new Cancellation(redis, subscriber);
+  const outbound = new OutboundQueues(redisUrl);
 
   const processJob = async (job: Job, token?: string): Promise<Reply> => {
     // Read before the pipeline validates the job, so take it only if it is a well-formed id.
@@ -65,11 +72,14 @@ export async function startInboundWorker(options: InboundWorkerOptions): Promise
       deliverReply(redis, address, { jobId, failure: outcome.error.code });
       throw toQueueError(outcome);
     }
+    // A chat reply is handed on durably before the job completes: should this process die in between,
+    // the job is retried, finds its checkpoints, and the add (keyed by job id) happens once.
+    if (outcome.reply.replyTo.adapter !== 'http') await outbound.add(outcome.reply);
     deliverReply(redis, address, { jobId, reply: outcome.reply });
     return outcome.reply;
   };
 
-  const worker = new Worker(inboundQueueName, processJob, { connection, concurrency });
+  const worker = new Worker(inboundQueueName, processJob, { connection, concurrency, lockDuration: lockDurationMs, stalledInterval: lockDurationMs });
   worker.on('error', (error) => log.error({ err: error }, 'worker connection error'));
   worker.on('failed', (job, error) => {
     if (job && !(error instanceof DelayedError)) log.warn({ jobId: job.id, reason: error.message }, 'job attempt failed');
@@ -79,6 +89,7 @@ export async function startInboundWorker(options: InboundWorkerOptions): Promise
   return {
     async close() {
       await worker.close();
+      await outbound.close();
       await lookup.close();
       redis.disconnect();
       subscriber.disconnect();

@@ -15,6 +15,7 @@ import type { ModelsPort } from './models-port.ts';
 import { toHttpError } from './error-body.ts';
 import { chatCompletions } from './routes/chat-completions.ts';
 import { health, type HealthCheck } from './routes/health.ts';
+import { metrics } from './routes/metrics.ts';
 import { completions } from './routes/completions.ts';
 import { embeddings } from './routes/embeddings.ts';
 import { models } from './routes/models.ts';
@@ -91,6 +92,7 @@ export function buildHttpAdapter(options: HttpAdapterOptions) {
   };
   const authenticate = (request: FastifyRequest) => authenticateRequest(request, verify);
   app.register(health, { checks: options.healthChecks });
+  app.register(metrics);
   app.register(models, { authenticate, models: options.models });
   app.register(providers, { authenticate, models: options.models });
   app.register(embeddings, { authenticate, models: options.models });

@@ -1,2 +1,3 @@
 export { buildHttpAdapter, type HttpAdapter, type HttpAdapterOptions } from './http-adapter.ts';
 export type { HealthCheck } from './routes/health.ts';
+export { buildProbeServer, type ProbeServerOptions } from './probe-server.ts';

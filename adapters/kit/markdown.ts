@@ -22,6 +22,8 @@ export interface Dialect {
   separator: string;
   /** Reads rendered output back into its formatting and its text, in order. */
   markup(rendered: string): MarkupPiece[];
+  /** Rendered output as the text a person reads, formatting and escapes undone: the plain-text fallback. */
+  plain(rendered: string): string;
 }
 
 /** The plain text of inline tokens, formatting dropped (for table cells, link text as a fallback). */

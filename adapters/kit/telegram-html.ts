@@ -87,5 +87,13 @@ function markup(rendered: string): MarkupPiece[] {
     });
 }
 
+const unescapeHtml = (text: string) => text.replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&quot;', '"').replaceAll('&amp;', '&');
+
+/** The text of a rendered message; a link keeps its address, which plain text cannot hide behind words. */
+function plain(rendered: string): string {
+  const linked = rendered.replace(/<a href="([^"]*)">([\s\S]*?)<\/a>/g, (_, href: string, text: string) => (text === href ? text : `${text} (${href})`));
+  return unescapeHtml(markup(linked).flatMap((piece) => (piece.kind === 'text' ? [piece.text] : [])).join(''));
+}
+
 /** Telegram's HTML parse mode: bold, italic, strike, code, pre with a language, links, quotes; no tables. */
-export const telegramHtml: Dialect = { name: 'telegram-html', block, separator: '\n\n', markup };
+export const telegramHtml: Dialect = { name: 'telegram-html', block, separator: '\n\n', markup, plain };

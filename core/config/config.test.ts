@@ -12,8 +12,11 @@ describe('parseConfig', () => {
         dataDir: './data',
         redisUrl: undefined,
         jwtSecret: undefined,
-        roles: ['worker', 'http'],
+        roles: ['worker', 'http', 'telegram'],
         workerConcurrency: 1000,
+        jobLockMs: 30_000,
+        telegram: undefined,
+        chat: { editIntervalMs: 1000, maxReplyAgeMs: 900_000, stallMs: undefined },
         logLevel: 'info',
         websocket: { pingIntervalMs: 30_000, resumeGraceMs: 10_000 },
         adminUsers: [],
@@ -82,7 +85,7 @@ describe('parseConfig', () => {
   });
 
   it('accepts ROLES=all and deduplicates', () => {
-    expect(parseConfig({ ROLES: 'all' })).toMatchObject({ config: { roles: ['worker', 'http'] } });
+    expect(parseConfig({ ROLES: 'all' })).toMatchObject({ config: { roles: ['worker', 'http', 'telegram'] } });
     expect(parseConfig({ ROLES: 'http, http' })).toMatchObject({ config: { roles: ['http'] } });
   });
 
@@ -93,7 +96,7 @@ describe('parseConfig', () => {
     expect(result.problems).toEqual([
       'PORT: expected an integer from 1 to 65535 (got "abc")',
       'REDIS_URL: expected a redis:// or rediss:// URL, for example redis://127.0.0.1:6379 (got "localhost:6379")',
-      'ROLES: expected a comma-separated list of worker, http or all (got "worker,mailer")',
+      'ROLES: expected a comma-separated list of worker, http, telegram or all (got "worker,mailer")',
       'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent (got "loud")',
     ]);
   });
@@ -103,6 +106,19 @@ describe('parseConfig', () => {
       const result = parseConfig({ PORT });
       expect(result.ok ? [] : result.problems).toEqual([`PORT: expected an integer from 1 to 65535 (got "${PORT}")`]);
     }
+  });
+
+  it('reads the Telegram settings, and refuses a malformed token without echoing it', () => {
+    const result = parseConfig({ TELEGRAM_BOT_TOKEN: '123:abc-DEF_1', TELEGRAM_WEBHOOK_URL: 'https://bot.example.com/telegram', TELEGRAM_GROUP_MODE: 'all' });
+    expect(result).toMatchObject({
+      ok: true,
+      config: { telegram: { token: '123:abc-DEF_1', apiRoot: 'https://api.telegram.org', webhookUrl: 'https://bot.example.com/telegram', groupMode: 'all', pollTimeoutSeconds: 25 } },
+    });
+    const bad = parseConfig({ TELEGRAM_BOT_TOKEN: 'not a token', TELEGRAM_WEBHOOK_URL: 'https://bot.example.com' });
+    expect(bad.ok ? [] : bad.problems).toEqual([
+      'TELEGRAM_BOT_TOKEN: expected a bot token from @BotFather, like 123456:ABC-DEF…',
+      'TELEGRAM_WEBHOOK_URL: expected the public https:// URL Telegram posts updates to, with a path, for example https://bot.example.com/telegram (got "https://bot.example.com")',
+    ]);
   });
 
   it('never echoes a secret value', () => {

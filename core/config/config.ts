@@ -2,12 +2,15 @@ import { z } from 'zod';
 import { platformSchema, type Platform } from '../contracts/job.ts';
 import { providerAliases, providerCatalog, providerIds, type ProviderId } from '../models/provider-catalog.ts';
 
-/** Every role one process can run; ROLES picks a subset so each scales on its own. */
-export const roleNames = ['worker', 'http'] as const;
+/**
+ * Every role one process can run; ROLES picks a subset so each scales on its own. A chat adapter's role
+ * runs only where its token is set.
+ */
+export const roleNames = ['worker', 'http', 'telegram'] as const;
 export type Role = (typeof roleNames)[number];
 
 /** Variables whose values must never be echoed, not even in a configuration error. */
-const secretNames = new Set(['JWT_SECRET', ...providerIds.map((id) => `${providerCatalog[id].envPrefix}_API_KEY`)]);
+const secretNames = new Set(['JWT_SECRET', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', ...providerIds.map((id) => `${providerCatalog[id].envPrefix}_API_KEY`)]);
 
 const integer = (min: number, max: number) => {
   const error = { error: `expected an integer from ${min} to ${max}` };
@@ -126,6 +129,8 @@ export const configSchema = z
     ACCESS_MODE: z.enum(['open', 'pairing'], { error: 'expected open or pairing' }).default('pairing'),
     // Jobs spend their life waiting on providers, so one process can carry many at once.
     WORKER_CONCURRENCY: integer(1, 10_000).default(1000),
+    // A crashed worker's jobs are taken over by another after about this long.
+    JOB_LOCK_SECONDS: integer(1, 3600).default(30),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
         error: 'expected one of fatal, error, warn, info, debug, trace, silent',
@@ -138,6 +143,21 @@ export const configSchema = z
     RATE_LIMIT_ADMIN_TPM: perMinuteLimit.optional(),
     WS_PING_INTERVAL_MS: integer(100, 600_000).default(30_000),
     WS_RESUME_GRACE_MS: integer(0, 600_000).default(10_000),
+    TELEGRAM_BOT_TOKEN: z.string().regex(/^\d+:[\w-]+$/, { error: 'expected a bot token from @BotFather, like 123456:ABC-DEF…' }).optional(),
+    TELEGRAM_API_ROOT: httpUrl.default('https://api.telegram.org'),
+    TELEGRAM_WEBHOOK_URL: z
+      .string()
+      .refine((value) => /^https?:\/\/\S+$/.test(value) && URL.canParse(value) && new URL(value).pathname !== '/', {
+        error: 'expected the public https:// URL Telegram posts updates to, with a path, for example https://bot.example.com/telegram',
+      })
+      .optional(),
+    TELEGRAM_WEBHOOK_SECRET: z.string().regex(/^[\w-]{1,256}$/, { error: 'expected 1-256 letters, digits, _ or -' }).optional(),
+    TELEGRAM_GROUP_MODE: z.enum(['mention', 'all', 'off'], { error: 'expected mention, all or off' }).default('mention'),
+    TELEGRAM_POLL_TIMEOUT_SECONDS: integer(0, 50).default(25),
+    // Chat adapters: pacing of live edits, how old a reply may be and still be posted, when a silent connection is restarted.
+    CHAT_EDIT_INTERVAL_MS: integer(100, 60_000).default(1000),
+    CHAT_REPLY_MAX_AGE_SECONDS: integer(10, 7 * 24 * 3600).default(900),
+    ADAPTER_STALL_SECONDS: integer(1, 3600).optional(),
     LLM_PROVIDER: providerName.optional(),
     LLM_FALLBACK_PROVIDERS: providerList.default([]),
     LLM_TEMPERATURE: z.coerce
@@ -188,12 +208,28 @@ export const configSchema = z
     accessMode: env.ACCESS_MODE,
     externalJwt: env.JWT_JWKS_URL ? { jwksUrl: env.JWT_JWKS_URL, issuer: env.JWT_ISSUER ?? '', audience: env.JWT_AUDIENCE ?? '' } : undefined,
     workerConcurrency: env.WORKER_CONCURRENCY,
+    jobLockMs: env.JOB_LOCK_SECONDS * 1000,
     logLevel: env.LOG_LEVEL,
     websocket: { pingIntervalMs: env.WS_PING_INTERVAL_MS, resumeGraceMs: env.WS_RESUME_GRACE_MS },
     rateLimits: {
       user: { requestsPerMinute: env.RATE_LIMIT_USER_RPM, tokensPerMinute: env.RATE_LIMIT_USER_TPM },
       admin: { requestsPerMinute: env.RATE_LIMIT_ADMIN_RPM, tokensPerMinute: env.RATE_LIMIT_ADMIN_TPM },
     } satisfies RoleLimits,
+    telegram: env.TELEGRAM_BOT_TOKEN
+      ? {
+          token: env.TELEGRAM_BOT_TOKEN,
+          apiRoot: env.TELEGRAM_API_ROOT,
+          webhookUrl: env.TELEGRAM_WEBHOOK_URL,
+          webhookSecret: env.TELEGRAM_WEBHOOK_SECRET,
+          groupMode: env.TELEGRAM_GROUP_MODE,
+          pollTimeoutSeconds: env.TELEGRAM_POLL_TIMEOUT_SECONDS,
+        }
+      : undefined,
+    chat: {
+      editIntervalMs: env.CHAT_EDIT_INTERVAL_MS,
+      maxReplyAgeMs: env.CHAT_REPLY_MAX_AGE_SECONDS * 1000,
+      stallMs: env.ADAPTER_STALL_SECONDS === undefined ? undefined : env.ADAPTER_STALL_SECONDS * 1000,
+    },
     llm: llmConfig(env),
   }));
 

@@ -12,6 +12,27 @@ export const idSchema = z.string().regex(/^[\w.:@-]{1,200}$/, { error: 'expected
 export const jobIdSchema = z.string().regex(/^[\w.@-]{1,200}$/, { error: 'expected 1-200 letters, digits or . @ _ -' });
 
 /**
+ * The adapter (and for chat platforms, the place) the reply goes back to. `address` names the process
+ * waiting for it (a request/response adapter such as HTTP), whose channel the worker publishes the reply
+ * on. `chat` is where a chat adapter posts it: any of its processes can, from this alone.
+ */
+export const replyToSchema = z.object({
+  adapter: platformSchema,
+  address: idSchema.optional(),
+  chat: z
+    .object({
+      /** The platform's chat or channel id. */
+      id: z.string().min(1).max(200),
+      /** The user's message the reply threads to. */
+      messageId: z.string().min(1).max(200).optional(),
+      /** A topic or thread within the chat (Telegram forum topic, Slack thread_ts, Discord thread). */
+      threadId: z.string().min(1).max(200).optional(),
+    })
+    .optional(),
+});
+export type ReplyTo = z.infer<typeof replyToSchema>;
+
+/**
  * The one message every adapter puts on the `inbound` queue. Versioned: a worker refuses a version it
  * does not know instead of guessing.
  */
@@ -36,12 +57,7 @@ export const inboundJobSchema = z.object({
   conversationId: idSchema,
   /** A short-lived JWT minted by the adapter, bound to this job id; workers refuse jobs without a valid one. */
   identityToken: z.string().min(1).max(4096),
-  /**
-   * The adapter (and for chat platforms, the place) the reply goes back to. `address` names the
-   * process waiting for it (a request/response adapter such as HTTP), whose channel the worker
-   * publishes the reply on.
-   */
-  replyTo: z.object({ adapter: platformSchema, address: idSchema.optional() }),
+  replyTo: replyToSchema,
   /**
    * What the chat the reply goes to can show, as its adapter declares it; the model is told, so it does
    * not write what the platform cannot display. Absent (HTTP): no instruction, the client renders.

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { errorCodes, type ErrorCode } from '../errors/codes.ts';
 import { finishReasonSchema, toolCallSchema, usageSchema } from './message.ts';
-import { platformSchema } from './job.ts';
+import { replyToSchema } from './job.ts';
 
 const errorCodeSchema = z.enum(Object.keys(errorCodes) as [ErrorCode, ...ErrorCode[]]);
 
@@ -25,7 +25,7 @@ const replyBase = z.object({
   jobId: z.string(),
   requestId: z.string(),
   conversationId: z.string(),
-  replyTo: z.object({ adapter: platformSchema, address: z.string().optional() }),
+  replyTo: replyToSchema,
   createdAt: z.iso.datetime(),
   rateLimits: rateLimitStateSchema.optional(),
 });

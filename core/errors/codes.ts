@@ -55,6 +55,14 @@ export const errorCodes = {
   circuit_open: { status: 503, retryable: true, type: 'api_error' },
   /** The provider cannot do what was asked (embeddings from a chat-only provider, legacy completions). */
   unsupported_by_provider: { status: 400, retryable: false, type: 'invalid_request_error' },
+  /** A chat platform's own rate limit (Telegram's 429 `retry_after`): waited out, then retried. */
+  platform_rate_limited: { status: 429, retryable: true, type: 'rate_limit_error' },
+  /** A chat platform refused a message's formatting (Telegram's "can't parse entities"): re-sent as plain text. */
+  platform_formatting_rejected: { status: 400, retryable: false, type: 'invalid_request_error' },
+  /** A chat platform refused the message for good (chat gone, bot blocked or removed, no rights). */
+  platform_refused: { status: 403, retryable: false, type: 'permission_error' },
+  /** A chat platform failed or could not be reached. */
+  platform_unavailable: { status: 503, retryable: true, type: 'api_error' },
   store_unavailable: { status: 503, retryable: true, type: 'api_error' },
   queue_unavailable: { status: 503, retryable: true, type: 'api_error' },
   timeout: { status: 504, retryable: true, type: 'api_error' },

@@ -10,6 +10,8 @@ export interface RecordedRequest {
   headers: IncomingMessage['headers'];
   /** The parsed JSON body, or the raw text when it was not JSON. */
   body: unknown;
+  /** Date.now() when it arrived. */
+  at: number;
 }
 
 export type FakeHandler = (request: RecordedRequest, response: ServerResponse) => void | Promise<void>;
@@ -42,7 +44,7 @@ export async function startFakeServer(handler: FakeHandler): Promise<FakeServer>
     } catch {
       // Kept as text.
     }
-    const recorded = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body };
+    const recorded = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body, at: Date.now() };
     requests.push(recorded);
     try {
       await current(recorded, res);

@@ -1,0 +1,22 @@
+/**
+ * What a chat adapter remembers about each reply it posts, per job and part, shared by every process of
+ * the adapter: the memory that makes delivery exactly once across redelivered replies and restarts.
+ *
+ * A part's record: `sending` (claimed; the call to the platform may or may not have landed), `draft:<id>`
+ * (a live message being edited while the answer streams), `sent:<id>`, `stale`, `refused` (by the
+ * platform, for good), or `failed` (certainly not posted: free to claim again).
+ */
+export interface DeliveryRecords {
+  /** Claims a part for sending: undefined when this caller now holds it, else the record already there (never `failed`). */
+  claim(jobId: string, part: string): Promise<string | undefined>;
+  /** Replaces a part's record. */
+  record(jobId: string, part: string, value: string): Promise<void>;
+  /** Every part's record of a job. */
+  read(jobId: string): Promise<Record<string, string>>;
+}
+
+/** The message id in a `draft:<id>` or `sent:<id>` record. */
+export function messageIdOf(record: string | undefined): string | undefined {
+  const match = record && /^(?:draft|sent):(.+)$/.exec(record);
+  return match ? match[1] : undefined;
+}

@@ -1,0 +1,187 @@
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { FastifyPluginAsync } from 'fastify';
+import type { Logger } from 'pino';
+import { Telegraf } from 'telegraf';
+import type { InboundJobInput } from '../../core/contracts/job.ts';
+import type { OkReply, Reply } from '../../core/contracts/reply.ts';
+import { GatewayError } from '../../core/errors/gateway-error.ts';
+import { toHttpError } from '../http/error-body.ts';
+import type { HealthCheck } from '../http/routes/health.ts';
+import { ChatPacer } from '../kit/chat-pacer.ts';
+import type { ChatTarget } from '../kit/chat-transport.ts';
+import { ReplyDelivery } from '../kit/deliver-reply.ts';
+import type { DeliveryRecords } from '../kit/delivery-records.ts';
+import { LiveReplies, type LiveRepliesOptions } from '../kit/live-replies.ts';
+import { Watchdog } from '../kit/watchdog.ts';
+import { TelegramPolling } from './polling.ts';
+import { telegramTransport } from './telegram-transport.ts';
+import { telegramUpdateSchema } from './telegram-update.ts';
+import { toTelegramEvent, type BotIdentity, type GroupMode } from './to-job.ts';
+
+export interface TelegramAdapterOptions {
+  /** TELEGRAM_BOT_TOKEN. */
+  token: string;
+  /** TELEGRAM_API_ROOT. Default: https://api.telegram.org. */
+  apiRoot?: string;
+  /** TELEGRAM_WEBHOOK_URL: updates pushed there; unset, the adapter long-polls. */
+  webhookUrl?: string;
+  /** TELEGRAM_WEBHOOK_SECRET, Telegram's `secret_token`. Default: derived from the bot token. */
+  webhookSecret?: string;
+  /** TELEGRAM_GROUP_MODE. Default: `mention`. */
+  groupMode?: GroupMode;
+  jwtKey: Uint8Array;
+  /** Puts a job on the inbound queue; idempotent by job id. */
+  enqueue: (job: InboundJobInput) => Promise<unknown>;
+  records: DeliveryRecords;
+  subscribe: LiveRepliesOptions['subscribe'];
+  log: Logger;
+  /** CHAT_EDIT_INTERVAL_MS. Default: 1000 ms. */
+  editIntervalMs?: number;
+  /** CHAT_REPLY_MAX_AGE_SECONDS, in ms. Default: 15 minutes. */
+  maxReplyAgeMs?: number;
+  /** A polling loop silent this long is restarted. Default: the poll timeout plus 35 s. */
+  stallMs?: number;
+  /** getUpdates long-poll timeout. Default: 25 s. */
+  pollTimeoutSeconds?: number;
+}
+
+export interface TelegramAdapter {
+  bot: BotIdentity;
+  /** Posts a reply from the outbound queue. */
+  deliver(reply: Reply): Promise<void>;
+  /** The webhook endpoint to mount on the HTTP server, when updates come by webhook. */
+  webhook?: FastifyPluginAsync;
+  health: HealthCheck;
+  close(): Promise<void>;
+}
+
+/** The commands Telegram offers in its menu; each is answered by the gateway, the same in every chat. */
+export const telegramCommands = [
+  { command: 'start', description: 'Start talking to the assistant' },
+  { command: 'help', description: 'What I can do, and the commands' },
+  { command: 'new', description: 'Start a fresh conversation' },
+  { command: 'model', description: 'Show or choose the model' },
+  { command: 'think', description: 'Think harder about your next message' },
+  { command: 'usage', description: 'Your usage and limits' },
+  { command: 'link', description: 'Link this chat with your other accounts' },
+];
+
+/** Telegram's secret_token: 1-256 of A-Z a-z 0-9 _ -. Derived, it is stable across replicas and restarts. */
+export const webhookSecretFor = (token: string) => createHash('sha256').update(`telegram-webhook:${token}`).digest('base64url');
+
+const sameSecret = (given: unknown, expected: string) =>
+  typeof given === 'string' && given.length === expected.length && timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+
+/**
+ * The Telegram adapter: updates by long polling (default) or webhook become jobs; replies come back
+ * through the outbound queue and are posted as HTML, threaded to the question, split to 4096
+ * characters, streamed as throttled edits, each message exactly once.
+ */
+export async function startTelegramAdapter(options: TelegramAdapterOptions): Promise<TelegramAdapter> {
+  const { token, apiRoot, webhookUrl, groupMode = 'mention', jwtKey, enqueue, records, log, pollTimeoutSeconds = 25 } = options;
+  const { webhookSecret = webhookSecretFor(token), stallMs = (pollTimeoutSeconds + 35) * 1000 } = options;
+  const bot = new Telegraf(token, { telegram: { apiRoot: apiRoot ?? 'https://api.telegram.org' } });
+  const { telegram } = bot;
+  let me: BotIdentity;
+  try {
+    const info = await telegram.getMe();
+    me = { id: info.id, username: info.username };
+  } catch (error) {
+    const status = (error as { response?: { error_code?: number } }).response?.error_code;
+    throw new Error(status === 401 ? 'Telegram refused TELEGRAM_BOT_TOKEN (401 Unauthorized).' : `Telegram could not be reached: ${(error as Error).message}`);
+  }
+  const transport = telegramTransport(telegram);
+  const pacer = new ChatPacer();
+  const live = new LiveReplies({ transport, records, subscribe: options.subscribe, log, minEditIntervalMs: options.editIntervalMs, pacer });
+  const delivery = new ReplyDelivery({ transport, records, log, maxAgeMs: options.maxReplyAgeMs, settleLive: (jobId) => live.settle(jobId), pacer });
+  const context = { bot: me, jwtKey, groupMode };
+
+  /** One update into the queue; resolves once it is safely there. */
+  const handle = async (raw: unknown): Promise<void> => {
+    const parsed = telegramUpdateSchema.safeParse(raw);
+    if (!parsed.success) {
+      log.warn({ issues: parsed.error.issues.length }, 'a Telegram update that does not match the Bot API schema; skipped');
+      return;
+    }
+    const event = toTelegramEvent(parsed.data, context);
+    if (event.kind === 'ignore') return;
+    if (event.kind === 'unsupported') {
+      await delivery.deliver(gatewayNote(event.jobId, event.target, `I can read text messages only, so I can't open ${event.what}. Please type your message instead.`));
+      return;
+    }
+    await enqueue(event.job);
+    // The first process to see the update shows it live; a redelivery of an update answered long ago shows nothing.
+    if ((await records.claim(event.job.id, 'live')) === undefined) live.follow(event.job.id, event.target, { stream: event.job.request?.stream ?? false });
+  };
+
+  await telegram.setMyCommands(telegramCommands).catch((error: unknown) => log.warn({ reason: (error as Error).message }, 'could not register the bot commands'));
+
+  let polling: TelegramPolling | undefined;
+  let watchdog: Watchdog | undefined;
+  let webhook: FastifyPluginAsync | undefined;
+  if (webhookUrl) {
+    await telegram.setWebhook(webhookUrl, { secret_token: webhookSecret, allowed_updates: ['message'] });
+    const path = new URL(webhookUrl).pathname;
+    webhook = async (app) => {
+      app.post(path, async (request, reply) => {
+        const refuse = (error: GatewayError) => {
+          const { status, body } = toHttpError(error, request.id);
+          return reply.code(status).send(body);
+        };
+        if (!sameSecret(request.headers['x-telegram-bot-api-secret-token'], webhookSecret)) {
+          return refuse(new GatewayError('invalid_token', 'The X-Telegram-Bot-Api-Secret-Token header is missing or wrong.'));
+        }
+        const parsed = telegramUpdateSchema.safeParse(request.body);
+        if (!parsed.success) return refuse(new GatewayError('invalid_request', 'The body is not a Telegram Update (it needs an integer update_id and a well-formed message).'));
+        try {
+          await handle(parsed.data);
+        } catch (error) {
+          // Telegram retries a webhook call that fails: the update is not lost.
+          log.warn({ reason: (error as Error).message }, 'could not take a Telegram update; Telegram will retry');
+          return refuse(new GatewayError('queue_unavailable', 'The update could not be queued; retry later.'));
+        }
+        return reply.code(200).send({ ok: true });
+      });
+    };
+  } else {
+    await telegram.deleteWebhook({ drop_pending_updates: false });
+    watchdog = new Watchdog({ name: 'telegram', stallMs, log, restart: () => polling!.restart() });
+    polling = new TelegramPolling({ telegram, handle, log, timeoutSeconds: pollTimeoutSeconds, watchdog });
+    watchdog.start();
+    polling.start();
+  }
+  log.info({ bot: me.username, mode: webhookUrl ? 'webhook' : 'polling' }, 'Telegram adapter started');
+
+  return {
+    bot: me,
+    deliver: (reply) => delivery.deliver(reply),
+    webhook,
+    async health() {
+      if (!watchdog) return { ok: true, detail: `@${me.username}, webhook` };
+      const { status, sinceBeatMs, restarts } = watchdog.state();
+      return { ok: status === 'ok', detail: `@${me.username}, polling ${status}; last answer ${Math.round(sinceBeatMs / 1000)} s ago; ${restarts} restarts` };
+    },
+    async close() {
+      watchdog?.stop();
+      await polling?.stop();
+      await live.close();
+    },
+  };
+}
+
+/** A reply written by the adapter itself (no job ran): delivered like any, exactly once per update. */
+function gatewayNote(jobId: string, chat: ChatTarget, text: string): OkReply {
+  return {
+    v: 1,
+    jobId,
+    requestId: `req_${randomUUID().replaceAll('-', '')}`,
+    conversationId: `telegram-${chat.id}`,
+    replyTo: { adapter: 'telegram', chat },
+    createdAt: new Date().toISOString(),
+    status: 'ok',
+    message: { role: 'assistant', content: text },
+    model: 'gateway',
+    finishReason: 'stop',
+    usage: { inputTokens: 0, outputTokens: 0 },
+  };
+}

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+
+/**
+ * The part of a Telegram Update the adapter reads (Bot API `Update`, `Message`), validated at the edge:
+ * webhook bodies and polled updates alike. Unknown fields pass through untouched.
+ */
+const int = z.number().int();
+
+const userSchema = z.looseObject({ id: int, is_bot: z.boolean(), first_name: z.string(), username: z.string().optional() });
+
+const entitySchema = z.looseObject({ type: z.string(), offset: int.nonnegative(), length: int.nonnegative(), user: userSchema.optional() });
+
+/** Kinds of message the assistant cannot read yet, by the field that carries each. */
+export const unsupportedKinds = {
+  voice: 'voice messages',
+  audio: 'audio',
+  video_note: 'video messages',
+  video: 'videos',
+  photo: 'photos',
+  animation: 'GIFs',
+  sticker: 'stickers',
+  document: 'documents',
+  location: 'locations',
+  venue: 'places',
+  contact: 'contacts',
+  poll: 'polls',
+  dice: 'dice',
+} as const;
+
+export const telegramMessageSchema = z.looseObject({
+  message_id: int,
+  message_thread_id: int.optional(),
+  is_topic_message: z.boolean().optional(),
+  from: userSchema.optional(),
+  chat: z.looseObject({ id: int, type: z.enum(['private', 'group', 'supergroup', 'channel']) }),
+  date: int,
+  text: z.string().optional(),
+  entities: z.array(entitySchema).optional(),
+  caption: z.string().optional(),
+  caption_entities: z.array(entitySchema).optional(),
+  reply_to_message: z.looseObject({ message_id: int, from: userSchema.optional() }).optional(),
+  ...Object.fromEntries(Object.keys(unsupportedKinds).map((kind) => [kind, z.unknown().optional()])),
+});
+export type TelegramMessage = z.infer<typeof telegramMessageSchema>;
+
+export const telegramUpdateSchema = z.looseObject({
+  update_id: int.nonnegative(),
+  message: telegramMessageSchema.optional(),
+});
+export type TelegramUpdate = z.infer<typeof telegramUpdateSchema>;
