@@ -1,4 +1,5 @@
 import Fastify, { type FastifyPluginAsync } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { GatewayError } from '../../core/errors/gateway-error.ts';
 import { toHttpError } from './error-body.ts';
@@ -18,6 +19,8 @@ export interface ProbeServerOptions {
  */
 export function buildProbeServer({ log, checks, routes = [] }: ProbeServerOptions) {
   const app = Fastify({ loggerInstance: log });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler((error, request, reply) => {
     const { status, body } = toHttpError(error, request.id);
     return reply.code(status).send(body);

@@ -72,7 +72,7 @@ export async function startPlatformProcess(env: Record<string, string> = {}): Pr
       return result.stdout.trim();
     },
     async stop() {
-      if (child.exitCode !== null) return child.exitCode;
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
       const code = await exited;

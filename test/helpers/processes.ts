@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Whether a process with this pid exists. */
@@ -17,4 +18,9 @@ export async function waitUntil(condition: () => boolean, timeoutMs = 5000) {
     await sleep(50);
   }
   return condition();
+}
+
+/** The direct children of a process (Linux): the platform itself under `npm start`'s bootstrap. */
+export function childPids(pid: number): number[] {
+  return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
 }
