@@ -45,6 +45,8 @@ export interface FakeTelegram {
   messages(chatId: number): FakeMessage[];
   /** The next `count` calls of `method` (those `when` picks, by default all) fail with `failure`. */
   failNext(method: string, failure: ApiFailure, count?: number, when?: (body: Record<string, unknown>) => boolean): void;
+  /** Whether the bot has confirmed the update (asked getUpdates for a later offset). */
+  confirmed(updateId: number): boolean;
   /** Forgets failures planned and not yet used. */
   clearFailures(): void;
   /** getUpdates hangs (never answers) while true: a stalled long poll. */
@@ -103,6 +105,8 @@ export async function startFakeTelegram({ token = '123456:TEST-token_for-fake', 
   const failures = new Map<string, { failure: ApiFailure; count: number; when: (body: Record<string, unknown>) => boolean }>();
   const waiters = new Set<() => void>();
   let stalled = false;
+  /** Updates pushed and not yet confirmed by a getUpdates with a later offset. */
+  const unconfirmed = new Set<number>();
   let webhook: { url: string; secretToken: string | undefined } | undefined;
 
   const reply = (response: ServerResponse, result: unknown) => sendJson(response, 200, { ok: true, result });
@@ -150,6 +154,7 @@ export async function startFakeTelegram({ token = '123456:TEST-token_for-fake', 
     getUpdates: async (body, response, request) => {
       if (webhook) return refuse(response, { error_code: 409, description: "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first" });
       const offset = typeof body.offset === 'number' ? body.offset : undefined;
+      for (const id of unconfirmed) if (offset !== undefined && id < offset) unconfirmed.delete(id);
       // Asking from an offset confirms every update before it: Telegram forgets them.
       if (offset !== undefined) while (updates.length && (updates[0]!.update_id as number) < offset) updates.shift();
       if (stalled) return; // never answered; the client gives up (or is restarted)
@@ -215,6 +220,7 @@ export async function startFakeTelegram({ token = '123456:TEST-token_for-fake', 
   const push = (update: Record<string, unknown>) => {
     const updateId = typeof update.update_id === 'number' ? update.update_id : nextUpdateId++;
     const full = { ...update, update_id: updateId };
+    unconfirmed.add(updateId);
     if (webhook) void postToWebhook(full);
     else {
       updates.push(full);
@@ -249,6 +255,7 @@ export async function startFakeTelegram({ token = '123456:TEST-token_for-fake', 
     failNext(method, failure, count = 1, when = () => true) {
       failures.set(method, { failure, count, when });
     },
+    confirmed: (updateId) => !unconfirmed.has(updateId),
     clearFailures() {
       failures.clear();
     },
