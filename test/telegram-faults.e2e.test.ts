@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../queue/redis-server.ts';
 import { chunk, startFakeOpenAI, streamChunks } from './fakes/fake-openai.ts';
 import type { FakeHandler, FakeServer } from './fakes/fake-server.ts';
@@ -42,8 +42,11 @@ const modelCalls = () => upstream.requests.filter((request) => request.url.endsW
 beforeAll(async () => {
   upstream = await startFakeOpenAI(answer('Hello!'));
 });
+// Each test's processes go with it: a worker left running would take the next test's jobs.
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((platform) => platform.stop()));
+});
 afterAll(async () => {
-  await Promise.all(running.map((platform) => platform.stop()));
   await upstream?.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
