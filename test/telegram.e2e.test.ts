@@ -37,6 +37,8 @@ beforeAll(async () => {
   platform = await startPlatformProcess({
     OPENAI_API_KEY: 'sk-upstream-key-12345678',
     OPENAI_BASE_URL: upstream.baseURL,
+    OPENAI_INSTANT_MODEL: 'fake-instant',
+    OPENAI_THINKING_MODEL: 'fake-thinker',
     TELEGRAM_BOT_TOKEN: telegram.token,
     TELEGRAM_API_ROOT: telegram.apiRoot,
     TELEGRAM_POLL_TIMEOUT_SECONDS: '1',
@@ -172,6 +174,28 @@ describe('Telegram adapter', () => {
     expect(modelCalls() - before).toBe(1);
     const asked = upstream.requests.at(-1)!.body as { messages: { role: string; content: string }[] };
     expect(asked.messages.at(-1)!.content).toBe('what is 2+2?');
+  });
+
+  it('remembers the chat, forgets it after /new, and sends the message after /think to the thinking model', async () => {
+    const chat = nextChat();
+    const turn = async (message: string, count: number) => {
+      telegram.pushText(message, { userId: chat });
+      return settled(chat, (texts) => texts.length === count);
+    };
+    const asked = () => {
+      const body = upstream.requests.at(-1)!.body as { model: string; messages: { role: string; content: string }[] };
+      return { model: body.model, turns: body.messages.filter((message) => message.role !== 'system').map((message) => message.content) };
+    };
+    await turn('My name is Ada.', 1);
+    await turn('What is my name?', 2);
+    expect(asked()).toEqual({ model: 'fake-instant', turns: ['My name is Ada.', 'Hello!', 'What is my name?'] });
+    const [, , fresh] = await turn('/new', 3);
+    expect(fresh!.visible).toBe('Started a fresh conversation: I no longer see what came before.');
+    await turn('/think', 4);
+    await turn('And now?', 5);
+    expect(asked()).toEqual({ model: 'fake-thinker', turns: ['And now?'] });
+    await turn('Once more', 6);
+    expect(asked()).toEqual({ model: 'fake-instant', turns: ['And now?', 'Hello!', 'Once more'] });
   });
 
   it('shows its polling loop in /health and its metrics at /metrics', async () => {

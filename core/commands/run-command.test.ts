@@ -133,3 +133,43 @@ describe('linking identities', () => {
     expect(text(await say('slack', person, '/link nobody:1 slack:x'))).toMatch(/^error forbidden/);
   });
 });
+
+describe('conversation commands', () => {
+  const conversation = 'telegram-admin-chat';
+  /** A message from the admin (ADMIN_USERS), always in one conversation. */
+  async function chat(message: string) {
+    const job = await httpJob({ platform: 'telegram', user: 'admin', text: message, direct: true, conversationId: conversation });
+    return text(await runJob(job, { attempt: 1, final: true, checkpoints: redisCheckpoints(client, job.id) }));
+  }
+
+  it('/start greets and /help lists every command with its usage', async () => {
+    expect(await chat('/start')).toMatch(/^Hello! I am an AI assistant/);
+    const help = await chat('/help');
+    for (const name of ['start', 'help', 'new', 'model', 'think', 'usage', 'link', 'unlink', 'pair']) expect(help).toContain(`• /${name}`);
+  });
+
+  it('/model shows the choices, switches this chat to a known model, refuses an unknown one, and goes back to the default', async () => {
+    expect(await chat('/model')).toBe('This chat uses default. Available: default, instant, thinking, offline.');
+    expect(await chat('/model thinking')).toBe('This chat now uses thinking.');
+    expect(await store.getConversationSettings(conversation)).toMatchObject({ model: 'thinking' });
+    expect(await chat('/model gpt-9')).toMatch(/^error model_not_found: .*gpt-9/);
+    expect(await chat('/model default')).toBe('This chat uses the default model again.');
+    expect(await store.getConversationSettings(conversation)).toEqual({});
+  });
+
+  it('/think routes the next message only to the thinking tier; /new starts the history afresh', async () => {
+    expect(await chat('/think')).toMatch(/next message goes to the thinking model/);
+    expect(await store.getConversationSettings(conversation)).toMatchObject({ thinkNext: true });
+    await chat('a hard question');
+    expect(await store.getConversationSettings(conversation)).not.toHaveProperty('thinkNext');
+    const audit = await store.listAudit({ limit: 50 });
+    expect(audit.some((record) => record.detail.tier === 'thinking')).toBe(true);
+    expect(await chat('/new')).toBe('Started a fresh conversation: I no longer see what came before.');
+    expect((await store.getConversationSettings(conversation)).historyFrom).toMatch(/^\d{4}-/);
+  });
+
+  it('/usage counts what the user spent', async () => {
+    await chat('count me');
+    expect(await chat('/usage')).toMatch(/^Last 24 hours: [1-9]\d* messages, [\d,]+ tokens in, [\d,]+ out\.\nLast 30 days: /);
+  });
+});

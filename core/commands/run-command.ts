@@ -1,26 +1,13 @@
 import { GatewayError } from '../errors/gateway-error.ts';
 import { identityRef, type Actor } from '../identity/actor.ts';
-import type { LinkedUser, Linking } from '../identity/linking.ts';
+import type { LinkedUser } from '../identity/linking.ts';
 import { formatCode } from '../identity/one-time-code.ts';
-import type { Pairing } from '../identity/pairing.ts';
 import type { ExternalIdentity } from '../store/store.ts';
+import type { Command, CommandInvocation, CommandServices } from './command.ts';
+import { conversationCommands } from './conversation-commands.ts';
 import type { ParsedCommand } from './parse-command.ts';
 
-export interface CommandServices {
-  linking: Linking;
-  pairing: Pairing;
-}
-
-export interface CommandInvocation {
-  actor: Actor;
-  /** The message came from a one-to-one chat: codes are shown only there. */
-  direct: boolean;
-}
-
-interface Command {
-  usage: string;
-  run(services: CommandServices, invocation: CommandInvocation, args: string[]): Promise<string>;
-}
+export type { CommandInvocation, CommandServices } from './command.ts';
 
 const identityList = (identities: ExternalIdentity[]) => identities.map(identityRef).join(', ');
 const linked = ({ user, identities }: LinkedUser) => `Linked. One account (${user.id}, role ${user.role}) now has: ${identityList(identities)}.`;
@@ -28,6 +15,7 @@ const until = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 
 /** Chat commands handled by the gateway itself, the same in every chat. */
 export const commands: Record<string, Command> = {
+  ...conversationCommands,
   link: {
     usage: '/link (get a code) · /link CODE (confirm it from your other chat) · admins: /link <user> <user>',
     async run({ linking }, { actor, direct }, args) {
@@ -70,6 +58,14 @@ export const commands: Record<string, Command> = {
 function usageError(name: string) {
   return new GatewayError('invalid_request', `Usage: ${commands[name]!.usage}`);
 }
+
+/** /help: every command with its usage, the same list in every chat. */
+commands.help = {
+  usage: '/help (this list)',
+  async run() {
+    return ['I am an AI assistant: send me a message and I answer. Commands:', ...Object.values(commands).map((command) => `• ${command.usage}`)].join('\n');
+  },
+};
 
 export const isGatewayCommand = (parsed: ParsedCommand | undefined): parsed is ParsedCommand => parsed !== undefined && Object.hasOwn(commands, parsed.name);
 

@@ -11,6 +11,7 @@ import { buildPrompt } from './steps/build-prompt.ts';
 import { handleCommand } from './steps/handle-command.ts';
 import { infer } from './steps/infer.ts';
 import { rateLimit, type RateLimitServices } from './steps/rate-limit.ts';
+import { recallConversation } from './steps/recall-conversation.ts';
 import { reply } from './steps/reply.ts';
 import { retrieveContext } from './steps/retrieve-context.ts';
 import { routeTier } from './steps/route-tier.ts';
@@ -41,8 +42,9 @@ export function createPipeline(services: PipelineServices) {
     .use(authenticate({ store, jwtKey, accounts }))
     .use(authorize({ pairing, notices: rateLimits?.notices }))
     .use(rateLimit(rateLimits))
-    .use(handleCommand({ linking, pairing }))
+    .use(handleCommand({ linking, pairing, store, models }))
     .use(storeInput({ store }))
+    .use(recallConversation({ store }))
     .use(retrieveContext())
     .use(buildPrompt())
     .use(routeTier({ models }))

@@ -142,6 +142,19 @@ export function describeStoreContract(name: string, open: () => Promise<{ store:
       const entries = await store.listRequests();
       expect(entries.map((e) => e.requestId)).toEqual(['r2', 'r1']);
       expect(entries[1]).toEqual(entry('r1', '2026-01-01T00:00:01.000Z'));
+      expect(await store.usageSince('u1', '2026-01-01T00:00:02.000Z')).toEqual({ requests: 1, inputTokens: 3, outputTokens: 7 });
+      expect(await store.usageSince('u1', '2025-01-01T00:00:00.000Z')).toEqual({ requests: 2, inputTokens: 6, outputTokens: 14 });
+      expect(await store.usageSince('nobody', '2025-01-01T00:00:00.000Z')).toEqual({ requests: 0, inputTokens: 0, outputTokens: 0 });
+    });
+
+    it('keeps conversation settings, merging changes and removing what is set to undefined', async () => {
+      const conversation = { id: 'telegram-9', userId: 'u1', platform: 'telegram' as const };
+      expect(await store.getConversationSettings('telegram-9')).toEqual({});
+      await store.updateConversationSettings(conversation, { model: 'thinking', thinkNext: true });
+      await store.updateConversationSettings(conversation, { thinkNext: undefined, historyFrom: '2026-01-01T00:00:00.000Z' });
+      expect(await store.getConversationSettings('telegram-9')).toEqual({ model: 'thinking', historyFrom: '2026-01-01T00:00:00.000Z' });
+      await store.ensureConversation(conversation);
+      expect(await store.getConversationSettings('telegram-9')).toEqual({ model: 'thinking', historyFrom: '2026-01-01T00:00:00.000Z' });
     });
 
     it('keeps per-user limit overrides, and lists users most recently seen first', async () => {

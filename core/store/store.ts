@@ -64,6 +64,23 @@ export interface Conversation {
   updatedAt: string;
 }
 
+/** Choices made in a chat, kept per conversation (`/model`, `/think`, `/new`). */
+export interface ConversationSettings {
+  /** The model this conversation asks for, as a client would name it; absent: the default. */
+  model?: string;
+  /** The next message goes to the thinking tier; cleared once it has. */
+  thinkNext?: boolean;
+  /** Turns before this moment are no longer shown to the model (`/new`). */
+  historyFrom?: string;
+}
+
+/** What a user spent over a period. */
+export interface UsageTotals {
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+}
+
 export interface StoredMessage {
   /** Deterministic (`<jobId>:in`, `<jobId>:out`), so storing it again on a retry is a no-op. */
   id: string;
@@ -154,6 +171,14 @@ export interface Store {
   ensureConversation(conversation: Pick<Conversation, 'id' | 'userId' | 'platform'>): Promise<void>;
   listConversations(userId: string, options?: ListOptions): Promise<Conversation[]>;
 
+  /** The conversation's settings; `{}` when it has none (or does not exist yet). */
+  getConversationSettings(conversationId: string): Promise<ConversationSettings>;
+  /**
+   * Merges `patch` into the conversation's settings (a key set to undefined is removed), creating the
+   * conversation if needed.
+   */
+  updateConversationSettings(conversation: Pick<Conversation, 'id' | 'userId' | 'platform'>, patch: ConversationSettings): Promise<void>;
+
   appendMessage(message: StoredMessage): Promise<boolean>;
   /** The newest `limit` messages, oldest first. */
   listMessages(conversationId: string, options?: ListOptions): Promise<StoredMessage[]>;
@@ -169,6 +194,8 @@ export interface Store {
   logRequest(entry: RequestLogEntry): Promise<boolean>;
   /** Newest first. */
   listRequests(options?: ListOptions): Promise<RequestLogEntry[]>;
+  /** The user's requests and tokens logged at or after `since` (ISO time). */
+  usageSince(userId: string, since: string): Promise<UsageTotals>;
 
   /** Resolves when the store can serve; rejects otherwise. Used by /health. */
   ping(): Promise<void>;

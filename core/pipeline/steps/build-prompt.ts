@@ -3,6 +3,7 @@ import type { Message } from '../../contracts/message.ts';
 import type { ModelMessage } from '../../models/language-model.ts';
 import type { Step } from '../compose.ts';
 import type { JobContext } from '../context.ts';
+import type { Recalled } from './recall-conversation.ts';
 import type { Retrieved } from './retrieve-context.ts';
 
 export interface Prompted {
@@ -46,9 +47,9 @@ export function describeCapabilities({ platform, maxMessageLength, formatting, t
 
 /**
  * The conversation as the model will see it: what the chat can show (for chat platforms), retrieved
- * sources, both as system messages, then the turns.
+ * sources, both as system messages, then the earlier turns a chat remembers, then this job's.
  */
-export function buildPrompt(): Step<JobContext & Retrieved, Prompted> {
+export function buildPrompt(): Step<JobContext & Retrieved & Partial<Recalled>, Prompted> {
   return {
     name: 'build-prompt',
     async run(ctx, next) {
@@ -58,7 +59,7 @@ export function buildPrompt(): Step<JobContext & Retrieved, Prompted> {
         ...(capabilities ? [{ role: 'system' as const, content: describeCapabilities(capabilities) }] : []),
         ...(sources ? [{ role: 'system' as const, content: `Sources you may cite by number:\n\n${sources}` }] : []),
       ];
-      ctx.prompt = [...system, ...toModelMessages(ctx.job.input.messages)];
+      ctx.prompt = [...system, ...toModelMessages([...(ctx.history ?? []), ...ctx.job.input.messages])];
       await next();
     },
   };

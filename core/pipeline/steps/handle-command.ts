@@ -27,7 +27,11 @@ export function handleCommand(services: CommandServices | undefined): Step<JobCo
       const command = services && commandIn(ctx.job);
       if (!command) return next();
       const { job, user } = ctx;
-      const invocation = { actor: { user, requestId: job.requestId }, direct: job.source.direct ?? false };
+      const invocation = {
+        actor: { user, requestId: job.requestId },
+        direct: job.source.direct ?? false,
+        conversation: { id: job.conversationId, platform: job.source.platform },
+      };
       const text = await ctx.checkpoints.once('command', () => runCommand(services, invocation, command));
       (ctx as typeof ctx & Partial<Replied>).reply = await gatewayReply(ctx, text);
     },

@@ -43,6 +43,7 @@ export const addedColumns = [
   ['users', 'requests_per_minute', 'INTEGER'],
   ['users', 'tokens_per_minute', 'INTEGER'],
   ['requests', 'api_key_id', 'TEXT'],
+  ['conversations', 'settings', 'TEXT'],
 ] as const;
 
 export type Row = Record<string, unknown>;

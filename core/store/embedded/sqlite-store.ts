@@ -9,6 +9,8 @@ import type {
   LimitOverrides,
   OneTimeCode,
   Conversation,
+  ConversationSettings,
+  UsageTotals,
   ExternalIdentity,
   ListOptions,
   RequestLogEntry,
@@ -210,6 +212,22 @@ export class SqliteStore implements Store {
       .map(toConversation);
   }
 
+  async getConversationSettings(conversationId: string): Promise<ConversationSettings> {
+    const row = this.#statement('SELECT settings FROM conversations WHERE id = ?').get(conversationId);
+    return row?.settings ? (JSON.parse(String(row.settings)) as ConversationSettings) : {};
+  }
+
+  async updateConversationSettings({ id, userId, platform }: Pick<Conversation, 'id' | 'userId' | 'platform'>, patch: ConversationSettings) {
+    // Read and write in one synchronous stretch: nothing else runs in between in this process.
+    const merged = JSON.stringify({ ...(await this.getConversationSettings(id)), ...patch });
+    const now = new Date().toISOString();
+    this.#batched(() => this.#statement(
+        `INSERT INTO conversations (id, user_id, platform, created_at, updated_at, settings) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET settings = excluded.settings`,
+      )
+      .run(id, userId, platform, now, now, merged));
+  }
+
   async appendMessage(message: StoredMessage) {
     const { changes } = this.#batched(() => this.#statement(
         `INSERT OR IGNORE INTO messages (id, conversation_id, user_id, job_id, role, content, created_at)
@@ -270,6 +288,14 @@ export class SqliteStore implements Store {
 
   async listRequests({ limit = 100 }: ListOptions = {}) {
     return this.#statement('SELECT * FROM requests ORDER BY at DESC, rowid DESC LIMIT ?').all(limit).map(toRequest);
+  }
+
+  async usageSince(userId: string, since: string): Promise<UsageTotals> {
+    const row = this.#statement(
+      `SELECT COUNT(*) AS requests, COALESCE(SUM(input_tokens), 0) AS input, COALESCE(SUM(output_tokens), 0) AS output
+       FROM requests WHERE user_id = ? AND at >= ?`,
+    ).get(userId, since);
+    return { requests: Number(row?.requests ?? 0), inputTokens: Number(row?.input ?? 0), outputTokens: Number(row?.output ?? 0) };
   }
 
   async ping() {

@@ -1,0 +1,29 @@
+import type { Platform } from '../contracts/job.ts';
+import type { Actor } from '../identity/actor.ts';
+import type { Linking } from '../identity/linking.ts';
+import type { Pairing } from '../identity/pairing.ts';
+import type { ModelInfo } from '../models/registry.ts';
+import type { Store } from '../store/store.ts';
+
+export interface CommandServices {
+  linking: Linking;
+  pairing: Pairing;
+  /** Conversation settings and usage. */
+  store: Store;
+  /** Which models exist; `resolve` throws model_not_found for an unknown name. */
+  models: { list(): ModelInfo[]; resolve(name: string): unknown };
+}
+
+export interface CommandInvocation {
+  actor: Actor;
+  /** The message came from a one-to-one chat: codes are shown only there. */
+  direct: boolean;
+  /** The chat the command was sent in. */
+  conversation: { id: string; platform: Platform };
+}
+
+export interface Command {
+  /** One line: how to call it, and what it does. */
+  usage: string;
+  run(services: CommandServices, invocation: CommandInvocation, args: string[]): Promise<string>;
+}
