@@ -64,10 +64,18 @@ export function describeAdapterConformance(harness: ConformanceHarness) {
   const { platform, cases } = harness;
   describe(`${platform} adapter conformance`, () => {
     const jobCase = cases.find((entry) => entry.expect.kind === 'job');
-
-    it.each(cases.map((entry) => [entry.name, entry] as const))('maps %s', async (_, entry) => {
+    /** A fresh adapter for one test, closed after it whatever happens. */
+    const withAdapter = async (test: (driver: ConformanceDriver) => Promise<void>) => {
       const driver = await harness.start();
       try {
+        await test(driver);
+      } finally {
+        await driver.close();
+      }
+    };
+
+    it.each(cases.map((entry) => [entry.name, entry] as const))('maps %s', (_, entry) =>
+      withAdapter(async (driver) => {
         await driver.deliver(entry.event);
         const jobs = driver.jobs();
         const expected = entry.expect;
@@ -87,14 +95,11 @@ export function describeAdapterConformance(harness: ConformanceHarness) {
         expect(job.replyTo).toEqual({ adapter: platform, chat: expected.chat });
         expect(job.input.messages).toEqual([{ role: 'user', content: expected.text }]);
         expect(job.capabilities?.maxMessageLength).toBe(harness.maxMessageLength);
-      } finally {
-        await driver.close();
-      }
-    });
+      }),
+    );
 
-    it.runIf(jobCase)('makes a redelivered event the same job, and posts its reply once however often it is delivered', async () => {
-      const driver = await harness.start();
-      try {
+    it.runIf(jobCase)('makes a redelivered event the same job, and posts its reply once however often it is delivered', () =>
+      withAdapter(async (driver) => {
         await driver.deliver(jobCase!.event);
         await driver.deliver(jobCase!.event);
         const ids = new Set(driver.jobs().map((job) => job.id));
@@ -104,14 +109,11 @@ export function describeAdapterConformance(harness: ConformanceHarness) {
         await driver.deliverReply(reply);
         await driver.deliverReply(reply);
         expect(driver.shown(job.replyTo.chat!)).toEqual(['One answer, once.']);
-      } finally {
-        await driver.close();
-      }
-    });
+      }),
+    );
 
-    it.runIf(jobCase)("splits a long reply within the platform's limit, losing nothing", async () => {
-      const driver = await harness.start();
-      try {
+    it.runIf(jobCase)("splits a long reply within the platform's limit, losing nothing", () =>
+      withAdapter(async (driver) => {
         await driver.deliver(jobCase!.event);
         const job = driver.jobs()[0]!;
         const lines = Array.from({ length: 400 }, (_, i) => `Line ${i}: the quick brown fox jumps over the lazy dog.`);
@@ -121,9 +123,7 @@ export function describeAdapterConformance(harness: ConformanceHarness) {
         for (const message of shown) expect(message.length).toBeLessThanOrEqual(harness.maxMessageLength);
         const all = shown.join('\n');
         for (const line of lines) expect(all).toContain(line);
-      } finally {
-        await driver.close();
-      }
-    });
+      }),
+    );
   });
 }
