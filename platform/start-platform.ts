@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import type { Server } from 'node:http';
 import { buildHttpAdapter, buildProbeServer, type HealthCheck } from '../adapters/http/index.ts';
 import { startTelegramAdapter, type TelegramAdapter } from '../adapters/telegram/index.ts';
-import type { StreamPart } from '../core/contracts/stream-part.ts';
 import type { Config } from '../core/config/config.ts';
 import { loadJwtSecret } from '../core/identity/jwt-secret.ts';
 import { Accounts } from '../core/identity/accounts.ts';
@@ -36,10 +35,6 @@ export interface RunningPlatform {
   models: ModelRegistry;
   /** Stops taking work, finishes what is in flight, then releases everything, in reverse order of start. */
   stop(): Promise<void>;
-}
-
-async function* partsOf(relayed: AsyncIterable<{ part: StreamPart }>): AsyncGenerator<StreamPart> {
-  for await (const { part } of relayed) yield part;
 }
 
 /** Starts every role the config names in this process. On failure, what was started is stopped again. */
@@ -90,35 +85,33 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
       stack.push(() => worker.close());
     }
 
-    // Adapters share one queue handle and one relay subscriber.
-    const adapters = config.roles.filter((role) => role === 'http' || (role === 'telegram' && config.telegram));
-    let queue: InboundQueue | undefined;
-    let relay: StreamRelay | undefined;
-    let subscriber: ReturnType<typeof createRedisClient> | undefined;
-    if (adapters.length > 0) {
-      queue = new InboundQueue(redisUrl);
-      stack.push(() => queue!.close());
-      subscriber = createRedisClient(redisUrl);
+    // The adapters of this process share one queue handle and one relay subscriber, made by the first that asks.
+    let shared: { queue: InboundQueue; subscriber: ReturnType<typeof createRedisClient>; relay: StreamRelay } | undefined;
+    const adapterParts = () => {
+      if (shared) return shared;
+      const queue = new InboundQueue(redisUrl);
+      stack.push(() => queue.close());
+      const subscriber = createRedisClient(redisUrl);
       subscriber.on('error', () => {});
-      stack.push(async () => subscriber!.disconnect());
-      relay = new StreamRelay(redis, subscriber);
-      checks.redis = async () => (await queue!.ping(), { ok: true });
+      stack.push(async () => subscriber.disconnect());
+      checks.redis = async () => (await queue.ping(), { ok: true });
       checks.worker = async () => {
-        const count = await queue!.workerCount();
+        const count = await queue.workerCount();
         return count > 0 ? { ok: true, detail: `${count} listening` } : { ok: false, detail: 'no worker is listening' };
       };
-    }
+      return (shared = { queue, subscriber, relay: new StreamRelay(redis, subscriber) });
+    };
 
     let telegram: TelegramAdapter | undefined;
     if (config.roles.includes('telegram') && config.telegram) {
-      const chatRelay = relay!;
+      const { queue, relay } = adapterParts();
       const adapter = await startTelegramAdapter({
         ...config.telegram,
         ...config.chat,
         jwtKey,
-        enqueue: (job) => queue!.enqueue(job),
+        enqueue: (job) => queue.enqueue(job),
         records: redisDeliveryRecords(redis),
-        subscribe: (jobId, signal) => partsOf(chatRelay.subscribe(jobId, { signal })),
+        subscribe: (jobId, signal) => relay.subscribe(jobId, { signal }),
         log: log.child({ role: 'telegram' }),
       });
       telegram = adapter;
@@ -140,9 +133,8 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
       const replies = new ReplyWaiter(redisUrl);
       stack.push(() => replies.close());
       await replies.ready();
-      const cancellation = new Cancellation(redis, subscriber!);
-      const httpRelay = relay!;
-      const httpQueue = queue!;
+      const { queue, subscriber, relay } = adapterParts();
+      const cancellation = new Cancellation(redis, subscriber);
       const app = buildHttpAdapter({
         jwtKey,
         externalJwt: config.externalJwt,
@@ -150,9 +142,9 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
         models,
         jobs: {
           replyAddress: replies.address,
-          enqueue: (job) => httpQueue.enqueue(job),
+          enqueue: (job) => queue.enqueue(job),
           awaitReply: (jobId, options) => replies.awaitReply(jobId, options),
-          subscribe: (jobId, options) => httpRelay.subscribe(jobId, options),
+          subscribe: (jobId, options) => relay.subscribe(jobId, options),
           cancel: (jobId) => cancellation.cancel(jobId),
           cancelUnlessResumed: (jobId, graceMs) => cancellation.cancelUnlessResumed(jobId, graceMs),
           markResumed: (jobId) => cancellation.markResumed(jobId),

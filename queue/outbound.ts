@@ -65,7 +65,7 @@ export interface OutboundWorker {
 /** A chat adapter's side: takes its platform's replies and posts them. */
 export async function startOutboundWorker(options: OutboundWorkerOptions): Promise<OutboundWorker> {
   const { redisUrl, platform, deliver, log, concurrency = 50 } = options;
-  const process = async (job: Job) => {
+  const processReply = async (job: Job) => {
     const parsed = replySchema.safeParse(job.data);
     if (!parsed.success) {
       log.error({ jobId: job.id }, 'dropped an outbound reply that does not match the Reply schema');
@@ -73,7 +73,7 @@ export async function startOutboundWorker(options: OutboundWorkerOptions): Promi
     }
     await deliver(parsed.data);
   };
-  const worker = new Worker(outboundQueueName(platform), process, { connection: bullConnection(redisUrl), concurrency });
+  const worker = new Worker(outboundQueueName(platform), processReply, { connection: bullConnection(redisUrl), concurrency });
   worker.on('error', (error) => log.error({ err: error }, 'outbound worker connection error'));
   worker.on('failed', (job, error) => log.warn({ jobId: job?.id, attempt: job?.attemptsMade, reason: error.message }, 'reply delivery failed'));
   await worker.waitUntilReady();

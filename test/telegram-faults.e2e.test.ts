@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../queue/redis-server.ts';
-import { chunk, startFakeOpenAI, streamChunks } from './fakes/fake-openai.ts';
-import type { FakeHandler, FakeServer } from './fakes/fake-server.ts';
+import { startFakeOpenAI, streamedAnswer as answer } from './fakes/fake-openai.ts';
+import type { FakeServer } from './fakes/fake-server.ts';
 import { startFakeTelegram, type FakeTelegram } from './fakes/fake-telegram.ts';
 import { startPlatformProcess, type PlatformProcess } from './helpers/platform.ts';
 import { childPids, isAlive, waitUntil } from './helpers/processes.ts';
@@ -31,12 +31,6 @@ const start = async (env: Record<string, string>) => {
   return platform;
 };
 
-const answer =
-  (text: string, { size = 40, delayMs = 0 } = {}): FakeHandler =>
-  (_request, response) => {
-    const pieces = text.match(new RegExp(`[\\s\\S]{1,${size}}`, 'g')) ?? [];
-    return streamChunks(response, [chunk({ role: 'assistant', content: '' }), ...pieces.map((content) => chunk({ content })), chunk({}, { finishReason: 'stop' }), chunk(null, { usage: { prompt_tokens: 5, completion_tokens: 5 } })], { delayMs });
-  };
 const modelCalls = () => upstream.requests.filter((request) => request.url.endsWith('/chat/completions')).length;
 
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { chunk, startFakeOpenAI, streamChunks } from './fakes/fake-openai.ts';
-import type { FakeHandler, FakeServer } from './fakes/fake-server.ts';
+import { startFakeOpenAI, streamedAnswer as answer } from './fakes/fake-openai.ts';
+import type { FakeServer } from './fakes/fake-server.ts';
 import { startFakeTelegram, type FakeTelegram } from './fakes/fake-telegram.ts';
 import { startPlatformProcess, type PlatformProcess } from './helpers/platform.ts';
 import { waitUntil } from './helpers/processes.ts';
@@ -12,18 +12,6 @@ import { waitUntil } from './helpers/processes.ts';
 let upstream: FakeServer & { baseURL: string };
 let telegram: FakeTelegram;
 let platform: PlatformProcess;
-
-/** Streams `text` as the model's answer, in pieces of `size` characters, `delayMs` apart. */
-const answer =
-  (text: string, { size = 40, delayMs = 0 } = {}): FakeHandler =>
-  (_request, response) => {
-    const pieces = text.match(new RegExp(`[\\s\\S]{1,${size}}`, 'g')) ?? [];
-    return streamChunks(
-      response,
-      [chunk({ role: 'assistant', content: '' }), ...pieces.map((content) => chunk({ content })), chunk({}, { finishReason: 'stop' }), chunk(null, { usage: { prompt_tokens: 5, completion_tokens: 5 } })],
-      { delayMs },
-    );
-  };
 
 let chatId = 100;
 /** A fresh private chat per test, so each test reads only its own messages. */

@@ -1,4 +1,4 @@
-import { sleep } from './sleep.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * Per chat, when the platform lets us write again after answering with its rate limit (a 429 and its

@@ -1,11 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Reply } from '../../core/contracts/reply.ts';
 import { PlatformCallError, type ChatTarget, type ChatTransport, type SendOptions } from './chat-transport.ts';
 import { chatMetrics } from './chat-metrics.ts';
 import { ChatPacer } from './chat-pacer.ts';
-import { messageIdOf, type DeliveryRecords } from './delivery-records.ts';
+import { draftIdOf, type DeliveryRecords } from './delivery-records.ts';
 import { replyMessages, type ChatMessage } from './reply-messages.ts';
-import { sleep } from './sleep.ts';
 
 export interface ReplyDeliveryOptions {
   transport: ChatTransport;
@@ -76,7 +76,7 @@ export class ReplyDelivery {
         chatMetrics.replies.inc({ platform, outcome: 'uncertain' });
         continue;
       }
-      const draft = earlier?.startsWith('draft:') ? messageIdOf(earlier) : undefined;
+      const draft = draftIdOf(earlier);
       if (earlier !== undefined && !draft) continue; // sent, stale or refused already
       if (stale && !draft) {
         await this.#records.record(reply.jobId, part, 'stale');

@@ -15,8 +15,5 @@ export interface DeliveryRecords {
   read(jobId: string): Promise<Record<string, string>>;
 }
 
-/** The message id in a `draft:<id>` or `sent:<id>` record. */
-export function messageIdOf(record: string | undefined): string | undefined {
-  const match = record && /^(?:draft|sent):(.+)$/.exec(record);
-  return match ? match[1] : undefined;
-}
+/** The live message's id in a `draft:<id>` record; undefined for any other record. */
+export const draftIdOf = (record: string | undefined): string | undefined => /^draft:(.+)$/.exec(record ?? '')?.[1];

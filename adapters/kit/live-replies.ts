@@ -9,8 +9,8 @@ import { splitMessage } from './split-message.ts';
 export interface LiveRepliesOptions {
   transport: ChatTransport;
   records: DeliveryRecords;
-  /** A job's stream parts from its first, ending at its `finish` or `error` or when `signal` aborts. */
-  subscribe: (jobId: string, signal: AbortSignal) => AsyncIterable<StreamPart>;
+  /** A job's stream parts from its first (as the stream relay yields them), ending at its `finish` or `error` or when `signal` aborts. */
+  subscribe: (jobId: string, signal: AbortSignal) => AsyncIterable<{ part: StreamPart }>;
   log: Logger;
   /** Least time between two edits in one chat. Default: 1000 ms. */
   minEditIntervalMs?: number;
@@ -43,9 +43,10 @@ export class LiveReplies {
   readonly #typingIntervalMs: number;
   readonly #maxFollowMs: number;
   readonly #following = new Map<string, Following>();
+  /** The platform's rate-limit pauses per chat. */
   readonly #pacer: ChatPacer;
-  /** Per chat: when the next edit may go out. */
-  readonly #nextEditAt = new Map<string, number>();
+  /** Our own pacing per chat: after each edit, the next waits `minEditIntervalMs`. */
+  readonly #editPacing = new ChatPacer();
 
   constructor(options: LiveRepliesOptions) {
     const { transport, records, subscribe, log, minEditIntervalMs = 1000, typingIntervalMs = 4000, maxFollowMs = 600_000 } = options;
@@ -88,12 +89,8 @@ export class LiveReplies {
   async #run(jobId: string, target: ChatTarget, stream: boolean, signal: AbortSignal): Promise<void> {
     const typing = () => void this.#transport.typing(target).catch(() => {});
     typing();
-    let typingTimer: NodeJS.Timeout | undefined = setInterval(typing, this.#typingIntervalMs);
-    const stopTyping = () => {
-      clearInterval(typingTimer);
-      typingTimer = undefined;
-    };
-    signal.addEventListener('abort', stopTyping);
+    const typingTimer = setInterval(typing, this.#typingIntervalMs);
+    const stopTyping = () => clearInterval(typingTimer);
     let text = '';
     let shown = '';
     let messageId: string | undefined;
@@ -107,7 +104,7 @@ export class LiveReplies {
       const { dialect, capabilities } = this.#transport;
       const draft = splitMessage(text, dialect, capabilities.maxMessageLength)[0] ?? '';
       if (!draft || draft === shown) return;
-      this.#nextEditAt.set(target.id, Date.now() + this.#minEditIntervalMs);
+      this.#editPacing.pause(target.id, this.#minEditIntervalMs);
       try {
         if (!messageId) {
           // The live message is the reply's first part: claimed like any, so it is never posted twice.
@@ -147,7 +144,7 @@ export class LiveReplies {
     };
     const schedule = () => {
       if (timer || gaveUp) return;
-      const wait = Math.max(this.#pacer.delay(target.id), (this.#nextEditAt.get(target.id) ?? 0) - Date.now());
+      const wait = Math.max(this.#pacer.delay(target.id), this.#editPacing.delay(target.id));
       timer = setTimeout(() => {
         flushing = flushing.then(flush);
       }, wait);
@@ -155,7 +152,7 @@ export class LiveReplies {
 
     try {
       if (gaveUp) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
-      else for await (const part of this.#subscribe(jobId, signal)) {
+      else for await (const { part } of this.#subscribe(jobId, signal)) {
         // A worker that died mid-answer is replaced and starts the answer over: so does the live message.
         if (part.type === 'start') text = '';
         if (part.type === 'text') {
@@ -166,13 +163,9 @@ export class LiveReplies {
       }
     } finally {
       clearTimeout(timer);
-      // Typing stops with the answer; the reply's delivery takes over from here.
-      signal.removeEventListener('abort', stopTyping);
+      // Typing stops with the answer (or when followed no longer); the reply's delivery takes over from here.
       stopTyping();
       await flushing;
-      // Forget the chat's pacing once it no longer holds anything back.
-      const at = this.#nextEditAt.get(target.id);
-      if (at !== undefined) setTimeout(() => this.#nextEditAt.get(target.id) === at && this.#nextEditAt.delete(target.id), Math.max(0, at - Date.now())).unref();
     }
   }
 }

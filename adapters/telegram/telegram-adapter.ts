@@ -5,7 +5,6 @@ import { Telegraf } from 'telegraf';
 import type { InboundJobInput } from '../../core/contracts/job.ts';
 import type { OkReply, Reply } from '../../core/contracts/reply.ts';
 import { GatewayError } from '../../core/errors/gateway-error.ts';
-import { toHttpError } from '../http/error-body.ts';
 import type { HealthCheck } from '../http/routes/health.ts';
 import { ChatPacer } from '../kit/chat-pacer.ts';
 import type { ChatTarget } from '../kit/chat-transport.ts';
@@ -15,7 +14,7 @@ import { LiveReplies, type LiveRepliesOptions } from '../kit/live-replies.ts';
 import { Watchdog } from '../kit/watchdog.ts';
 import { TelegramPolling } from './polling.ts';
 import { telegramTransport } from './telegram-transport.ts';
-import { telegramUpdateSchema } from './telegram-update.ts';
+import { telegramUpdateSchema, type TelegramUpdate } from './telegram-update.ts';
 import { toTelegramEvent, type BotIdentity, type GroupMode } from './to-job.ts';
 
 export interface TelegramAdapterOptions {
@@ -97,13 +96,8 @@ export async function startTelegramAdapter(options: TelegramAdapterOptions): Pro
   const context = { bot: me, jwtKey, groupMode };
 
   /** One update into the queue; resolves once it is safely there. */
-  const handle = async (raw: unknown): Promise<void> => {
-    const parsed = telegramUpdateSchema.safeParse(raw);
-    if (!parsed.success) {
-      log.warn({ issues: parsed.error.issues.length }, 'a Telegram update that does not match the Bot API schema; skipped');
-      return;
-    }
-    const event = toTelegramEvent(parsed.data, context);
+  const handle = async (update: TelegramUpdate): Promise<void> => {
+    const event = toTelegramEvent(update, context);
     if (event.kind === 'ignore') return;
     if (event.kind === 'unsupported') {
       await delivery.deliver(gatewayNote(event.jobId, event.target, `I can read text messages only, so I can't open ${event.what}. Please type your message instead.`));
@@ -122,23 +116,21 @@ export async function startTelegramAdapter(options: TelegramAdapterOptions): Pro
   if (webhookUrl) {
     await telegram.setWebhook(webhookUrl, { secret_token: webhookSecret, allowed_updates: ['message'] });
     const path = new URL(webhookUrl).pathname;
+    // Refusals are thrown: the server it is mounted on (the HTTP adapter or the probe server) answers
+    // them in the API's error shape.
     webhook = async (app) => {
       app.post(path, async (request, reply) => {
-        const refuse = (error: GatewayError) => {
-          const { status, body } = toHttpError(error, request.id);
-          return reply.code(status).send(body);
-        };
         if (!sameSecret(request.headers['x-telegram-bot-api-secret-token'], webhookSecret)) {
-          return refuse(new GatewayError('invalid_token', 'The X-Telegram-Bot-Api-Secret-Token header is missing or wrong.'));
+          throw new GatewayError('invalid_token', 'The X-Telegram-Bot-Api-Secret-Token header is missing or wrong.');
         }
         const parsed = telegramUpdateSchema.safeParse(request.body);
-        if (!parsed.success) return refuse(new GatewayError('invalid_request', 'The body is not a Telegram Update (it needs an integer update_id and a well-formed message).'));
+        if (!parsed.success) throw new GatewayError('invalid_request', 'The body is not a Telegram Update (it needs an integer update_id and a well-formed message).');
         try {
           await handle(parsed.data);
         } catch (error) {
           // Telegram retries a webhook call that fails: the update is not lost.
           log.warn({ reason: (error as Error).message }, 'could not take a Telegram update; Telegram will retry');
-          return refuse(new GatewayError('queue_unavailable', 'The update could not be queued; retry later.'));
+          throw new GatewayError('queue_unavailable', 'The update could not be queued; retry later.');
         }
         return reply.code(200).send({ ok: true });
       });
@@ -146,7 +138,13 @@ export async function startTelegramAdapter(options: TelegramAdapterOptions): Pro
   } else {
     await telegram.deleteWebhook({ drop_pending_updates: false });
     watchdog = new Watchdog({ name: 'telegram', stallMs, log, restart: () => polling!.restart() });
-    polling = new TelegramPolling({ telegram, handle, log, timeoutSeconds: pollTimeoutSeconds, watchdog });
+    // Polled updates are validated here, as webhook bodies are above; one that fails is skipped, not retried forever.
+    const takePolled = async (raw: unknown) => {
+      const parsed = telegramUpdateSchema.safeParse(raw);
+      if (parsed.success) await handle(parsed.data);
+      else log.warn({ issues: parsed.error.issues.length }, 'a Telegram update that does not match the Bot API schema; skipped');
+    };
+    polling = new TelegramPolling({ telegram, handle: takePolled, log, timeoutSeconds: pollTimeoutSeconds, watchdog });
     watchdog.start();
     polling.start();
   }

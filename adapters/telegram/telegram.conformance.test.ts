@@ -44,9 +44,7 @@ describeAdapterConformance({
         return queued;
       },
       records: redisDeliveryRecords(redis),
-      subscribe: async function* (jobId, signal) {
-        for await (const { part } of relay.subscribe(jobId, { signal })) yield part;
-      },
+      subscribe: (jobId, signal) => relay.subscribe(jobId, { signal }),
       log: pino({ level: 'silent' }),
       pollTimeoutSeconds: 1,
     });

@@ -45,8 +45,9 @@ function addressing(message: TelegramMessage, bot: BotIdentity): { addressed: bo
       (entity.type === 'text_mention' && entity.user?.id === bot.id),
   );
   const command = entities.find((entity) => entity.type === 'bot_command' && entity.offset === 0);
+  const commandText = command && text.slice(0, command.length).toLowerCase();
   // `/help@other_bot` in a group is for another bot.
-  const commandForUs = command && !/@/.test(text.slice(0, command.length)) ? true : command ? text.slice(0, command.length).toLowerCase().endsWith(handle) : false;
+  const commandForUs = commandText !== undefined && (!commandText.includes('@') || commandText.endsWith(handle));
   const repliedTo = message.reply_to_message?.from?.id === bot.id;
   const stripped = mention?.type === 'mention' ? (text.slice(0, mention.offset) + text.slice(mention.offset + mention.length)).replace(/\s{2,}/g, ' ').trim() : text;
   return { addressed: Boolean(mention) || commandForUs || repliedTo, text: stripped };

@@ -67,3 +67,12 @@ export async function startFakeOpenAI(handler: FakeHandler) {
   const server = await startFakeServer(handler);
   return { ...server, baseURL: `${server.origin}/v1` };
 }
+
+/** Answers with `text` streamed in pieces of `size` characters, `delayMs` apart, then usage. */
+export function streamedAnswer(text: string, { size = 40, delayMs = 0 } = {}): FakeHandler {
+  return (_request, response) => {
+    const pieces = text.match(new RegExp(`[\\s\\S]{1,${size}}`, 'g')) ?? [];
+    const chunks = [chunk({ role: 'assistant', content: '' }), ...pieces.map((content) => chunk({ content })), chunk({}, { finishReason: 'stop' }), chunk(null, { usage: { prompt_tokens: 5, completion_tokens: 5 } })];
+    return streamChunks(response, chunks, { delayMs });
+  };
+}

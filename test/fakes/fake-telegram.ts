@@ -139,7 +139,7 @@ export async function startFakeTelegram({ token = '123456:TEST-token_for-fake', 
     return { visible };
   };
 
-  const methods: Record<string, (body: Record<string, unknown>, response: ServerResponse, request: RecordedRequest) => void | Promise<void>> = {
+  const methods: Record<string, (body: Record<string, unknown>, response: ServerResponse) => void | Promise<void>> = {
     getMe: (_, response) => reply(response, { id: botId, is_bot: true, first_name: 'Gateway', username, can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false }),
     setMyCommands: (body, response) => (Array.isArray(body.commands) ? reply(response, true) : refuse(response, { error_code: 400, description: 'Bad Request: commands must be an array' })),
     deleteWebhook: (_, response) => {
@@ -151,7 +151,7 @@ export async function startFakeTelegram({ token = '123456:TEST-token_for-fake', 
       webhook = { url: body.url, secretToken: typeof body.secret_token === 'string' ? body.secret_token : undefined };
       reply(response, true);
     },
-    getUpdates: async (body, response, request) => {
+    getUpdates: async (body, response) => {
       if (webhook) return refuse(response, { error_code: 409, description: "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first" });
       const offset = typeof body.offset === 'number' ? body.offset : undefined;
       for (const id of unconfirmed) if (offset !== undefined && id < offset) unconfirmed.delete(id);
@@ -166,7 +166,6 @@ export async function startFakeTelegram({ token = '123456:TEST-token_for-fake', 
         });
       }
       if (stalled || response.writableEnded || response.destroyed) return;
-      void request;
       reply(response, updates.slice(0, 100));
     },
     sendMessage: (body, response) => {
@@ -214,7 +213,7 @@ export async function startFakeTelegram({ token = '123456:TEST-token_for-fake', 
       planned.count -= 1;
       return refuse(response, planned.failure);
     }
-    await handler((request.body ?? {}) as Record<string, unknown>, response, request);
+    await handler((request.body ?? {}) as Record<string, unknown>, response);
   });
 
   const push = (update: Record<string, unknown>) => {
