@@ -24,6 +24,8 @@ export interface Dialect {
   markup(rendered: string): MarkupPiece[];
   /** Rendered output as the text a person reads, formatting and escapes undone: the plain-text fallback. */
   plain(rendered: string): string;
+  /** Rendered pieces joined, kept apart where markers would run together (a cut closing and reopening them). Default: as they are. */
+  adjoin?(pieces: string[]): string;
 }
 
 /** The plain text of inline tokens, formatting dropped (for table cells, link text as a fallback). */

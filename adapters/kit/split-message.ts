@@ -2,8 +2,8 @@ import { parseMarkdown, type Dialect } from './markdown.ts';
 
 /** Where a block too long for one message is cut, most preferred first: lines, sentences, words, characters. */
 const boundaries = [/(?<=\n)/, /(?<=[.!?…]\s+)/, /(?<=\s)/];
-/** The last resort cuts between characters, never inside an HTML entity such as `&amp;`. */
-const characters = /&#?\w+;|[\s\S]/g;
+/** The last resort cuts between characters, never inside an HTML entity (`&amp;`) or a Markdown escape (`\\*`). */
+const characters = /&#?\w+;|\\[\s\S]|[\s\S]/g;
 
 interface Tag {
   /** As written, attributes included, to reopen it in the next message. */
@@ -40,8 +40,10 @@ export function splitMessage(markdown: string, dialect: Dialect, limit: number):
 function cutRendered(rendered: string, dialect: Dialect, limit: number): string[] {
   const messages: string[] = [];
   const open: Tag[] = [];
-  const closers = (tags: Tag[]) => tags.map((tag) => tag.close).reverse().join('');
-  const openers = () => open.map((tag) => tag.open).join('');
+  // Every concatenation goes through the dialect's adjoin, so markers meeting at a cut still read apart.
+  const join = (...parts: string[]) => (dialect.adjoin ? dialect.adjoin(parts) : parts.join(''));
+  const closers = (tags: Tag[]) => join(...tags.map((tag) => tag.close).reverse());
+  const openers = () => join(...open.map((tag) => tag.open));
   let current = '';
   let hasText = false;
   /** Where `current` ends without the tags opened after its last text: those move to the next message whole. */
@@ -50,19 +52,19 @@ function cutRendered(rendered: string, dialect: Dialect, limit: number): string[
 
   // A cut's own whitespace (the newline or space it was made at) belongs to neither message.
   const flush = () => {
-    if (hasText) messages.push(current.slice(0, settled).replace(/\s+$/, '') + closers(open.slice(0, open.length - pending)));
+    if (hasText) messages.push(join(current.slice(0, settled).replace(/\s+$/, ''), closers(open.slice(0, open.length - pending))));
     current = openers();
     settled = current.length;
     pending = 0;
     hasText = false;
   };
   const append = (text: string) => {
-    current += text;
+    current = join(current, text);
     settled = current.length;
     pending = 0;
     hasText ||= text.trim() !== '';
   };
-  const fits = (text: string) => (current + text + closers(open)).length <= limit;
+  const fits = (text: string) => join(current, text, closers(open)).length <= limit;
   const addText = (text: string, level: number) => {
     if (!hasText && messages.length > 0) text = text.replace(/^\n+/, '');
     if (!text) return;
@@ -80,11 +82,11 @@ function cutRendered(rendered: string, dialect: Dialect, limit: number): string[
     if (piece.kind === 'text') addText(piece.text, 0);
     else if (piece.kind === 'open') {
       open.push({ open: piece.text, close: piece.close });
-      current += piece.text;
+      current = join(current, piece.text);
       pending += 1;
     } else {
       open.pop();
-      current += piece.text;
+      current = join(current, piece.text);
       if (pending > 0) pending -= 1;
       else settled = current.length;
     }
