@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Server } from 'node:http';
 import { buildHttpAdapter, buildProbeServer, type HealthCheck } from '../adapters/http/index.ts';
+import { startDiscordAdapter } from '../adapters/discord/index.ts';
 import { startTelegramAdapter, type TelegramAdapter } from '../adapters/telegram/index.ts';
 import type { Config } from '../core/config/config.ts';
 import { loadJwtSecret } from '../core/identity/jwt-secret.ts';
@@ -17,6 +18,7 @@ import {
   RedisTokenBuckets,
   redisOnceWithin,
   redisDeliveryRecords,
+  redisInteractionTokens,
   ReplyWaiter,
   startInboundWorker,
   startOutboundWorker,
@@ -119,6 +121,24 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
       const outbound = await startOutboundWorker({ redisUrl, platform: 'telegram', deliver: (reply) => adapter.deliver(reply), log: log.child({ role: 'telegram' }) });
       stack.push(() => outbound.close());
       checks.telegram = adapter.health;
+    }
+
+    if (config.roles.includes('discord') && config.discord) {
+      const { queue, relay } = adapterParts();
+      const adapter = await startDiscordAdapter({
+        ...config.discord,
+        ...config.chat,
+        jwtKey,
+        enqueue: (job) => queue.enqueue(job),
+        records: redisDeliveryRecords(redis),
+        tokens: redisInteractionTokens(redis, 'discord'),
+        subscribe: (jobId, signal) => relay.subscribe(jobId, { signal }),
+        log: log.child({ role: 'discord' }),
+      });
+      stack.push(() => adapter.close());
+      const outbound = await startOutboundWorker({ redisUrl, platform: 'discord', deliver: (reply) => adapter.deliver(reply), log: log.child({ role: 'discord' }) });
+      stack.push(() => outbound.close());
+      checks.discord = adapter.health;
     }
 
     let url: string | undefined;

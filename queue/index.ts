@@ -9,3 +9,4 @@ export { Cancellation } from './cancellation.ts';
 export { RedisTokenBuckets, redisOnceWithin } from './token-buckets.ts';
 export { OutboundQueues, startOutboundWorker, outboundQueueName, type OutboundWorker, type OutboundWorkerOptions } from './outbound.ts';
 export { redisDeliveryRecords } from './delivery-records.ts';
+export { redisInteractionTokens } from './interaction-tokens.ts';

@@ -15,5 +15,14 @@ export const telegramCapabilities: Capabilities = {
   edits: true,
 };
 
+/** Discord Markdown: 2000 characters a message, no tables. */
+export const discordCapabilities: Capabilities = {
+  platform: 'Discord',
+  maxMessageLength: 2000,
+  formatting: ['bold', 'italic', 'strikethrough', 'inline code', 'code blocks', 'links', 'headings', 'block quotes', 'lists'],
+  tables: false,
+  edits: true,
+};
+
 /** The part of the capabilities the job carries (the model's instruction); `edits` stays with the adapter. */
 export const forJob = ({ edits: _, ...declared }: Capabilities): NonNullable<InboundJobInput['capabilities']> => declared;

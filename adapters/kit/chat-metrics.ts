@@ -22,6 +22,11 @@ export const chatMetrics = {
     help: "Calls the platform answered with its rate limit (429), waited out.",
     labelNames: ['platform'] as const,
   })),
+  events: metric('gateway_chat_events_total', () => new Counter({
+    name: 'gateway_chat_events_total',
+    help: 'Platform events by outcome: job (queued), unsupported (answered with what the bot can read), ignore, unknown-command, failed.',
+    labelNames: ['platform', 'outcome'] as const,
+  })),
   up: metric('gateway_adapter_up', () => new Gauge({
     name: 'gateway_adapter_up',
     help: '1 while the adapter receives events (its connection or polling loop is alive), else 0.',

@@ -3,7 +3,7 @@ import type { StreamPart } from '../../core/contracts/stream-part.ts';
 import { chatMetrics } from './chat-metrics.ts';
 import { ChatPacer } from './chat-pacer.ts';
 import { PlatformCallError, type ChatTarget, type ChatTransport } from './chat-transport.ts';
-import type { DeliveryRecords } from './delivery-records.ts';
+import { draftIdOf, type DeliveryRecords } from './delivery-records.ts';
 import { splitMessage } from './split-message.ts';
 
 export interface LiveRepliesOptions {
@@ -108,28 +108,35 @@ export class LiveReplies {
       try {
         if (!messageId) {
           // The live message is the reply's first part: claimed like any, so it is never posted twice.
-          if ((await this.#records.claim(jobId, 'p0')) !== undefined) {
+          const earlier = await this.#records.claim(jobId, 'p0');
+          if (earlier === undefined) {
+            try {
+              messageId = await this.#transport.send(target, draft, target.messageId ? { replyToMessageId: target.messageId } : {});
+            } catch (error) {
+              if (!(error instanceof PlatformCallError && error.uncertain)) await this.#records.record(jobId, 'p0', 'failed');
+              gaveUp = true;
+              throw error;
+            }
+            await this.#records.record(jobId, 'p0', `draft:${messageId}`);
+            stopTyping();
+            shown = draft;
+            return;
+          }
+          // A draft already there (a deferred slash-command response, or another process's live message) is edited on.
+          messageId = draftIdOf(earlier);
+          if (!messageId) {
             gaveUp = true;
             return;
           }
-          try {
-            messageId = await this.#transport.send(target, draft, target.messageId ? { replyToMessageId: target.messageId } : {});
-          } catch (error) {
-            if (!(error instanceof PlatformCallError && error.uncertain)) await this.#records.record(jobId, 'p0', 'failed');
-            gaveUp = true;
-            throw error;
-          }
-          await this.#records.record(jobId, 'p0', `draft:${messageId}`);
           stopTyping();
-        } else {
-          // Final text may have replaced the draft already (another process delivered it): then stop.
-          const record = (await this.#records.read(jobId)).p0;
-          if (record !== `draft:${messageId}`) {
-            gaveUp = true;
-            return;
-          }
-          await this.#transport.edit(target, messageId, draft);
         }
+        // Final text may have replaced the draft already (another process delivered it): then stop.
+        const record = (await this.#records.read(jobId)).p0;
+        if (record !== `draft:${messageId}`) {
+          gaveUp = true;
+          return;
+        }
+        await this.#transport.edit(target, messageId, draft);
         shown = draft;
       } catch (error) {
         if (error instanceof PlatformCallError && error.code === 'platform_rate_limited') {

@@ -1,14 +1,14 @@
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import { Telegraf } from 'telegraf';
 import type { InboundJobInput } from '../../core/contracts/job.ts';
-import type { OkReply, Reply } from '../../core/contracts/reply.ts';
+import type { Reply } from '../../core/contracts/reply.ts';
 import { GatewayError } from '../../core/errors/gateway-error.ts';
 import type { HealthCheck } from '../http/routes/health.ts';
 import { ChatPacer } from '../kit/chat-pacer.ts';
-import type { ChatTarget } from '../kit/chat-transport.ts';
 import { ReplyDelivery } from '../kit/deliver-reply.ts';
+import { cannotRead, gatewayNote } from '../kit/gateway-note.ts';
 import type { DeliveryRecords } from '../kit/delivery-records.ts';
 import { LiveReplies, type LiveRepliesOptions } from '../kit/live-replies.ts';
 import { Watchdog } from '../kit/watchdog.ts';
@@ -100,7 +100,7 @@ export async function startTelegramAdapter(options: TelegramAdapterOptions): Pro
     const event = toTelegramEvent(update, context);
     if (event.kind === 'ignore') return;
     if (event.kind === 'unsupported') {
-      await delivery.deliver(gatewayNote(event.jobId, event.target, `I can read text messages only, so I can't open ${event.what}. Please type your message instead.`));
+      await delivery.deliver(gatewayNote('telegram', event.jobId, event.target, cannotRead(event.what)));
       return;
     }
     await enqueue(event.job);
@@ -164,22 +164,5 @@ export async function startTelegramAdapter(options: TelegramAdapterOptions): Pro
       await polling?.stop();
       await live.close();
     },
-  };
-}
-
-/** A reply written by the adapter itself (no job ran): delivered like any, exactly once per update. */
-function gatewayNote(jobId: string, chat: ChatTarget, text: string): OkReply {
-  return {
-    v: 1,
-    jobId,
-    requestId: `req_${randomUUID().replaceAll('-', '')}`,
-    conversationId: `telegram-${chat.id}`,
-    replyTo: { adapter: 'telegram', chat },
-    createdAt: new Date().toISOString(),
-    status: 'ok',
-    message: { role: 'assistant', content: text },
-    model: 'gateway',
-    finishReason: 'stop',
-    usage: { inputTokens: 0, outputTokens: 0 },
   };
 }

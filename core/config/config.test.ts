@@ -12,10 +12,11 @@ describe('parseConfig', () => {
         dataDir: './data',
         redisUrl: undefined,
         jwtSecret: undefined,
-        roles: ['worker', 'http', 'telegram'],
+        roles: ['worker', 'http', 'telegram', 'discord'],
         workerConcurrency: 1000,
         jobLockMs: 30_000,
         telegram: undefined,
+        discord: undefined,
         chat: { editIntervalMs: 1000, maxReplyAgeMs: 900_000, stallMs: undefined },
         logLevel: 'info',
         websocket: { pingIntervalMs: 30_000, resumeGraceMs: 10_000 },
@@ -85,7 +86,7 @@ describe('parseConfig', () => {
   });
 
   it('accepts ROLES=all and deduplicates', () => {
-    expect(parseConfig({ ROLES: 'all' })).toMatchObject({ config: { roles: ['worker', 'http', 'telegram'] } });
+    expect(parseConfig({ ROLES: 'all' })).toMatchObject({ config: { roles: ['worker', 'http', 'telegram', 'discord'] } });
     expect(parseConfig({ ROLES: 'http, http' })).toMatchObject({ config: { roles: ['http'] } });
   });
 
@@ -96,7 +97,7 @@ describe('parseConfig', () => {
     expect(result.problems).toEqual([
       'PORT: expected an integer from 1 to 65535 (got "abc")',
       'REDIS_URL: expected a redis:// or rediss:// URL, for example redis://127.0.0.1:6379 (got "localhost:6379")',
-      'ROLES: expected a comma-separated list of worker, http, telegram or all (got "worker,mailer")',
+      'ROLES: expected a comma-separated list of worker, http, telegram, discord or all (got "worker,mailer")',
       'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent (got "loud")',
     ]);
   });
@@ -118,6 +119,19 @@ describe('parseConfig', () => {
     expect(bad.ok ? [] : bad.problems).toEqual([
       'TELEGRAM_BOT_TOKEN: expected a bot token from @BotFather, like 123456:ABC-DEF…',
       'TELEGRAM_WEBHOOK_URL: expected the public https:// URL Telegram posts updates to, with a path, for example https://bot.example.com/telegram (got "https://bot.example.com")',
+    ]);
+  });
+
+  it('reads the Discord settings, and refuses a malformed token or channel list without echoing the token', () => {
+    const token = 'MTIzNDU2Nzg5MDEy.GaBcDe.abcdefghijklmnopqrstuvwxyz012345';
+    expect(parseConfig({ DISCORD_BOT_TOKEN: token, DISCORD_CHANNELS: ' 123456789012345678, 223456789012345678 ' })).toMatchObject({
+      ok: true,
+      config: { discord: { token, apiUrl: 'https://discord.com/api', channels: ['123456789012345678', '223456789012345678'] } },
+    });
+    const bad = parseConfig({ DISCORD_BOT_TOKEN: 'Bot secret-token-value', DISCORD_CHANNELS: 'general' });
+    expect(bad.ok ? [] : bad.problems).toEqual([
+      'DISCORD_BOT_TOKEN: expected a bot token from the Discord Developer Portal (Bot → Reset Token), three dot-separated parts',
+      'DISCORD_CHANNELS: expected comma-separated channel ids (Developer Mode → right-click a channel → Copy Channel ID) (got "general")',
     ]);
   });
 

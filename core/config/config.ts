@@ -6,11 +6,11 @@ import { providerAliases, providerCatalog, providerIds, type ProviderId } from '
  * Every role one process can run; ROLES picks a subset so each scales on its own. A chat adapter's role
  * runs only where its token is set.
  */
-export const roleNames = ['worker', 'http', 'telegram'] as const;
+export const roleNames = ['worker', 'http', 'telegram', 'discord'] as const;
 export type Role = (typeof roleNames)[number];
 
 /** Variables whose values must never be echoed, not even in a configuration error. */
-const secretNames = new Set(['JWT_SECRET', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', ...providerIds.map((id) => `${providerCatalog[id].envPrefix}_API_KEY`)]);
+const secretNames = new Set(['JWT_SECRET', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'DISCORD_BOT_TOKEN', ...providerIds.map((id) => `${providerCatalog[id].envPrefix}_API_KEY`)]);
 
 const integer = (min: number, max: number) => {
   const error = { error: `expected an integer from ${min} to ${max}` };
@@ -154,6 +154,13 @@ export const configSchema = z
     TELEGRAM_WEBHOOK_SECRET: z.string().regex(/^[\w-]{1,256}$/, { error: 'expected 1-256 letters, digits, _ or -' }).optional(),
     TELEGRAM_GROUP_MODE: z.enum(['mention', 'all', 'off'], { error: 'expected mention, all or off' }).default('mention'),
     TELEGRAM_POLL_TIMEOUT_SECONDS: integer(0, 50).default(25),
+    DISCORD_BOT_TOKEN: z.string().regex(/^[\w-]{10,}\.[\w-]{4,}\.[\w-]{10,}$/, { error: 'expected a bot token from the Discord Developer Portal (Bot → Reset Token), three dot-separated parts' }).optional(),
+    DISCORD_API_URL: httpUrl.default('https://discord.com/api'),
+    DISCORD_CHANNELS: z
+      .string()
+      .regex(/^\s*(\d{1,20}\s*(,\s*\d{1,20}\s*)*)?$/, { error: 'expected comma-separated channel ids (Developer Mode → right-click a channel → Copy Channel ID)' })
+      .transform((value) => value.split(',').map((id) => id.trim()).filter(Boolean))
+      .default([]),
     // Chat adapters: pacing of live edits, how old a reply may be and still be posted, when a silent connection is restarted.
     CHAT_EDIT_INTERVAL_MS: integer(100, 60_000).default(1000),
     CHAT_REPLY_MAX_AGE_SECONDS: integer(10, 7 * 24 * 3600).default(900),
@@ -225,6 +232,7 @@ export const configSchema = z
           pollTimeoutSeconds: env.TELEGRAM_POLL_TIMEOUT_SECONDS,
         }
       : undefined,
+    discord: env.DISCORD_BOT_TOKEN ? { token: env.DISCORD_BOT_TOKEN, apiUrl: env.DISCORD_API_URL, channels: env.DISCORD_CHANNELS } : undefined,
     chat: {
       editIntervalMs: env.CHAT_EDIT_INTERVAL_MS,
       maxReplyAgeMs: env.CHAT_REPLY_MAX_AGE_SECONDS * 1000,

@@ -27,6 +27,11 @@ export const replyToSchema = z.object({
       messageId: z.string().min(1).max(200).optional(),
       /** A topic or thread within the chat (Telegram forum topic, Slack thread_ts, Discord thread). */
       threadId: z.string().min(1).max(200).optional(),
+      /**
+       * The platform interaction the reply answers (a Discord slash command): its response is the
+       * reply's first message. Only the id: the interaction's token stays with the adapter.
+       */
+      interactionId: z.string().min(1).max(200).optional(),
     })
     .optional(),
 });

@@ -1,0 +1,245 @@
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client, DiscordAPIError, Events, GatewayIntentBits, MessageFlags, Options, Routes, Status } from 'discord.js';
+import type { Logger } from 'pino';
+import type { InboundJobInput } from '../../core/contracts/job.ts';
+import type { Reply } from '../../core/contracts/reply.ts';
+import type { HealthCheck } from '../http/routes/health.ts';
+import { chatMetrics } from '../kit/chat-metrics.ts';
+import { ChatPacer } from '../kit/chat-pacer.ts';
+import type { ChatTarget, ChatTransport } from '../kit/chat-transport.ts';
+import { ReplyDelivery } from '../kit/deliver-reply.ts';
+import type { DeliveryRecords } from '../kit/delivery-records.ts';
+import { cannotRead, gatewayNote } from '../kit/gateway-note.ts';
+import type { InteractionTokens } from '../kit/interaction-tokens.ts';
+import { LiveReplies, type LiveRepliesOptions } from '../kit/live-replies.ts';
+import { commandRegistrations } from './commands.ts';
+import { discordInteractionSchema, discordMessageSchema } from './discord-events.ts';
+import { discordTransport, type InteractionGrant } from './discord-transport.ts';
+import { interactionToEvent, messageToEvent, type DiscordBot, type DiscordEventContext } from './to-job.ts';
+
+/** What became of one gateway event, once the adapter has handled it. */
+export interface DiscordEventOutcome {
+  /** The message or interaction id. */
+  eventId: string;
+  kind: 'job' | 'unsupported' | 'ignore' | 'unknown-command' | 'failed';
+  reason?: string;
+}
+
+export interface DiscordAdapterOptions {
+  /** DISCORD_BOT_TOKEN. */
+  token: string;
+  /** DISCORD_API_URL: the REST API's base, without the version. Default: https://discord.com/api. */
+  apiUrl?: string;
+  /** DISCORD_CHANNELS: channel ids where every message is answered, not only mentions and replies. */
+  channels?: string[];
+  jwtKey: Uint8Array;
+  /** Puts a job on the inbound queue; idempotent by job id. */
+  enqueue: (job: InboundJobInput) => Promise<unknown>;
+  records: DeliveryRecords;
+  /** Where interaction tokens are kept, shared by the adapter's processes. */
+  tokens: InteractionTokens;
+  subscribe: LiveRepliesOptions['subscribe'];
+  log: Logger;
+  /** CHAT_EDIT_INTERVAL_MS. Default: 1000 ms. */
+  editIntervalMs?: number;
+  /** CHAT_REPLY_MAX_AGE_SECONDS, in ms. Default: 15 minutes. */
+  maxReplyAgeMs?: number;
+  /** The longest discord.js waits out a rate limit inside one call; longer ones go back to the queue. Default: 30 s. */
+  maxRateLimitWaitMs?: number;
+  /** Told each event's outcome once handled (tests, diagnostics). */
+  onEvent?: (outcome: DiscordEventOutcome) => void;
+}
+
+export interface DiscordAdapter {
+  bot: DiscordBot;
+  /** Posts a reply from the outbound queue. */
+  deliver(reply: Reply): Promise<void>;
+  health: HealthCheck;
+  close(): Promise<void>;
+}
+
+/** Discord's interaction tokens answer for 15 minutes; kept a little less, so none is used as it expires. */
+const interactionWindowMs = 14.5 * 60_000;
+/** Deferred response: "<bot> is thinking…", edited into the answer. */
+const deferredResponse = 5;
+const immediateResponse = 4;
+
+/** Why the gateway connection cannot start, in words; never the token. */
+function startupError(error: unknown): Error {
+  const failure = error as { status?: number; code?: string | number; message?: string };
+  if (failure.status === 401 || failure.code === 'TokenInvalid' || failure.code === 4004) return new Error('Discord refused DISCORD_BOT_TOKEN (401 Unauthorized).');
+  if (failure.code === 'DisallowedIntents' || failure.code === 4014) {
+    return new Error('Discord refused the Message Content intent: enable it for the bot in the Developer Portal (Bot → Privileged Gateway Intents).');
+  }
+  return new Error(`Discord could not be reached: ${failure.message ?? String(error)}`);
+}
+
+/**
+ * The Discord adapter: discord.js keeps the gateway session (identify, heartbeats, resume, reconnect)
+ * and paces REST calls by Discord's rate-limit buckets; the adapter reads the raw dispatches, validated
+ * here, so no cache decides what is seen. Messages and slash commands become jobs keyed by their ids;
+ * replies come back through the outbound queue as Discord Markdown, split to 2000 characters, streamed
+ * as throttled edits, pinging no one.
+ */
+export async function startDiscordAdapter(options: DiscordAdapterOptions): Promise<DiscordAdapter> {
+  const { token, apiUrl = 'https://discord.com/api', jwtKey, enqueue, records, tokens, log, maxRateLimitWaitMs = 30_000 } = options;
+  const client = new Client({
+    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages, GatewayIntentBits.MessageContent],
+    // Our delivery owns retrying (it knows what must not be sent twice); short rate limits are waited out in the call.
+    rest: { api: apiUrl, retries: 0, rejectOnRateLimit: (limit) => limit.retryAfter > maxRateLimitWaitMs },
+    makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 0 }),
+  });
+  const report = (outcome: DiscordEventOutcome) => {
+    chatMetrics.events.inc({ platform: 'discord', outcome: outcome.kind });
+    options.onEvent?.(outcome);
+  };
+
+  // Dispatches are taken from the first one on, and held until the adapter is ready for them.
+  const early: { t: string; d: unknown }[] = [];
+  let take: (packet: { t: string; d: unknown }) => void = (packet) => early.push(packet);
+  client.on(Events.Raw, (packet: { t?: string; d?: unknown }) => {
+    if (packet.t === 'MESSAGE_CREATE' || packet.t === 'INTERACTION_CREATE') take({ t: packet.t, d: packet.d });
+  });
+  client.on(Events.ShardReady, () => chatMetrics.up.set({ adapter: 'discord' }, 1));
+  client.on(Events.ShardResume, () => chatMetrics.up.set({ adapter: 'discord' }, 1));
+  client.on(Events.ShardDisconnect, () => chatMetrics.up.set({ adapter: 'discord' }, 0));
+  client.on(Events.ShardReconnecting, () => chatMetrics.up.set({ adapter: 'discord' }, 0));
+  client.on(Events.Error, (error) => log.warn({ reason: error.message }, 'Discord client error'));
+
+  try {
+    const ready = once(client, Events.ClientReady, { signal: AbortSignal.timeout(60_000) });
+    await client.login(token);
+    await ready;
+  } catch (error) {
+    await client.destroy();
+    throw startupError(error);
+  }
+  const bot: DiscordBot = { id: client.user!.id, username: client.user!.username };
+  const applicationId = client.application!.id;
+  const { rest } = client;
+
+  const transport: ChatTransport = discordTransport({ rest, applicationId, tokens });
+  const pacer = new ChatPacer();
+  const live = new LiveReplies({ transport, records, subscribe: options.subscribe, log, minEditIntervalMs: options.editIntervalMs, pacer });
+  const delivery = new ReplyDelivery({ transport, records, log, maxAgeMs: options.maxReplyAgeMs, settleLive: (jobId) => live.settle(jobId), pacer, maxRateLimitWaitMs });
+  const context: DiscordEventContext = {
+    bot,
+    jwtKey,
+    channels: new Set(options.channels ?? []),
+    parentOf: (channelId) => {
+      const channel = client.channels.cache.get(channelId);
+      return channel && 'parentId' in channel ? (channel.parentId ?? undefined) : undefined;
+    },
+  };
+
+  /** The queue briefly away (a Redis failover) is waited out: the gateway does not deliver an event twice. */
+  const enqueueSafely = async (job: InboundJobInput) => {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await enqueue(job);
+      } catch (error) {
+        if (attempt >= 4) throw error;
+        log.warn({ jobId: job.id, reason: (error as Error).message }, 'could not queue a Discord event; trying again');
+        await sleep(500 * 2 ** attempt);
+      }
+    }
+  };
+  const follow = async (jobId: string, target: ChatTarget, stream: boolean) => {
+    // The first process to see the event shows it live; a replayed event answered long ago shows nothing.
+    if ((await records.claim(jobId, 'live')) === undefined) live.follow(jobId, target, { stream });
+  };
+  const sorry = "I couldn't take your message just now. Please send it again in a moment.";
+
+  const onMessage = async (raw: unknown) => {
+    const parsed = discordMessageSchema.safeParse(raw);
+    const eventId = String((raw as { id?: unknown } | undefined)?.id ?? '?');
+    if (!parsed.success) return report({ eventId, kind: 'ignore', reason: 'a message that does not match the gateway schema' });
+    const event = messageToEvent(parsed.data, context);
+    if (event.kind === 'ignore') return report({ eventId, kind: 'ignore', reason: event.reason });
+    if (event.kind === 'unsupported') {
+      await delivery.deliver(gatewayNote('discord', event.jobId, event.target, cannotRead(event.what)));
+      return report({ eventId, kind: 'unsupported' });
+    }
+    try {
+      await enqueueSafely(event.job);
+    } catch (error) {
+      log.error({ jobId: event.job.id, reason: (error as Error).message }, 'a Discord message could not be queued');
+      await transport.send(event.target, sorry, { plain: true, replyToMessageId: event.target.messageId }).catch(() => {});
+      return report({ eventId, kind: 'failed', reason: 'queue unavailable' });
+    }
+    await follow(event.job.id, event.target, true);
+    report({ eventId, kind: 'job' });
+  };
+
+  const onInteraction = async (raw: unknown) => {
+    const parsed = discordInteractionSchema.safeParse(raw);
+    const eventId = String((raw as { id?: unknown } | undefined)?.id ?? '?');
+    if (!parsed.success) return report({ eventId, kind: 'ignore', reason: 'an interaction that does not match the gateway schema' });
+    const interaction = parsed.data;
+    const callback = (type: number, data: Record<string, unknown>) => rest.post(Routes.interactionCallback(interaction.id, interaction.token), { body: { type, data }, auth: false });
+    const event = interactionToEvent(interaction, context);
+    if (event.kind === 'ignore') return report({ eventId, kind: 'ignore', reason: event.reason });
+    if (event.kind === 'unknown-command') {
+      await callback(immediateResponse, { content: `I don't know /${event.name}. /help lists my commands.`, flags: MessageFlags.Ephemeral, allowed_mentions: { parse: [] } });
+      return report({ eventId, kind: 'unknown-command' });
+    }
+    if (event.kind !== 'job') return;
+    const { job, target, ephemeral } = event;
+    // Discord waits 3 seconds for an acknowledgement: it goes first, before anything that could be slow.
+    try {
+      await callback(deferredResponse, ephemeral ? { flags: MessageFlags.Ephemeral } : {});
+    } catch (error) {
+      // Acknowledged already: this is a replay of an interaction that is in hand.
+      if (!(error instanceof DiscordAPIError && error.code === 40060)) throw error;
+    }
+    const grant: InteractionGrant = { token: interaction.token, ephemeral };
+    await tokens.save(interaction.id, JSON.stringify(grant), interactionWindowMs);
+    // The deferred response is the reply's first message, a draft to be edited like a live one.
+    if ((await records.claim(job.id, 'p0')) === undefined) await records.record(job.id, 'p0', 'draft:@original');
+    try {
+      await enqueueSafely(job);
+    } catch (error) {
+      log.error({ jobId: job.id, reason: (error as Error).message }, 'a Discord command could not be queued');
+      await transport.edit(target, '@original', sorry, { plain: true }).catch(() => {});
+      return report({ eventId, kind: 'failed', reason: 'queue unavailable' });
+    }
+    await follow(job.id, target, job.request?.stream ?? false);
+    report({ eventId, kind: 'job' });
+  };
+
+  const inFlight = new Set<Promise<void>>();
+  const handle = (packet: { t: string; d: unknown }) => {
+    const done = (packet.t === 'MESSAGE_CREATE' ? onMessage(packet.d) : onInteraction(packet.d))
+      .catch((error: unknown) => {
+        log.warn({ reason: (error as Error).message }, 'could not handle a Discord event');
+        report({ eventId: String((packet.d as { id?: unknown } | undefined)?.id ?? '?'), kind: 'failed', reason: (error as Error).message });
+      })
+      .finally(() => inFlight.delete(done));
+    inFlight.add(done);
+  };
+  take = handle;
+  for (const packet of early.splice(0)) handle(packet);
+
+  // Bulk overwrite: the same list every start, so registering is idempotent across restarts and replicas.
+  await rest
+    .put(Routes.applicationCommands(applicationId), { body: commandRegistrations() })
+    .catch((error: unknown) => log.warn({ reason: (error as Error).message }, 'could not register the slash commands'));
+  log.info({ bot: bot.username, channels: context.channels.size }, 'Discord adapter started');
+
+  return {
+    bot,
+    deliver: (reply) => delivery.deliver(reply),
+    async health() {
+      const status = client.ws.status;
+      return { ok: status === Status.Ready, detail: `@${bot.username}, gateway ${Status[status]?.toLowerCase() ?? status}, heartbeat ${client.ws.ping} ms` };
+    },
+    async close() {
+      take = () => {};
+      await Promise.all(inFlight);
+      await live.close();
+      await client.destroy();
+      chatMetrics.up.set({ adapter: 'discord' }, 0);
+    },
+  };
+}

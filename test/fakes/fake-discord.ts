@@ -1,0 +1,375 @@
+import { randomBytes } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { sendJson, startFakeServer, type FakeServer, type RecordedRequest } from './fake-server.ts';
+
+/**
+ * A fake Discord on 127.0.0.1: the REST API (v10, JSON, `Authorization: Bot <token>`, errors as
+ * `{ code, message }`, 429s with `retry_after` and the `X-RateLimit-*` headers) and the gateway (a
+ * WebSocket speaking opcodes HELLO, IDENTIFY, READY, heartbeat and ACK, DISPATCH), so discord.js runs
+ * unchanged against it through `rest.api`: the gateway URL comes from `GET /gateway/bot`.
+ *
+ * It keeps what channels show: messages as edited, with Discord's checks on what the adapter could get
+ * wrong (empty or over-2000-character content) and who a message would ping under its allowed_mentions.
+ */
+
+export interface FakeDiscordMessage {
+  id: string;
+  channelId: string;
+  /** As sent: Discord Markdown. */
+  content: string;
+  /** What a person reads: formatting markers and escapes removed. */
+  visible: string;
+  /** The message it replies to. */
+  replyTo: string | undefined;
+  /** The interaction whose response (or follow-up) this is. */
+  interactionId: string | undefined;
+  ephemeral: boolean;
+  /** Who Discord would notify: `everyone`, `user:<id>`, `role:<id>`. */
+  pings: string[];
+  edits: number;
+}
+
+export interface FakeDiscordFailure {
+  status: number;
+  body: Record<string, unknown>;
+  headers?: Record<string, string>;
+}
+
+export interface FakeDiscord {
+  /** For discord.js's `rest.api` and DISCORD_API_URL: `http://127.0.0.1:<port>/api`. */
+  apiUrl: string;
+  token: string;
+  bot: { id: string; username: string };
+  applicationId: string;
+  guildId: string;
+  /** A guild text channel the bot can see. */
+  channelId: string;
+  requests: RecordedRequest[];
+  /** REST calls whose method and path (after `/api/v10`) match. */
+  calls(method: string, path: RegExp): RecordedRequest[];
+  /** The application commands the bot registered, as last PUT. */
+  commands(): Record<string, unknown>[];
+  /** Sends a gateway DISPATCH to every identified session; resolves once written. */
+  dispatch(type: string, data: Record<string, unknown>): Promise<void>;
+  /** A MESSAGE_CREATE from a person: in the guild channel unless `channelId`/`dm` say otherwise. Its payload. */
+  message(content: string, options?: { userId?: string; channelId?: string; dm?: boolean; mentionBot?: boolean; replyToBot?: boolean; id?: string }): Record<string, unknown>;
+  /** An INTERACTION_CREATE for a slash command. Its payload. */
+  interaction(name: string, options?: Record<string, string>, where?: { userId?: string; channelId?: string; dm?: boolean }): Record<string, unknown>;
+  /** Messages the bot has in a channel (interaction responses included), oldest first. */
+  messages(channelId: string): FakeDiscordMessage[];
+  /** Whether an interaction was acknowledged, and how (its callback type). */
+  acknowledged(interactionId: string): number | undefined;
+  /** The next `count` calls matching `method` and `path` fail as given. */
+  failNext(method: string, path: RegExp, failure: FakeDiscordFailure, count?: number): void;
+  /** The next call matching answers 429 with `retry_after` seconds, as a per-route bucket does. */
+  rateLimitNext(method: string, path: RegExp, retryAfterSeconds: number): void;
+  /** Sessions that sent IDENTIFY, with their intents. */
+  sessions(): { intents: number }[];
+  close(): Promise<void>;
+  server: FakeServer;
+}
+
+const discordEpoch = 1420070400000n;
+let sequence = 0n;
+/** A snowflake: time since Discord's epoch, shifted, plus a counter, so ids grow like the real ones. */
+export const snowflake = () => String(((BigInt(Date.now()) - discordEpoch) << 22n) + (sequence++ % 4096n));
+
+/** What a person reads in a Discord message: markers, fences and escapes dropped, masked links as their text. */
+export function discordVisible(content: string): string {
+  return content
+    .replace(/```[\w+#-]*\n?/g, '')
+    .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/(?<!\\)(\*\*|~~|\*|`)/g, '')
+    .replace(/^(#{1,3}|>) /gm, '')
+    .replace(/\\([^\w\s])/g, '$1')
+    .replaceAll('\u200b', '');
+}
+
+/** Who a message would ping: Discord parses mentions in the content, limited by allowed_mentions (absent: all). */
+function pingsOf(content: string, allowed: { parse?: string[]; users?: string[]; roles?: string[] } | undefined): string[] {
+  const parse = allowed?.parse ?? (allowed ? [] : ['everyone', 'users', 'roles']);
+  const pings: string[] = [];
+  if (/(?<!\\)@(everyone|here)/.test(content) && parse.includes('everyone')) pings.push('everyone');
+  for (const [, id] of content.matchAll(/(?<!\\)<@!?(\d+)>/g)) if (parse.includes('users') || allowed?.users?.includes(id!)) pings.push(`user:${id}`);
+  for (const [, id] of content.matchAll(/(?<!\\)<@&(\d+)>/g)) if (parse.includes('roles') || allowed?.roles?.includes(id!)) pings.push(`role:${id}`);
+  return pings;
+}
+
+export async function startFakeDiscord({ username = 'gateway-test', botId = snowflake() } = {}): Promise<FakeDiscord> {
+  const applicationId = botId;
+  const guildId = snowflake();
+  const channelId = snowflake();
+  const token = `${Buffer.from(botId).toString('base64url')}.${randomBytes(4).toString('base64url')}.${randomBytes(20).toString('base64url')}`;
+  const bot = { id: botId, username, discriminator: '0', global_name: null, avatar: null, bot: true };
+  const person = (id: string) => ({ id, username: `person${id.slice(-4)}`, discriminator: '0', global_name: `Person ${id.slice(-4)}`, avatar: null });
+
+  const channels = new Map<string, FakeDiscordMessage[]>();
+  const interactions = new Map<string, { token: string; channelId: string; acknowledged?: number; ephemeral: boolean; original?: FakeDiscordMessage }>();
+  const dmChannels = new Map<string, string>();
+  let commands: Record<string, unknown>[] = [];
+  const failures: { method: string; path: RegExp; failure: FakeDiscordFailure; count: number }[] = [];
+
+  const inChannel = (id: string) => channels.get(id) ?? (channels.set(id, []), channels.get(id)!);
+  const error = (response: ServerResponse, status: number, code: number, message: string) => sendJson(response, status, { code, message });
+
+  /** Discord's checks on message content; the message shown, or why it was refused. */
+  const compose = (body: Record<string, unknown>, where: { channelId: string; interactionId?: string; ephemeral?: boolean }): FakeDiscordMessage | { status: number; code: number; message: string } => {
+    const content = typeof body.content === 'string' ? body.content : '';
+    if (!content.trim()) return { status: 400, code: 50006, message: 'Cannot send an empty message' };
+    if (content.length > 2000) return { status: 400, code: 50035, message: 'Invalid Form Body\ncontent[BASE_TYPE_MAX_LENGTH]: Must be 2000 or fewer in length.' };
+    const reference = body.message_reference as { message_id?: string } | undefined;
+    return {
+      id: snowflake(),
+      channelId: where.channelId,
+      content,
+      visible: discordVisible(content),
+      replyTo: reference?.message_id,
+      interactionId: where.interactionId,
+      ephemeral: where.ephemeral ?? ((Number(body.flags ?? 0) & 64) !== 0),
+      pings: pingsOf(content, body.allowed_mentions as never),
+      edits: 0,
+    };
+  };
+  const messageObject = (message: FakeDiscordMessage) => ({
+    id: message.id,
+    channel_id: message.channelId,
+    author: bot,
+    content: message.content,
+    timestamp: new Date().toISOString(),
+    edited_timestamp: message.edits ? new Date().toISOString() : null,
+    tts: false,
+    mention_everyone: message.pings.includes('everyone'),
+    mentions: [],
+    mention_roles: [],
+    attachments: [],
+    embeds: [],
+    pinned: false,
+    type: message.replyTo ? 19 : 0,
+    flags: message.ephemeral ? 64 : 0,
+  });
+  const post = (response: ServerResponse, body: Record<string, unknown>, where: { channelId: string; interactionId?: string; ephemeral?: boolean }) => {
+    const message = compose(body, where);
+    if ('status' in message) return error(response, message.status, message.code, message.message);
+    inChannel(where.channelId).push(message);
+    sendJson(response, 200, messageObject(message));
+  };
+  const edit = (response: ServerResponse, message: FakeDiscordMessage | undefined, body: Record<string, unknown>) => {
+    if (!message) return error(response, 404, 10008, 'Unknown Message');
+    const next = compose(body, message);
+    if ('status' in next) return error(response, next.status, next.code, next.message);
+    Object.assign(message, { content: next.content, visible: next.visible, pings: next.pings, edits: message.edits + 1 });
+    sendJson(response, 200, messageObject(message));
+  };
+
+  const routes: [string, RegExp, (match: RegExpExecArray, body: Record<string, unknown>, response: ServerResponse, request: RecordedRequest) => void][] = [
+    ['GET', /^\/gateway\/bot$/, (_, __, response) =>
+      sendJson(response, 200, { url: gatewayUrl, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 86_400_000, max_concurrency: 1 } })],
+    ['GET', /^\/users\/@me$/, (_, __, response) => sendJson(response, 200, bot)],
+    ['PUT', /^\/applications\/(\d+)\/commands$/, ([, app], body, response) => {
+      if (app !== applicationId) return error(response, 403, 50001, 'Missing Access');
+      commands = (body as unknown as Record<string, unknown>[]).map((command) => ({ id: snowflake(), application_id: applicationId, version: snowflake(), type: 1, ...command }));
+      sendJson(response, 200, commands);
+    }],
+    ['POST', /^\/channels\/(\d+)\/messages$/, ([, channel], body, response) => post(response, body, { channelId: channel! })],
+    ['PATCH', /^\/channels\/(\d+)\/messages\/(\d+)$/, ([, channel, id], body, response) => edit(response, channels.get(channel!)?.find((message) => message.id === id && !message.interactionId), body)],
+    ['POST', /^\/channels\/(\d+)\/typing$/, (_, __, response) => void response.writeHead(204).end()],
+    ['POST', /^\/interactions\/(\d+)\/([\w.-]+)\/callback$/, ([, id, interactionToken], body, response) => {
+      const interaction = interactions.get(id!);
+      if (!interaction || interaction.token !== interactionToken) return error(response, 404, 10062, 'Unknown interaction');
+      if (interaction.acknowledged !== undefined) return error(response, 400, 40060, 'Interaction has already been acknowledged.');
+      const type = Number(body.type);
+      const data = (body.data ?? {}) as Record<string, unknown>;
+      interaction.ephemeral = (Number(data.flags ?? 0) & 64) !== 0;
+      interaction.acknowledged = type;
+      if (type === 5) {
+        // A deferred response shows "<bot> is thinking…" until it is edited.
+        const original: FakeDiscordMessage = { id: snowflake(), channelId: interaction.channelId, content: '', visible: `${username} is thinking…`, replyTo: undefined, interactionId: id, ephemeral: interaction.ephemeral, pings: [], edits: 0 };
+        interaction.original = original;
+        inChannel(interaction.channelId).push(original);
+      } else if (type === 4) {
+        const message = compose(data, { channelId: interaction.channelId, interactionId: id, ephemeral: interaction.ephemeral });
+        if ('status' in message) return error(response, message.status, message.code, message.message);
+        interaction.original = message;
+        inChannel(interaction.channelId).push(message);
+      }
+      response.writeHead(204).end();
+    }],
+    ['PATCH', /^\/webhooks\/(\d+)\/([\w.-]+)\/messages\/(@original|\d+)$/, ([, app, interactionToken, which], body, response) => {
+      const interaction = [...interactions.values()].find((candidate) => candidate.token === interactionToken);
+      if (app !== applicationId || !interaction) return error(response, 401, 50027, 'Invalid Webhook Token');
+      const message = which === '@original' ? interaction.original : inChannel(interaction.channelId).find((candidate) => candidate.id === which && candidate.interactionId);
+      edit(response, message, body);
+    }],
+    ['POST', /^\/webhooks\/(\d+)\/([\w.-]+)$/, ([, app, interactionToken], body, response) => {
+      const entry = [...interactions.entries()].find(([, candidate]) => candidate.token === interactionToken);
+      if (app !== applicationId || !entry) return error(response, 401, 50027, 'Invalid Webhook Token');
+      post(response, body, { channelId: entry[1].channelId, interactionId: entry[0] });
+    }],
+  ];
+
+  const server = await startFakeServer(async (request, response) => {
+    const url = new URL(request.url, 'http://fake');
+    const path = decodeURIComponent(url.pathname).replace(/^\/api\/v10/, '');
+    const failureAt = failures.findIndex((entry) => entry.method === request.method && entry.path.test(path));
+    if (failureAt >= 0) {
+      const entry = failures[failureAt]!;
+      if (--entry.count <= 0) failures.splice(failureAt, 1);
+      response.writeHead(entry.failure.status, { 'content-type': 'application/json', ...entry.failure.headers });
+      return void response.end(JSON.stringify(entry.failure.body));
+    }
+    const route = routes.find(([method, pattern]) => method === request.method && pattern.test(path));
+    if (!route) return error(response, 404, 0, '404: Not Found');
+    // Interaction callbacks and webhooks are authorized by their token; everything else by the bot token.
+    const byToken = /^\/(interactions|webhooks)\//.test(path);
+    if (!byToken && request.headers.authorization !== `Bot ${token}`) return error(response, 401, 0, '401: Unauthorized');
+    route[2](route[1].exec(path)!, (request.body ?? {}) as Record<string, unknown>, response, request);
+  });
+
+  // The gateway: HELLO on connect, READY and GUILD_CREATE after IDENTIFY, ACK for every heartbeat.
+  const gateway = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise<void>((resolve) => gateway.once('listening', resolve));
+  const gatewayUrl = `ws://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
+  const identified = new Map<WebSocket, { intents: number; seq: number }>();
+  const send = (socket: WebSocket, payload: Record<string, unknown>) => new Promise<void>((resolve) => socket.send(JSON.stringify(payload), () => resolve()));
+  const dispatchTo = (socket: WebSocket, type: string, data: Record<string, unknown>) => {
+    const session = identified.get(socket)!;
+    session.seq += 1;
+    return send(socket, { op: 0, t: type, s: session.seq, d: data });
+  };
+  gateway.on('connection', (socket) => {
+    void send(socket, { op: 10, d: { heartbeat_interval: 41_250 } });
+    socket.on('message', async (raw) => {
+      const packet = JSON.parse(String(raw)) as { op: number; d: Record<string, unknown> | null };
+      if (packet.op === 1) return void send(socket, { op: 11 });
+      if (packet.op === 6) return void send(socket, { op: 9, d: false }); // no resuming here: identify afresh
+      if (packet.op !== 2) return;
+      if (packet.d?.token !== token) return socket.close(4004, 'Authentication failed.');
+      identified.set(socket, { intents: Number(packet.d.intents), seq: 0 });
+      await dispatchTo(socket, 'READY', {
+        v: 10,
+        user: bot,
+        guilds: [{ id: guildId, unavailable: true }],
+        session_id: randomBytes(16).toString('hex'),
+        resume_gateway_url: gatewayUrl,
+        shard: [0, 1],
+        application: { id: applicationId, flags: 0 },
+      });
+      await dispatchTo(socket, 'GUILD_CREATE', {
+        id: guildId,
+        name: 'Test guild',
+        owner_id: snowflake(),
+        unavailable: false,
+        member_count: 2,
+        large: false,
+        joined_at: new Date().toISOString(),
+        features: [],
+        roles: [],
+        emojis: [],
+        stickers: [],
+        members: [],
+        presences: [],
+        voice_states: [],
+        threads: [],
+        stage_instances: [],
+        guild_scheduled_events: [],
+        channels: [{ id: channelId, type: 0, guild_id: guildId, name: 'general', position: 0, permission_overwrites: [] }],
+      });
+    });
+    socket.on('close', () => identified.delete(socket));
+  });
+
+  const dmOf = (userId: string) => dmChannels.get(userId) ?? (dmChannels.set(userId, snowflake()), dmChannels.get(userId)!);
+  const fake: FakeDiscord = {
+    apiUrl: `${server.origin}/api`,
+    token,
+    bot: { id: botId, username },
+    applicationId,
+    guildId,
+    channelId,
+    requests: server.requests,
+    calls: (method, path) => server.requests.filter((request) => request.method === method && path.test(decodeURIComponent(new URL(request.url, 'http://fake').pathname).replace(/^\/api\/v10/, ''))),
+    commands: () => commands,
+    async dispatch(type, data) {
+      // An interaction recorded elsewhere (a fixture) becomes answerable, as Discord's own are.
+      if (type === 'INTERACTION_CREATE' && !interactions.has(String(data.id))) {
+        interactions.set(String(data.id), { token: String(data.token), channelId: String(data.channel_id), ephemeral: false });
+      }
+      await Promise.all([...identified.keys()].map((socket) => dispatchTo(socket, type, data)));
+    },
+    message(content, { userId = '111111111111111111', channelId: channel, dm = false, mentionBot = false, replyToBot = false, id = snowflake() } = {}) {
+      const target = channel ?? (dm ? dmOf(userId) : channelId);
+      const botMessage = replyToBot ? inChannel(target).at(-1) : undefined;
+      return {
+        id,
+        channel_id: target,
+        ...(dm ? {} : { guild_id: guildId, member: { roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 } }),
+        author: person(userId),
+        content: mentionBot ? `<@${botId}> ${content}` : content,
+        timestamp: new Date().toISOString(),
+        edited_timestamp: null,
+        tts: false,
+        mention_everyone: false,
+        mentions: mentionBot || replyToBot ? [bot] : [],
+        mention_roles: [],
+        attachments: [],
+        embeds: [],
+        pinned: false,
+        type: replyToBot ? 19 : 0,
+        ...(replyToBot && botMessage
+          ? { message_reference: { type: 0, message_id: botMessage.id, channel_id: target, guild_id: guildId }, referenced_message: { ...messageObject(botMessage), author: bot } }
+          : {}),
+      };
+    },
+    interaction(name, options = {}, { userId = '111111111111111111', channelId: channel, dm = false } = {}) {
+      const id = snowflake();
+      const target = channel ?? (dm ? dmOf(userId) : channelId);
+      const interactionToken = `aW50ZXJhY3Rpb24${randomBytes(24).toString('base64url')}`;
+      interactions.set(id, { token: interactionToken, channelId: target, ephemeral: false });
+      return {
+        id,
+        application_id: applicationId,
+        type: 2,
+        token: interactionToken,
+        version: 1,
+        locale: 'en-US',
+        app_permissions: '0',
+        entitlements: [],
+        authorizing_integration_owners: { '0': guildId },
+        context: dm ? 1 : 0,
+        channel_id: target,
+        channel: { id: target, type: dm ? 1 : 0 },
+        ...(dm ? { user: person(userId) } : { guild_id: guildId, guild_locale: 'en-US', member: { user: person(userId), roles: [], permissions: '0', joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 } }),
+        data: { id: snowflake(), name, type: 1, ...(Object.keys(options).length ? { options: Object.entries(options).map(([option, value]) => ({ name: option, type: 3, value })) } : {}) },
+      };
+    },
+    messages: (channel) => channels.get(channel) ?? [],
+    acknowledged: (interactionId) => interactions.get(interactionId)?.acknowledged,
+    failNext(method, path, failure, count = 1) {
+      failures.push({ method, path, failure, count });
+    },
+    rateLimitNext(method, path, retryAfterSeconds) {
+      fake.failNext(method, path, {
+        status: 429,
+        body: { message: 'You are being rate limited.', retry_after: retryAfterSeconds, global: false },
+        headers: {
+          'retry-after': String(Math.ceil(retryAfterSeconds)),
+          'x-ratelimit-limit': '5',
+          'x-ratelimit-remaining': '0',
+          'x-ratelimit-reset-after': String(retryAfterSeconds),
+          'x-ratelimit-bucket': 'fake-bucket',
+          'x-ratelimit-scope': 'user',
+        },
+      });
+    },
+    sessions: () => [...identified.values()].map(({ intents }) => ({ intents })),
+    async close() {
+      for (const socket of gateway.clients) socket.terminate();
+      await new Promise<void>((resolve) => gateway.close(() => resolve()));
+      await server.close();
+    },
+    server,
+  };
+  return fake;
+}
