@@ -100,6 +100,7 @@ function block(token: Token): string {
     case 'blockquote':
       // Discord quotes line by line; a code block or table inside one is shown after it, unquoted, so its fence stays whole.
       return (token.tokens ?? [])
+        .filter((child: Token) => child.type !== 'space')
         .map((child: Token) => (child.type === 'code' || child.type === 'table' ? block(child) : block(child).replace(/^/gm, '> ')))
         .join('\n');
     case 'list':
