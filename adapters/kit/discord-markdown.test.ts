@@ -43,7 +43,7 @@ describe('Markdown as Discord Markdown', () => {
     const rendered = render('***both*** and *it **bold***');
     expect(rendered).toBe('*\u200b**both**\u200b* and *it **bold**\u200b*');
     expect(discordMarkdown.markup(rendered).map((piece) => piece.text)).toEqual(['*', '\u200b', '**', 'both', '**', '\u200b', '*', ' and ', '*', 'it ', '**', 'bold', '**', '\u200b', '*']);
-    expect(discordMarkdown.plain('**Hi** \\*not\\* [docs](https://x.dev) `a*b`')).toBe('Hi *not* docs (https://x.dev) a*b');
+    expect(discordMarkdown.plain('**Hi** \\*not\\* snake\\_case [docs](https://x.dev) `a*b`')).toBe('Hi *not* snake_case docs (https://x.dev) a*b');
   });
 
   it('splits long replies within 2000 characters, closing and reopening code blocks and formatting, losing nothing', () => {

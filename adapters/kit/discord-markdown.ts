@@ -197,7 +197,7 @@ function plain(rendered: string): string {
   const pieces = markup(rendered);
   return pieces
     .map((piece) => {
-      if (piece.kind === 'text') return piece.text.replace(/\\([^\w\s])/g, '$1').replaceAll('\u200b', '');
+      if (piece.kind === 'text') return piece.text.replace(/\\([^\sa-zA-Z0-9])/g, '$1').replaceAll('\u200b', '');
       const href = /^\]\((.*)\)$/.exec(piece.text)?.[1];
       return href ? ` (${href})` : '';
     })

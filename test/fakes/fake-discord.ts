@@ -76,14 +76,19 @@ let sequence = 0n;
 /** A snowflake: time since Discord's epoch, shifted, plus a counter, so ids grow like the real ones. */
 export const snowflake = () => String(((BigInt(Date.now()) - discordEpoch) << 22n) + (sequence++ % 4096n));
 
-/** What a person reads in a Discord message: markers, fences and escapes dropped, masked links as their text. */
+/** What a person reads in a Discord message: markers and escapes dropped, masked links as their text, code as written. */
 export function discordVisible(content: string): string {
+  const prose = (text: string) =>
+    text
+      .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
+      .replace(/(?<!\\)(\*\*|~~|\*)/g, '')
+      .replace(/^(#{1,3}|>) /gm, '')
+      .replace(/\\([^\sa-zA-Z0-9])/g, '$1');
+  // Code (fenced, or inline) shows its characters as they are; only the text around it is Markdown.
   return content
-    .replace(/```[\w+#-]*\n?/g, '')
-    .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
-    .replace(/(?<!\\)(\*\*|~~|\*|`)/g, '')
-    .replace(/^(#{1,3}|>) /gm, '')
-    .replace(/\\([^\w\s])/g, '$1')
+    .split(/(```[\w+#-]*\n[\s\S]*?```|`[^`]*`)/)
+    .map((part, index) => (index % 2 ? part.replace(/^```[\w+#-]*\n|```$|^`|`$/g, '') : prose(part)))
+    .join('')
     .replaceAll('\u200b', '');
 }
 
