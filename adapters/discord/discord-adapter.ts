@@ -47,6 +47,8 @@ export interface DiscordAdapterOptions {
   maxReplyAgeMs?: number;
   /** The longest discord.js waits out a rate limit inside one call; longer ones go back to the queue. Default: 30 s. */
   maxRateLimitWaitMs?: number;
+  /** The first wait before trying the queue again, doubled each time, four times. Default: 500 ms. */
+  queueRetryMs?: number;
   /** Told each event's outcome once handled (tests, diagnostics). */
   onEvent?: (outcome: DiscordEventOutcome) => void;
 }
@@ -67,9 +69,10 @@ const immediateResponse = 4;
 
 /** Why the gateway connection cannot start, in words; never the token. */
 function startupError(error: unknown): Error {
+  // discord.js reports gateway close codes only in words (@discordjs/ws: "Authentication failed", "Used disallowed intents").
   const failure = error as { status?: number; code?: string | number; message?: string };
-  if (failure.status === 401 || failure.code === 'TokenInvalid' || failure.code === 4004) return new Error('Discord refused DISCORD_BOT_TOKEN (401 Unauthorized).');
-  if (failure.code === 'DisallowedIntents' || failure.code === 4014) {
+  if (failure.status === 401 || failure.code === 'TokenInvalid' || failure.message === 'Authentication failed') return new Error('Discord refused DISCORD_BOT_TOKEN (401 Unauthorized).');
+  if (failure.message === 'Used disallowed intents') {
     return new Error('Discord refused the Message Content intent: enable it for the bot in the Developer Portal (Bot → Privileged Gateway Intents).');
   }
   return new Error(`Discord could not be reached: ${failure.message ?? String(error)}`);
@@ -83,7 +86,7 @@ function startupError(error: unknown): Error {
  * as throttled edits, pinging no one.
  */
 export async function startDiscordAdapter(options: DiscordAdapterOptions): Promise<DiscordAdapter> {
-  const { token, apiUrl = 'https://discord.com/api', jwtKey, enqueue, records, tokens, log, maxRateLimitWaitMs = 30_000 } = options;
+  const { token, apiUrl = 'https://discord.com/api', jwtKey, enqueue, records, tokens, log, maxRateLimitWaitMs = 30_000, queueRetryMs = 500 } = options;
   const client = new Client({
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages, GatewayIntentBits.MessageContent],
     // Our delivery owns retrying (it knows what must not be sent twice); short rate limits are waited out in the call.
@@ -141,7 +144,7 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
       } catch (error) {
         if (attempt >= 4) throw error;
         log.warn({ jobId: job.id, reason: (error as Error).message }, 'could not queue a Discord event; trying again');
-        await sleep(500 * 2 ** attempt);
+        await sleep(queueRetryMs * 2 ** attempt);
       }
     }
   };

@@ -102,7 +102,8 @@ function pingsOf(content: string, allowed: { parse?: string[]; users?: string[];
   return pings;
 }
 
-export async function startFakeDiscord({ username = 'gateway-test', botId = snowflake() } = {}): Promise<FakeDiscord> {
+/** `messageContentIntent: false` is a bot whose Message Content intent is not enabled in the Developer Portal. */
+export async function startFakeDiscord({ username = 'gateway-test', botId = snowflake(), messageContentIntent = true } = {}): Promise<FakeDiscord> {
   const applicationId = botId;
   const guildId = snowflake();
   const channelId = snowflake();
@@ -251,6 +252,7 @@ export async function startFakeDiscord({ username = 'gateway-test', botId = snow
       if (packet.op === 6) return void send(socket, { op: 9, d: false }); // no resuming here: identify afresh
       if (packet.op !== 2) return;
       if (packet.d?.token !== token) return socket.close(4004, 'Authentication failed.');
+      if (!messageContentIntent && Number(packet.d.intents) & (1 << 15)) return socket.close(4014, 'Disallowed intent(s).');
       identified.set(socket, { intents: Number(packet.d.intents), seq: 0 });
       await dispatchTo(socket, 'READY', {
         v: 10,
