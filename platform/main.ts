@@ -11,6 +11,10 @@ if (!parsed.ok) {
 const { config } = parsed;
 const log = pino({ level: config.logLevel, base: { pid: process.pid } });
 
+// One process runs every role: a library's stray rejection (discord.js can reject inside its own
+// reconnect loop) is logged, not allowed to take the workers and the other adapters down with it.
+process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection (logged; the process keeps running)'));
+
 let platform: RunningPlatform;
 try {
   platform = await startPlatform(config, log);

@@ -59,6 +59,39 @@ describe('Discord adapter start and failures', () => {
     expect(error?.message).toMatch(/Message Content intent: enable it for the bot in the Developer Portal/);
   }, 30_000);
 
+  it('keeps its gateway session: heartbeats acknowledged, and after a dropped connection or a missed ACK it identifies again and answers', async () => {
+    const discord = await startFakeDiscord({ heartbeatIntervalMs: 300 });
+    fakes.push(discord);
+    const handled: string[] = [];
+    const adapter = await startDiscordAdapter(options(discord, { onEvent: (outcome) => handled.push(`${outcome.eventId}:${outcome.kind}`) }));
+    const answered = async () => {
+      const message = discord.message('still there?', { dm: true });
+      await discord.dispatch('MESSAGE_CREATE', message);
+      return waitUntil(() => handled.includes(`${String(message.id)}:job`), 5000);
+    };
+    try {
+      expect(await waitUntil(() => discord.gateway().heartbeats >= 3, 5000)).toBe(true);
+      expect((await adapter.health()).ok).toBe(true);
+
+      discord.dropConnections();
+      expect(await waitUntil(() => discord.gateway().identifies >= 2 && discord.sessions().length === 1, 15_000)).toBe(true);
+      expect(await answered()).toBe(true);
+
+      // A zombie connection (heartbeats no longer acknowledged) is closed by the client and opened afresh.
+      const { resumes } = discord.gateway();
+      discord.ackHeartbeats(false);
+      expect(await waitUntil(() => discord.gateway().resumes > resumes, 5000)).toBe(true);
+      discord.ackHeartbeats(true);
+      // Identifies are throttled to one per 5 s, as Discord's max_concurrency of 1 asks.
+      expect(await waitUntil(() => discord.gateway().identifies >= 3, 15_000)).toBe(true);
+      let healthy = false;
+      expect(await waitUntil(() => (void adapter.health().then((state) => (healthy = state.ok)), healthy), 10_000)).toBe(true);
+      expect(await answered()).toBe(true);
+    } finally {
+      await adapter.close();
+    }
+  }, 60_000);
+
   it('tells the person to send again when the queue stays unreachable, and tells a slash command the same', async () => {
     const discord = await startFakeDiscord();
     fakes.push(discord);

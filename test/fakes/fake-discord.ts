@@ -67,6 +67,12 @@ export interface FakeDiscord {
   rateLimitNext(method: string, path: RegExp, retryAfterSeconds: number): void;
   /** Sessions that sent IDENTIFY, with their intents. */
   sessions(): { intents: number }[];
+  /** Heartbeats received, IDENTIFYs answered and RESUMEs refused, over the fake's life. */
+  gateway(): { heartbeats: number; identifies: number; resumes: number };
+  /** Whether heartbeats get their ACK (opcode 11); a client that misses one reconnects. */
+  ackHeartbeats(ack: boolean): void;
+  /** Closes every gateway connection, as Discord does now and then. */
+  dropConnections(): void;
   close(): Promise<void>;
   server: FakeServer;
 }
@@ -102,8 +108,11 @@ function pingsOf(content: string, allowed: { parse?: string[]; users?: string[];
   return pings;
 }
 
-/** `messageContentIntent: false` is a bot whose Message Content intent is not enabled in the Developer Portal. */
-export async function startFakeDiscord({ username = 'gateway-test', botId = snowflake(), messageContentIntent = true } = {}): Promise<FakeDiscord> {
+/**
+ * `messageContentIntent: false` is a bot whose Message Content intent is not enabled in the Developer
+ * Portal; `heartbeatIntervalMs` is what HELLO asks for (Discord's is about 41 s).
+ */
+export async function startFakeDiscord({ username = 'gateway-test', botId = snowflake(), messageContentIntent = true, heartbeatIntervalMs = 41_250 } = {}): Promise<FakeDiscord> {
   const applicationId = botId;
   const guildId = snowflake();
   const channelId = snowflake();
@@ -238,6 +247,10 @@ export async function startFakeDiscord({ username = 'gateway-test', botId = snow
   await new Promise<void>((resolve) => gateway.once('listening', resolve));
   const gatewayUrl = `ws://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
   const identified = new Map<WebSocket, { intents: number; seq: number }>();
+  let heartbeats = 0;
+  let acking = true;
+  let identifies = 0;
+  let resumes = 0;
   const send = (socket: WebSocket, payload: Record<string, unknown>) => new Promise<void>((resolve) => socket.send(JSON.stringify(payload), () => resolve()));
   const dispatchTo = (socket: WebSocket, type: string, data: Record<string, unknown>) => {
     const session = identified.get(socket)!;
@@ -245,15 +258,22 @@ export async function startFakeDiscord({ username = 'gateway-test', botId = snow
     return send(socket, { op: 0, t: type, s: session.seq, d: data });
   };
   gateway.on('connection', (socket) => {
-    void send(socket, { op: 10, d: { heartbeat_interval: 41_250 } });
+    void send(socket, { op: 10, d: { heartbeat_interval: heartbeatIntervalMs } });
     socket.on('message', async (raw) => {
       const packet = JSON.parse(String(raw)) as { op: number; d: Record<string, unknown> | null };
-      if (packet.op === 1) return void send(socket, { op: 11 });
-      if (packet.op === 6) return void send(socket, { op: 9, d: false }); // no resuming here: identify afresh
+      if (packet.op === 1) {
+        heartbeats += 1;
+        return void (acking && send(socket, { op: 11 }));
+      }
+      if (packet.op === 6) {
+        resumes += 1;
+        return void send(socket, { op: 9, d: false }); // no resuming here: identify afresh
+      }
       if (packet.op !== 2) return;
       if (packet.d?.token !== token) return socket.close(4004, 'Authentication failed.');
       if (!messageContentIntent && Number(packet.d.intents) & (1 << 15)) return socket.close(4014, 'Disallowed intent(s).');
       identified.set(socket, { intents: Number(packet.d.intents), seq: 0 });
+      identifies += 1;
       await dispatchTo(socket, 'READY', {
         v: 10,
         user: bot,
@@ -371,6 +391,14 @@ export async function startFakeDiscord({ username = 'gateway-test', botId = snow
       });
     },
     sessions: () => [...identified.values()].map(({ intents }) => ({ intents })),
+    gateway: () => ({ heartbeats, identifies, resumes }),
+    ackHeartbeats(ack) {
+      acking = ack;
+    },
+    dropConnections() {
+      // Discord closing the connection (a deploy, a network blip): the client reconnects.
+      for (const socket of gateway.clients) socket.close(4000, 'Unknown error.');
+    },
     async close() {
       for (const socket of gateway.clients) socket.terminate();
       await new Promise<void>((resolve) => gateway.close(() => resolve()));
