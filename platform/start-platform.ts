@@ -3,7 +3,9 @@ import type { Logger } from 'pino';
 import type { Server } from 'node:http';
 import { buildHttpAdapter, buildProbeServer, type HealthCheck } from '../adapters/http/index.ts';
 import { startDiscordAdapter } from '../adapters/discord/index.ts';
-import { startTelegramAdapter, type TelegramAdapter } from '../adapters/telegram/index.ts';
+import type { ChatAdapter, ChatPlatform } from '../adapters/kit/chat-adapter.ts';
+import { startTelegramAdapter } from '../adapters/telegram/index.ts';
+import type { ChatAdapterParts } from '../adapters/kit/chat-adapter.ts';
 import type { Config } from '../core/config/config.ts';
 import { loadJwtSecret } from '../core/identity/jwt-secret.ts';
 import { Accounts } from '../core/identity/accounts.ts';
@@ -104,42 +106,28 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
       return (shared = { queue, subscriber, relay: new StreamRelay(redis, subscriber) });
     };
 
-    let telegram: TelegramAdapter | undefined;
-    if (config.roles.includes('telegram') && config.telegram) {
+    /** A chat adapter with what every one takes, its outbound worker and its health check. */
+    const startChat = async <A extends ChatAdapter>(platform: ChatPlatform, start: (parts: ChatAdapterParts) => Promise<A>): Promise<A> => {
       const { queue, relay } = adapterParts();
-      const adapter = await startTelegramAdapter({
-        ...config.telegram,
+      const chatLog = log.child({ role: platform });
+      const adapter = await start({
         ...config.chat,
         jwtKey,
         enqueue: (job) => queue.enqueue(job),
         records: redisDeliveryRecords(redis),
+        tokens: redisInteractionTokens(redis, platform),
         subscribe: (jobId, signal) => relay.subscribe(jobId, { signal }),
-        log: log.child({ role: 'telegram' }),
-      });
-      telegram = adapter;
-      stack.push(() => adapter.close());
-      const outbound = await startOutboundWorker({ redisUrl, platform: 'telegram', deliver: (reply) => adapter.deliver(reply), log: log.child({ role: 'telegram' }) });
-      stack.push(() => outbound.close());
-      checks.telegram = adapter.health;
-    }
-
-    if (config.roles.includes('discord') && config.discord) {
-      const { queue, relay } = adapterParts();
-      const adapter = await startDiscordAdapter({
-        ...config.discord,
-        ...config.chat,
-        jwtKey,
-        enqueue: (job) => queue.enqueue(job),
-        records: redisDeliveryRecords(redis),
-        tokens: redisInteractionTokens(redis, 'discord'),
-        subscribe: (jobId, signal) => relay.subscribe(jobId, { signal }),
-        log: log.child({ role: 'discord' }),
+        log: chatLog,
       });
       stack.push(() => adapter.close());
-      const outbound = await startOutboundWorker({ redisUrl, platform: 'discord', deliver: (reply) => adapter.deliver(reply), log: log.child({ role: 'discord' }) });
+      const outbound = await startOutboundWorker({ redisUrl, platform, deliver: (reply) => adapter.deliver(reply), log: chatLog });
       stack.push(() => outbound.close());
-      checks.discord = adapter.health;
-    }
+      checks[platform] = adapter.health;
+      return adapter;
+    };
+    const { telegram: telegramConfig, discord: discordConfig } = config;
+    const telegram = config.roles.includes('telegram') && telegramConfig ? await startChat('telegram', (parts) => startTelegramAdapter({ ...telegramConfig, ...parts })) : undefined;
+    if (config.roles.includes('discord') && discordConfig) await startChat('discord', (parts) => startDiscordAdapter({ ...discordConfig, ...parts }));
 
     let url: string | undefined;
     const listen = async (app: { listen(options: { port: number; host: string }): Promise<unknown>; close(): Promise<unknown>; server: Server }) => {

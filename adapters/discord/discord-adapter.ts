@@ -1,18 +1,14 @@
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, DiscordAPIError, Events, GatewayIntentBits, MessageFlags, Options, Routes, Status } from 'discord.js';
-import type { Logger } from 'pino';
 import type { InboundJobInput } from '../../core/contracts/job.ts';
-import type { Reply } from '../../core/contracts/reply.ts';
-import type { HealthCheck } from '../http/routes/health.ts';
 import { chatMetrics } from '../kit/chat-metrics.ts';
 import { ChatPacer } from '../kit/chat-pacer.ts';
 import type { ChatTarget, ChatTransport } from '../kit/chat-transport.ts';
 import { ReplyDelivery } from '../kit/deliver-reply.ts';
-import type { DeliveryRecords } from '../kit/delivery-records.ts';
 import { cannotRead, gatewayNote } from '../kit/gateway-note.ts';
-import type { InteractionTokens } from '../kit/interaction-tokens.ts';
-import { LiveReplies, type LiveRepliesOptions } from '../kit/live-replies.ts';
+import { LiveReplies } from '../kit/live-replies.ts';
+import type { ChatAdapter, ChatAdapterParts } from '../kit/chat-adapter.ts';
 import { commandRegistrations } from './commands.ts';
 import { discordInteractionSchema, discordMessageSchema } from './discord-events.ts';
 import { discordTransport, type InteractionGrant } from './discord-transport.ts';
@@ -26,25 +22,13 @@ export interface DiscordEventOutcome {
   reason?: string;
 }
 
-export interface DiscordAdapterOptions {
+export interface DiscordAdapterOptions extends Omit<ChatAdapterParts, 'stallMs'> {
   /** DISCORD_BOT_TOKEN. */
   token: string;
   /** DISCORD_API_URL: the REST API's base, without the version. Default: https://discord.com/api. */
   apiUrl?: string;
   /** DISCORD_CHANNELS: channel ids where every message is answered, not only mentions and replies. */
   channels?: string[];
-  jwtKey: Uint8Array;
-  /** Puts a job on the inbound queue; idempotent by job id. */
-  enqueue: (job: InboundJobInput) => Promise<unknown>;
-  records: DeliveryRecords;
-  /** Where interaction tokens are kept, shared by the adapter's processes. */
-  tokens: InteractionTokens;
-  subscribe: LiveRepliesOptions['subscribe'];
-  log: Logger;
-  /** CHAT_EDIT_INTERVAL_MS. Default: 1000 ms. */
-  editIntervalMs?: number;
-  /** CHAT_REPLY_MAX_AGE_SECONDS, in ms. Default: 15 minutes. */
-  maxReplyAgeMs?: number;
   /** The longest discord.js waits out a rate limit inside one call; longer ones go back to the queue. Default: 30 s. */
   maxRateLimitWaitMs?: number;
   /** The first wait before trying the queue again, doubled each time, four times. Default: 500 ms. */
@@ -53,12 +37,8 @@ export interface DiscordAdapterOptions {
   onEvent?: (outcome: DiscordEventOutcome) => void;
 }
 
-export interface DiscordAdapter {
+export interface DiscordAdapter extends ChatAdapter {
   bot: DiscordBot;
-  /** Posts a reply from the outbound queue. */
-  deliver(reply: Reply): Promise<void>;
-  health: HealthCheck;
-  close(): Promise<void>;
 }
 
 /** Discord's interaction tokens answer for 15 minutes; kept a little less, so none is used as it expires. */

@@ -1,4 +1,4 @@
-import { plainText, tableAsText, type Dialect, type MarkupPiece, type Token, type Tokens } from './markdown.ts';
+import { listAsText, plainText, tableAsText, type Dialect, type MarkupPiece, type Token, type Tokens } from './markdown.ts';
 
 /**
  * Characters Discord reads as formatting anywhere in a line. A backslash before any punctuation shows
@@ -71,19 +71,6 @@ function inlineToken(token: Token, within: readonly string[] = []): string {
   }
 }
 
-function list(token: Tokens.List, depth = 0): string {
-  const start = typeof token.start === 'number' ? token.start : 1;
-  return token.items
-    .map((item, index) => {
-      const marker = item.task ? (item.checked ? '☑' : '☐') : token.ordered ? `${start + index}.` : '-';
-      const parts = item.tokens.map((child) =>
-        child.type === 'list' ? `\n${list(child as Tokens.List, depth + 1)}` : child.type === 'text' || child.type === 'paragraph' ? inlineToken({ ...child, type: 'text' } as Token) : block(child),
-      );
-      return `${'  '.repeat(depth)}${marker} ${parts.join('').trim()}`;
-    })
-    .join('\n');
-}
-
 function block(token: Token): string {
   switch (token.type) {
     case 'heading':
@@ -104,7 +91,7 @@ function block(token: Token): string {
         .map((child: Token) => (child.type === 'code' || child.type === 'table' ? block(child) : block(child).replace(/^/gm, '> ')))
         .join('\n');
     case 'list':
-      return list(token as Tokens.List);
+      return listAsText(token as Tokens.List, '-', (child) => (child.type === 'text' || child.type === 'paragraph' ? inlineToken({ ...child, type: 'text' } as Token) : block(child)));
     case 'hr':
       return '───';
     case 'checkbox':

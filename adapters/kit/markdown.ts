@@ -42,3 +42,18 @@ export function tableAsText(table: Tokens.Table): string {
   const line = (row: string[]) => row.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ').trimEnd();
   return [line(rows[0]!), widths.map((width) => '-'.repeat(width)).join('-+-'), ...rows.slice(1).map(line)].join('\n');
 }
+
+/**
+ * A list as lines: `bullet` or the item's number, ☑/☐ for a task, nested lists indented by two
+ * spaces. `render` writes an item's other content in the platform's dialect.
+ */
+export function listAsText(token: Tokens.List, bullet: string, render: (child: Token) => string, depth = 0): string {
+  const start = typeof token.start === 'number' ? token.start : 1;
+  return token.items
+    .map((item, index) => {
+      const marker = item.task ? (item.checked ? '☑' : '☐') : token.ordered ? `${start + index}.` : bullet;
+      const parts = item.tokens.map((child) => (child.type === 'list' ? `\n${listAsText(child as Tokens.List, bullet, render, depth + 1)}` : render(child)));
+      return `${'  '.repeat(depth)}${marker} ${parts.join('').trim()}`;
+    })
+    .join('\n');
+}

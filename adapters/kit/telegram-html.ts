@@ -1,4 +1,4 @@
-import { plainText, tableAsText, type Dialect, type MarkupPiece, type Token, type Tokens } from './markdown.ts';
+import { listAsText, plainText, tableAsText, type Dialect, type MarkupPiece, type Token, type Tokens } from './markdown.ts';
 
 /** Telegram's HTML parse mode needs only these three escaped, in text and attributes alike (plus `"` in href). */
 export const escapeHtml = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
@@ -36,17 +36,6 @@ function inlineToken(token: Token): string {
   }
 }
 
-function list(token: Tokens.List, depth = 0): string {
-  const start = typeof token.start === 'number' ? token.start : 1;
-  return token.items
-    .map((item, index) => {
-      const marker = item.task ? (item.checked ? '☑' : '☐') : token.ordered ? `${start + index}.` : '•';
-      const parts = item.tokens.map((child) => (child.type === 'list' ? `\n${list(child as Tokens.List, depth + 1)}` : child.type === 'text' || child.type === 'paragraph' ? inlineToken({ ...child, type: 'text' } as Token) : block(child)));
-      return `${'  '.repeat(depth)}${marker} ${parts.join('').trim()}`;
-    })
-    .join('\n');
-}
-
 function block(token: Token): string {
   switch (token.type) {
     case 'heading':
@@ -63,7 +52,7 @@ function block(token: Token): string {
       // Telegram does not nest quotes: an inner quote is flattened into the outer one.
       return `<blockquote>${token.tokens?.map((child: Token) => block(child).replace(/<\/?blockquote>/g, '')).join('\n') ?? ''}</blockquote>`;
     case 'list':
-      return list(token as Tokens.List);
+      return listAsText(token as Tokens.List, '•', (child) => (child.type === 'text' || child.type === 'paragraph' ? inlineToken({ ...child, type: 'text' } as Token) : block(child)));
     case 'hr':
       return '──────────';
     case 'checkbox':

@@ -1,23 +1,19 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
-import type { Logger } from 'pino';
 import { Telegraf } from 'telegraf';
-import type { InboundJobInput } from '../../core/contracts/job.ts';
-import type { Reply } from '../../core/contracts/reply.ts';
 import { GatewayError } from '../../core/errors/gateway-error.ts';
-import type { HealthCheck } from '../http/routes/health.ts';
+import type { ChatAdapter, ChatAdapterParts } from '../kit/chat-adapter.ts';
 import { ChatPacer } from '../kit/chat-pacer.ts';
 import { ReplyDelivery } from '../kit/deliver-reply.ts';
 import { cannotRead, gatewayNote } from '../kit/gateway-note.ts';
-import type { DeliveryRecords } from '../kit/delivery-records.ts';
-import { LiveReplies, type LiveRepliesOptions } from '../kit/live-replies.ts';
+import { LiveReplies } from '../kit/live-replies.ts';
 import { Watchdog } from '../kit/watchdog.ts';
 import { TelegramPolling } from './polling.ts';
 import { telegramTransport } from './telegram-transport.ts';
 import { telegramUpdateSchema, type TelegramUpdate } from './telegram-update.ts';
 import { toTelegramEvent, type BotIdentity, type GroupMode } from './to-job.ts';
 
-export interface TelegramAdapterOptions {
+export interface TelegramAdapterOptions extends Omit<ChatAdapterParts, 'tokens'> {
   /** TELEGRAM_BOT_TOKEN. */
   token: string;
   /** TELEGRAM_API_ROOT. Default: https://api.telegram.org. */
@@ -28,30 +24,14 @@ export interface TelegramAdapterOptions {
   webhookSecret?: string;
   /** TELEGRAM_GROUP_MODE. Default: `mention`. */
   groupMode?: GroupMode;
-  jwtKey: Uint8Array;
-  /** Puts a job on the inbound queue; idempotent by job id. */
-  enqueue: (job: InboundJobInput) => Promise<unknown>;
-  records: DeliveryRecords;
-  subscribe: LiveRepliesOptions['subscribe'];
-  log: Logger;
-  /** CHAT_EDIT_INTERVAL_MS. Default: 1000 ms. */
-  editIntervalMs?: number;
-  /** CHAT_REPLY_MAX_AGE_SECONDS, in ms. Default: 15 minutes. */
-  maxReplyAgeMs?: number;
-  /** A polling loop silent this long is restarted. Default: the poll timeout plus 35 s. */
-  stallMs?: number;
   /** getUpdates long-poll timeout. Default: 25 s. */
   pollTimeoutSeconds?: number;
 }
 
-export interface TelegramAdapter {
+export interface TelegramAdapter extends ChatAdapter {
   bot: BotIdentity;
-  /** Posts a reply from the outbound queue. */
-  deliver(reply: Reply): Promise<void>;
   /** The webhook endpoint to mount on the HTTP server, when updates come by webhook. */
   webhook?: FastifyPluginAsync;
-  health: HealthCheck;
-  close(): Promise<void>;
 }
 
 /** The commands Telegram offers in its menu; each is answered by the gateway, the same in every chat. */
