@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Server } from 'node:http';
 import { buildHttpAdapter, buildProbeServer, type HealthCheck } from '../adapters/http/index.ts';
 import { startDiscordAdapter } from '../adapters/discord/index.ts';
+import { startSlackAdapter } from '../adapters/slack/index.ts';
 import type { ChatAdapter, ChatPlatform } from '../adapters/kit/chat-adapter.ts';
 import { startTelegramAdapter } from '../adapters/telegram/index.ts';
 import type { ChatAdapterParts } from '../adapters/kit/chat-adapter.ts';
@@ -125,9 +126,12 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
       checks[platform] = adapter.health;
       return adapter;
     };
-    const { telegram: telegramConfig, discord: discordConfig } = config;
+    const { telegram: telegramConfig, discord: discordConfig, slack: slackConfig } = config;
     const telegram = config.roles.includes('telegram') && telegramConfig ? await startChat('telegram', (parts) => startTelegramAdapter({ ...telegramConfig, ...parts })) : undefined;
     if (config.roles.includes('discord') && discordConfig) await startChat('discord', (parts) => startDiscordAdapter({ ...discordConfig, ...parts }));
+    const slack = config.roles.includes('slack') && slackConfig ? await startChat('slack', (parts) => startSlackAdapter({ ...slackConfig, ...parts })) : undefined;
+    // Webhooks of the chat platforms, served on PORT with the HTTP adapter or a probe server.
+    const webhooks = [telegram?.webhook, slack?.webhook].filter((plugin) => plugin !== undefined);
 
     let url: string | undefined;
     const listen = async (app: { listen(options: { port: number; host: string }): Promise<unknown>; close(): Promise<unknown>; server: Server }) => {
@@ -161,11 +165,11 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
         accounts,
         websocket: config.websocket,
       });
-      if (telegram?.webhook) app.register(telegram.webhook);
+      for (const webhook of webhooks) app.register(webhook);
       await listen(app);
-    } else if (telegram?.webhook) {
-      // No HTTP adapter in this process: a bare server for Telegram's webhook, with /health and /metrics.
-      await listen(buildProbeServer({ log, checks, routes: [telegram.webhook] }));
+    } else if (webhooks.length > 0) {
+      // No HTTP adapter in this process: a bare server for the platforms' webhooks, with /health and /metrics.
+      await listen(buildProbeServer({ log, checks, routes: webhooks }));
     }
 
     return { url, dataDir, redisUrl, redisServer, models, stop };

@@ -16,7 +16,7 @@ describe('starting with invalid configuration', () => {
         '  PORT: expected an integer from 1 to 65535 (got "eighty")',
         '  REDIS_URL: expected a redis:// or rediss:// URL, for example redis://127.0.0.1:6379 (got "localhost")',
         '  JWT_SECRET: expected at least 32 characters (HS256 needs a 256-bit key); unset it to have one generated',
-        '  ROLES: expected a comma-separated list of worker, http, telegram, discord or all (got "worker,chef")',
+        '  ROLES: expected a comma-separated list of worker, http, telegram, discord, slack or all (got "worker,chef")',
         '',
       ].join('\n'),
     );

@@ -24,5 +24,17 @@ export const discordCapabilities: Capabilities = {
   edits: true,
 };
 
+/**
+ * Slack mrkdwn: 4000 characters a message (Slack truncates `text` at 40,000, but long messages read
+ * badly; 4000 is its own advice), no tables, no headings.
+ */
+export const slackCapabilities: Capabilities = {
+  platform: 'Slack',
+  maxMessageLength: 4000,
+  formatting: ['bold', 'italic', 'strikethrough', 'inline code', 'code blocks', 'links', 'block quotes', 'lists'],
+  tables: false,
+  edits: true,
+};
+
 /** The part of the capabilities the job carries (the model's instruction); `edits` stays with the adapter. */
 export const forJob = ({ edits: _, ...declared }: Capabilities): NonNullable<InboundJobInput['capabilities']> => declared;

@@ -12,11 +12,12 @@ describe('parseConfig', () => {
         dataDir: './data',
         redisUrl: undefined,
         jwtSecret: undefined,
-        roles: ['worker', 'http', 'telegram', 'discord'],
+        roles: ['worker', 'http', 'telegram', 'discord', 'slack'],
         workerConcurrency: 1000,
         jobLockMs: 30_000,
         telegram: undefined,
         discord: undefined,
+        slack: undefined,
         chat: { editIntervalMs: 1000, maxReplyAgeMs: 900_000, stallMs: undefined },
         logLevel: 'info',
         websocket: { pingIntervalMs: 30_000, resumeGraceMs: 10_000 },
@@ -86,7 +87,7 @@ describe('parseConfig', () => {
   });
 
   it('accepts ROLES=all and deduplicates', () => {
-    expect(parseConfig({ ROLES: 'all' })).toMatchObject({ config: { roles: ['worker', 'http', 'telegram', 'discord'] } });
+    expect(parseConfig({ ROLES: 'all' })).toMatchObject({ config: { roles: ['worker', 'http', 'telegram', 'discord', 'slack'] } });
     expect(parseConfig({ ROLES: 'http, http' })).toMatchObject({ config: { roles: ['http'] } });
   });
 
@@ -97,7 +98,7 @@ describe('parseConfig', () => {
     expect(result.problems).toEqual([
       'PORT: expected an integer from 1 to 65535 (got "abc")',
       'REDIS_URL: expected a redis:// or rediss:// URL, for example redis://127.0.0.1:6379 (got "localhost:6379")',
-      'ROLES: expected a comma-separated list of worker, http, telegram, discord or all (got "worker,mailer")',
+      'ROLES: expected a comma-separated list of worker, http, telegram, discord, slack or all (got "worker,mailer")',
       'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent (got "loud")',
     ]);
   });
@@ -132,6 +133,27 @@ describe('parseConfig', () => {
     expect(bad.ok ? [] : bad.problems).toEqual([
       'DISCORD_BOT_TOKEN: expected a bot token from the Discord Developer Portal (Bot → Reset Token), three dot-separated parts',
       'DISCORD_CHANNELS: expected comma-separated channel ids (Developer Mode → right-click a channel → Copy Channel ID) (got "general")',
+    ]);
+  });
+
+  it('reads the Slack settings: Events API with a signing secret, or Socket Mode with an app token', () => {
+    const token = 'xoxb-1234-5678-abcdefABCDEF';
+    expect(parseConfig({ SLACK_BOT_TOKEN: token, SLACK_SIGNING_SECRET: '8f742231b10e8888abcd99yyyzzz85a5'.replace(/[yz]/g, 'e') })).toMatchObject({
+      ok: true,
+      config: { slack: { token, apiUrl: 'https://slack.com/api/', eventsPath: '/slack/events', appToken: undefined } },
+    });
+    expect(parseConfig({ SLACK_BOT_TOKEN: token, SLACK_APP_TOKEN: 'xapp-1-A111-222-abc', SLACK_API_URL: 'http://127.0.0.1:9000/api' })).toMatchObject({
+      ok: true,
+      config: { slack: { appToken: 'xapp-1-A111-222-abc', apiUrl: 'http://127.0.0.1:9000/api/' } },
+    });
+    const bad = parseConfig({ SLACK_BOT_TOKEN: token });
+    expect(bad.ok ? [] : bad.problems).toEqual([
+      'SLACK_SIGNING_SECRET: required with SLACK_BOT_TOKEN to check the Events API requests (or set SLACK_APP_TOKEN to use Socket Mode)',
+    ]);
+    const wrong = parseConfig({ SLACK_BOT_TOKEN: 'xoxp-user-token', SLACK_SIGNING_SECRET: 'secret' });
+    expect(wrong.ok ? [] : wrong.problems).toEqual([
+      "SLACK_BOT_TOKEN: expected the app's Bot User OAuth Token, xoxb-… (OAuth & Permissions)",
+      'SLACK_SIGNING_SECRET: expected the Signing Secret from Basic Information, 32 hexadecimal characters',
     ]);
   });
 

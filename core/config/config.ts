@@ -6,11 +6,11 @@ import { providerAliases, providerCatalog, providerIds, type ProviderId } from '
  * Every role one process can run; ROLES picks a subset so each scales on its own. A chat adapter's role
  * runs only where its token is set.
  */
-export const roleNames = ['worker', 'http', 'telegram', 'discord'] as const;
+export const roleNames = ['worker', 'http', 'telegram', 'discord', 'slack'] as const;
 export type Role = (typeof roleNames)[number];
 
 /** Variables whose values must never be echoed, not even in a configuration error. */
-const secretNames = new Set(['JWT_SECRET', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'DISCORD_BOT_TOKEN', ...providerIds.map((id) => `${providerCatalog[id].envPrefix}_API_KEY`)]);
+const secretNames = new Set(['JWT_SECRET', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'DISCORD_BOT_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', ...providerIds.map((id) => `${providerCatalog[id].envPrefix}_API_KEY`)]);
 
 const integer = (min: number, max: number) => {
   const error = { error: `expected an integer from ${min} to ${max}` };
@@ -161,6 +161,11 @@ export const configSchema = z
       .regex(/^\s*(\d{1,20}\s*(,\s*\d{1,20}\s*)*)?$/, { error: 'expected comma-separated channel ids (Developer Mode → right-click a channel → Copy Channel ID)' })
       .transform((value) => value.split(',').map((id) => id.trim()).filter(Boolean))
       .default([]),
+    SLACK_BOT_TOKEN: z.string().regex(/^xoxb-[\w-]+$/, { error: "expected the app's Bot User OAuth Token, xoxb-… (OAuth & Permissions)" }).optional(),
+    SLACK_SIGNING_SECRET: z.string().regex(/^[0-9a-f]{32}$/, { error: 'expected the Signing Secret from Basic Information, 32 hexadecimal characters' }).optional(),
+    SLACK_APP_TOKEN: z.string().regex(/^xapp-[\w-]+$/, { error: 'expected an app-level token with connections:write, xapp-… (Basic Information → App-Level Tokens)' }).optional(),
+    SLACK_API_URL: httpUrl.transform((url) => (url.endsWith('/') ? url : `${url}/`)).default('https://slack.com/api/'),
+    SLACK_EVENTS_PATH: z.string().regex(/^\/[\w/.-]*$/, { error: 'expected a path such as /slack/events' }).default('/slack/events'),
     // Chat adapters: pacing of live edits, how old a reply may be and still be posted, when a silent connection is restarted.
     CHAT_EDIT_INTERVAL_MS: integer(100, 60_000).default(1000),
     CHAT_REPLY_MAX_AGE_SECONDS: integer(10, 7 * 24 * 3600).default(900),
@@ -194,6 +199,13 @@ export const configSchema = z
       for (const name of ['JWT_ISSUER', 'JWT_AUDIENCE'] as const) {
         if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: "required when JWT_JWKS_URL is set: your identity provider's tokens are checked against it" });
       }
+    }
+    if (env.SLACK_BOT_TOKEN && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SLACK_SIGNING_SECRET'],
+        message: 'required with SLACK_BOT_TOKEN to check the Events API requests (or set SLACK_APP_TOKEN to use Socket Mode)',
+      });
     }
     const raw = env as Record<string, unknown>;
     if (raw.CUSTOM_BASE_URL && !raw.CUSTOM_INSTANT_MODEL) {
@@ -233,6 +245,9 @@ export const configSchema = z
         }
       : undefined,
     discord: env.DISCORD_BOT_TOKEN ? { token: env.DISCORD_BOT_TOKEN, apiUrl: env.DISCORD_API_URL, channels: env.DISCORD_CHANNELS } : undefined,
+    slack: env.SLACK_BOT_TOKEN
+      ? { token: env.SLACK_BOT_TOKEN, signingSecret: env.SLACK_SIGNING_SECRET, appToken: env.SLACK_APP_TOKEN, apiUrl: env.SLACK_API_URL, eventsPath: env.SLACK_EVENTS_PATH }
+      : undefined,
     chat: {
       editIntervalMs: env.CHAT_EDIT_INTERVAL_MS,
       maxReplyAgeMs: env.CHAT_REPLY_MAX_AGE_SECONDS * 1000,

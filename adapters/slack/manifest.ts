@@ -1,0 +1,47 @@
+import { slackCommands } from './commands.ts';
+
+export interface ManifestOptions {
+  /** The app's name in Slack. Default: Assistant. */
+  name?: string;
+  /** The platform's public base URL (https://bot.example.com): events and commands go to it, on `eventsPath`. Unset: Socket Mode. */
+  publicUrl?: string;
+  /** Default: /slack/events. */
+  eventsPath?: string;
+}
+
+/**
+ * A Slack app manifest (https://api.slack.com/reference/manifests) for this adapter: the bot scopes
+ * it uses, the events it answers, its slash commands, and where they go: the public URL (Events API)
+ * or Socket Mode when there is none. Pasted into "Create New App → From a manifest", the app is set up.
+ */
+export function slackManifest({ name = 'Assistant', publicUrl, eventsPath = '/slack/events' }: ManifestOptions = {}) {
+  const url = publicUrl ? `${publicUrl.replace(/\/+$/, '')}${eventsPath}` : undefined;
+  return {
+    _metadata: { major_version: 1, minor_version: 1 },
+    display_information: { name, description: 'An AI assistant: mention it, message it, or use /ask.' },
+    features: {
+      app_home: { home_tab_enabled: false, messages_tab_enabled: true, messages_tab_read_only_enabled: false },
+      bot_user: { display_name: name, always_online: true },
+      slash_commands: slackCommands.map((command) => ({
+        command: `/${command.name}`,
+        description: command.description,
+        ...(command.hint ? { usage_hint: command.hint } : {}),
+        should_escape: false,
+        ...(url ? { url } : {}),
+      })),
+    },
+    oauth_config: {
+      scopes: {
+        // Mentions and direct messages in, replies out, commands, and people's names for their mentions.
+        bot: ['app_mentions:read', 'chat:write', 'commands', 'im:history', 'im:read', 'im:write', 'users:read'],
+      },
+    },
+    settings: {
+      event_subscriptions: { ...(url ? { request_url: url } : {}), bot_events: ['app_mention', 'message.im'] },
+      interactivity: { is_enabled: false },
+      org_deploy_enabled: false,
+      socket_mode_enabled: !url,
+      token_rotation_enabled: false,
+    },
+  };
+}

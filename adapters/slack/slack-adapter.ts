@@ -1,0 +1,186 @@
+import { App } from '@slack/bolt';
+import { WebClient } from '@slack/web-api';
+import type { FastifyPluginAsync } from 'fastify';
+import type { InboundJobInput } from '../../core/contracts/job.ts';
+import type { ChatAdapter, ChatAdapterParts } from '../kit/chat-adapter.ts';
+import { chatMetrics } from '../kit/chat-metrics.ts';
+import { ChatPacer } from '../kit/chat-pacer.ts';
+import type { ChatTarget } from '../kit/chat-transport.ts';
+import { ReplyDelivery } from '../kit/deliver-reply.ts';
+import { cannotRead, gatewayNote } from '../kit/gateway-note.ts';
+import { LiveReplies } from '../kit/live-replies.ts';
+import { boltLogger, FastifySlackReceiver, SocketSlackReceiver } from './receivers.ts';
+import { slackCommandSchema, slackEventCallbackSchema } from './slack-events.ts';
+import { slackTransport, type CommandGrant } from './slack-transport.ts';
+import { commandToWork, eventToWork, type SlackEventContext } from './to-job.ts';
+
+/** What became of one Slack event or command, once the adapter has handled it. */
+export interface SlackEventOutcome {
+  /** The event id, or the command's trigger id. */
+  eventId: string;
+  kind: 'job' | 'unsupported' | 'ignore' | 'unknown-command' | 'failed';
+  reason?: string;
+}
+
+export interface SlackAdapterOptions extends Omit<ChatAdapterParts, 'stallMs'> {
+  /** SLACK_BOT_TOKEN (`xoxb-…`). */
+  token: string;
+  /** SLACK_SIGNING_SECRET: checks every request of the Events API over HTTP. */
+  signingSecret?: string;
+  /** SLACK_APP_TOKEN (`xapp-…`): set, events come over Socket Mode instead of HTTP. */
+  appToken?: string;
+  /** SLACK_API_URL, with its trailing slash. Default: https://slack.com/api/. */
+  apiUrl?: string;
+  /** SLACK_EVENTS_PATH: where Slack posts events and commands on this server. Default: /slack/events. */
+  eventsPath?: string;
+  /** Told each event's outcome once handled (tests, diagnostics). */
+  onEvent?: (outcome: SlackEventOutcome) => void;
+}
+
+export interface SlackAdapter extends ChatAdapter {
+  bot: { userId: string; name: string; team: string };
+  /** The Events API endpoint to mount on the HTTP server, when events come over HTTP. */
+  webhook?: FastifyPluginAsync;
+}
+
+/** A response_url answers for 30 minutes; kept a little less. */
+const responseWindowMs = 29.5 * 60_000;
+
+/** Why Slack cannot start, in words; never the token. */
+function startupError(variable: string, error: unknown): Error {
+  const code = (error as { data?: { error?: string } }).data?.error;
+  if (code) return new Error(`Slack refused ${variable} (${code}).`);
+  return new Error(`Slack could not be reached: ${(error as Error).message}`);
+}
+
+/**
+ * The Slack adapter on @slack/bolt: the Events API over HTTP (signed requests, mounted on the
+ * platform's server) or Socket Mode; mentions and direct messages answered in their thread, slash
+ * commands acknowledged at once and answered through their response_url; replies in mrkdwn, split to
+ * 4000 characters, streamed as throttled `chat.update`s. An event is acknowledged only once it is
+ * queued, so one that could not be is sent again by Slack, and its id makes it the same job.
+ */
+export async function startSlackAdapter(options: SlackAdapterOptions): Promise<SlackAdapter> {
+  const { token, signingSecret, appToken, apiUrl = 'https://slack.com/api/', eventsPath = '/slack/events', jwtKey, enqueue, records, tokens, log } = options;
+  // Our delivery owns retrying (it knows what must not be sent twice), and waits out rate limits itself.
+  const clientOptions = { slackApiUrl: apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, logger: boltLogger(log) };
+  const client = new WebClient(token, clientOptions);
+  let auth: { user_id?: string; user?: string; team?: string; team_id?: string; bot_id?: string };
+  try {
+    auth = await client.auth.test();
+  } catch (error) {
+    throw startupError('SLACK_BOT_TOKEN', error);
+  }
+  const bot = { userId: auth.user_id ?? '', name: auth.user ?? 'bot', team: auth.team ?? auth.team_id ?? '' };
+  const report = (outcome: SlackEventOutcome) => {
+    chatMetrics.events.inc({ platform: 'slack', outcome: outcome.kind });
+    options.onEvent?.(outcome);
+  };
+
+  const transport = slackTransport({ client, tokens });
+  const pacer = new ChatPacer();
+  const live = new LiveReplies({ transport, records, subscribe: options.subscribe, log, minEditIntervalMs: options.editIntervalMs, pacer });
+  const delivery = new ReplyDelivery({ transport, records, log, maxAgeMs: options.maxReplyAgeMs, settleLive: (jobId) => live.settle(jobId), pacer });
+
+  /** Display names of mentioned users (users.info), remembered: best effort, a mention stays an id otherwise. */
+  const names = new Map<string, string>();
+  const learnNames = async (text: string) => {
+    const unknown = [...new Set([...text.matchAll(/<@([A-Z0-9]+)(?:\|[^>]*)?>/g)].map((match) => match[1]!))].filter((id) => id !== bot.userId && !names.has(id));
+    await Promise.all(
+      unknown.slice(0, 10).map(async (id) => {
+        const info = await client.users.info({ user: id }).catch(() => undefined);
+        const name = info?.user?.profile?.display_name || info?.user?.real_name || info?.user?.name;
+        if (name) names.set(id, name);
+      }),
+    );
+  };
+  const context: SlackEventContext = { bot, jwtKey, names };
+
+  const follow = async (job: InboundJobInput, target: ChatTarget) => {
+    // The first process to see the event shows it live; a retried event answered already shows nothing.
+    if ((await records.claim(job.id, 'live')) === undefined) live.follow(job.id, target, { stream: job.request?.stream ?? false });
+  };
+
+  const onEvent = async (body: unknown) => {
+    const parsed = slackEventCallbackSchema.safeParse(body);
+    const eventId = String((body as { event_id?: unknown } | undefined)?.event_id ?? '?');
+    if (!parsed.success) return report({ eventId, kind: 'ignore', reason: 'an event that does not match the Events API schema' });
+    await learnNames(parsed.data.event.text);
+    const work = eventToWork(parsed.data, context);
+    if (work.kind === 'ignore') return report({ eventId, kind: 'ignore', reason: work.reason });
+    if (work.kind === 'unsupported') {
+      await delivery.deliver(gatewayNote('slack', work.jobId, work.target, cannotRead(work.what)));
+      return report({ eventId, kind: 'unsupported' });
+    }
+    // A failure here is thrown: the event stays unacknowledged and Slack sends it again.
+    await enqueue(work.job);
+    await follow(work.job, work.target);
+    report({ eventId, kind: 'job' });
+  };
+
+  const onCommand = async (body: unknown, ack: (response?: unknown) => Promise<void>) => {
+    const parsed = slackCommandSchema.safeParse(body);
+    const eventId = String((body as { trigger_id?: unknown } | undefined)?.trigger_id ?? '?');
+    if (!parsed.success) {
+      await ack({ response_type: 'ephemeral', text: 'That command arrived malformed; please try again.' });
+      return report({ eventId, kind: 'ignore', reason: 'a command that does not match the slash command schema' });
+    }
+    const work = commandToWork(parsed.data, context);
+    if (work.kind === 'unknown-command') {
+      await ack({ response_type: 'ephemeral', text: `I don't know ${work.name}. Try /ask, /new, /model, /think, /usage or /link.` });
+      return report({ eventId, kind: 'unknown-command' });
+    }
+    if (work.kind !== 'job') {
+      await ack({ response_type: 'ephemeral', text: 'Add your question after the command: /ask what is a monad?' });
+      return report({ eventId, kind: 'ignore', reason: work.kind === 'ignore' ? work.reason : work.kind });
+    }
+    const grant: CommandGrant = { responseUrl: parsed.data.response_url, ephemeral: work.ephemeral };
+    try {
+      await tokens.save(parsed.data.trigger_id, JSON.stringify(grant), responseWindowMs);
+      await enqueue(work.job);
+    } catch (error) {
+      // Slack does not send a command again: say so now, within its 3 seconds.
+      log.error({ jobId: work.job.id, reason: (error as Error).message }, 'a Slack command could not be queued');
+      await ack({ response_type: 'ephemeral', text: "I couldn't take that just now. Please try again in a moment." });
+      return report({ eventId, kind: 'failed', reason: 'queue unavailable' });
+    }
+    await ack();
+    await follow(work.job, work.target);
+    report({ eventId, kind: 'job' });
+  };
+
+  const receiver = appToken ? new SocketSlackReceiver({ appToken, apiUrl, log }) : new FastifySlackReceiver({ signingSecret: signingSecret ?? '', path: eventsPath, log });
+  const bolt = new App({ token, botId: auth.bot_id, botUserId: bot.userId, receiver, clientOptions, logger: boltLogger(log), tokenVerificationEnabled: false });
+  bolt.event('app_mention', async ({ body }) => onEvent(body));
+  bolt.message(async ({ body }) => onEvent(body));
+  bolt.command(/.*/, async ({ body, ack }) => onCommand(body, ack as (response?: unknown) => Promise<void>));
+
+  let connected = !appToken;
+  if (receiver instanceof SocketSlackReceiver) {
+    receiver.client.on('connected', () => ((connected = true), chatMetrics.up.set({ adapter: 'slack' }, 1)));
+    receiver.client.on('disconnected', () => ((connected = false), chatMetrics.up.set({ adapter: 'slack' }, 0)));
+  }
+  try {
+    await bolt.start();
+  } catch (error) {
+    await live.close();
+    throw startupError('SLACK_APP_TOKEN', error);
+  }
+  chatMetrics.up.set({ adapter: 'slack' }, connected ? 1 : 0);
+  log.info({ bot: bot.name, team: bot.team, mode: appToken ? 'socket mode' : 'events api' }, 'Slack adapter started');
+
+  return {
+    bot,
+    deliver: (reply) => delivery.deliver(reply),
+    webhook: receiver instanceof FastifySlackReceiver ? receiver.plugin : undefined,
+    async health() {
+      if (!appToken) return { ok: true, detail: `@${bot.name} in ${bot.team}, Events API at ${eventsPath}` };
+      return { ok: connected, detail: `@${bot.name} in ${bot.team}, Socket Mode ${connected ? 'connected' : 'disconnected'}` };
+    },
+    async close() {
+      await bolt.stop().catch(() => {});
+      await live.close();
+      chatMetrics.up.set({ adapter: 'slack' }, 0);
+    },
+  };
+}
