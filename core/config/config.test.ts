@@ -64,14 +64,14 @@ describe('parseConfig', () => {
   });
 
   it('reads ADMIN_USERS as platform:id pairs, and says what a bad one should look like', () => {
-    const parsed = parseConfig({ ADMIN_USERS: 'telegram:123, slack:U456' });
+    const parsed = parseConfig({ ADMIN_USERS: 'telegram:123, slack:T0123:U456' });
     expect(parsed.ok && parsed.config.adminUsers).toEqual([
       { platform: 'telegram', externalId: '123' },
-      { platform: 'slack', externalId: 'U456' },
+      { platform: 'slack', externalId: 'T0123:U456' },
     ]);
     const bad = parseConfig({ ADMIN_USERS: 'telegram:123,irc:bob' });
     expect(bad.ok ? [] : bad.problems).toEqual([
-      expect.stringMatching(/^ADMIN_USERS: "irc:bob" is not platform:id; expected for example telegram:123,slack:U456/),
+      expect.stringMatching(/^ADMIN_USERS: "irc:bob" is not platform:id; expected for example telegram:123,slack:T0123:U0456/),
     ]);
     expect(parseConfig({ ADMIN_USERS: '123' }).ok).toBe(false);
   });

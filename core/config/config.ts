@@ -48,7 +48,7 @@ const identityList = z.string().transform((value, ctx) => {
     const platform = platformSchema.safeParse(entry.slice(0, colon));
     const externalId = entry.slice(colon + 1);
     if (colon < 1 || !platform.success || !/^\S{1,200}$/.test(externalId)) {
-      ctx.addIssue({ code: 'custom', message: `"${entry}" is not platform:id; expected for example telegram:123,slack:U456 (platforms: ${platformSchema.options.join(', ')})` });
+      ctx.addIssue({ code: 'custom', message: `"${entry}" is not platform:id; expected for example telegram:123,slack:T0123:U0456 (platforms: ${platformSchema.options.join(', ')})` });
       return z.NEVER;
     }
     identities.push({ platform: platform.data, externalId });

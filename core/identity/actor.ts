@@ -50,7 +50,7 @@ export function parseIdentity(text: string): ExternalIdentity | undefined {
   return match ? { platform: match[1] as ExternalIdentity['platform'], externalId: match[2]! } : undefined;
 }
 
-export const userRefHelp = 'Name a user by internal id (usr_…) or by platform:id, such as telegram:12345 or slack:U456.';
+export const userRefHelp = 'Name a user by internal id (usr_…) or by platform:id, such as telegram:12345 or slack:T0123:U0456.';
 
 /** The user a reference names: an internal id (`usr_…`) or an identity (`platform:id`). */
 export async function findUserByRef(store: Store, ref: string): Promise<User> {
