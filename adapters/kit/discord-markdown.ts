@@ -1,4 +1,4 @@
-import { listAsText, plainText, tableAsText, type Dialect, type MarkupPiece, type Token, type Tokens } from './markdown.ts';
+import { listAsText, plainText, quoteLines, readFence, readInlineCode, scanMarkup, tableAsText, type Dialect, type MarkupPiece, type MarkupReader, type Token, type Tokens } from './markdown.ts';
 
 /**
  * Characters Discord reads as formatting anywhere in a line. A backslash before any punctuation shows
@@ -85,11 +85,7 @@ function block(token: Token): string {
     case 'table':
       return `\`\`\`\n${fenced(tableAsText(token as Tokens.Table))}\n\`\`\``;
     case 'blockquote':
-      // Discord quotes line by line; a code block or table inside one is shown after it, unquoted, so its fence stays whole.
-      return (token.tokens ?? [])
-        .filter((child: Token) => child.type !== 'space')
-        .map((child: Token) => (child.type === 'code' || child.type === 'table' ? block(child) : block(child).replace(/^/gm, '> ')))
-        .join('\n');
+      return quoteLines(token.tokens, block);
     case 'list':
       return listAsText(token as Tokens.List, '-', (child) => (child.type === 'text' || child.type === 'paragraph' ? inlineToken({ ...child, type: 'text' } as Token) : block(child)));
     case 'hr':
@@ -108,75 +104,25 @@ function block(token: Token): string {
  * toggle, `` ` `` and a fence hold literal text up to their end, `[` opens a link closed by `](url)`.
  */
 function markup(rendered: string): MarkupPiece[] {
-  const pieces: MarkupPiece[] = [];
   const open: string[] = [];
-  let text = '';
-  const emit = (piece: MarkupPiece) => {
-    if (text) pieces.push({ kind: 'text', text });
-    text = '';
-    pieces.push(piece);
+  const escape: MarkupReader = (rest) => (rest[0] === '\\' && rest.length > 1 ? { pieces: [{ kind: 'text', text: rest.slice(0, 2) }], length: 2 } : undefined);
+  const link: MarkupReader = (rest) => {
+    const close = /^\]\([^)\s]*\)/.exec(rest)?.[0];
+    if (close && open.at(-1) === '[') return open.pop(), { pieces: [{ kind: 'close', text: close }], length: close.length };
+    if (rest[0] !== '[') return undefined;
+    open.push('[');
+    return { pieces: [{ kind: 'open', text: '[', close: /\]\([^)\s]*\)/.exec(rest)?.[0] ?? ']' }], length: 1 };
   };
-  let at = 0;
-  while (at < rendered.length) {
-    const rest = rendered.slice(at);
-    if (rest[0] === '\\' && rest.length > 1) {
-      text += rest.slice(0, 2);
-      at += 2;
-      continue;
-    }
-    const fence = /^```[\w+#-]*\n/.exec(rest);
-    if (fence) {
-      const end = rest.indexOf('\n```', fence[0].length - 1);
-      const stop = end < 0 ? rest.length : end;
-      emit({ kind: 'open', text: fence[0], close: '\n```' });
-      text = rest.slice(fence[0].length, stop);
-      emit({ kind: 'close', text: '\n```' });
-      at += stop + 4;
-      continue;
-    }
-    if (rest[0] === '`') {
-      const end = rest.indexOf('`', 1);
-      emit({ kind: 'open', text: '`', close: '`' });
-      text = rest.slice(1, end < 0 ? undefined : end);
-      emit({ kind: 'close', text: '`' });
-      at += end < 0 ? rest.length : end + 1;
-      continue;
-    }
-    const link = /^\]\(([^)\s]*)\)/.exec(rest);
-    if (link && open.at(-1) === '[') {
-      open.pop();
-      emit({ kind: 'close', text: link[0] });
-      at += link[0].length;
-      continue;
-    }
-    if (rest[0] === '[') {
-      const close = /\]\([^)\s]*\)/.exec(rest);
-      open.push('[');
-      emit({ kind: 'open', text: '[', close: close?.[0] ?? ']' });
-      at += 1;
-      continue;
-    }
+  const style: MarkupReader = (rest) => {
     const marker = ['**', '~~', '*'].find((candidate) => rest.startsWith(candidate));
-    if (marker) {
-      const top = open.at(-1);
-      // Markers never touch (see styled), so inside italics `**` is bold opening.
-      const boldInItalics = top === '*' && marker === '**';
-      if (top && rest.startsWith(top) && !boldInItalics) {
-        open.pop();
-        emit({ kind: 'close', text: top });
-        at += top.length;
-      } else {
-        open.push(marker);
-        emit({ kind: 'open', text: marker, close: marker });
-        at += marker.length;
-      }
-      continue;
-    }
-    text += rest[0];
-    at += 1;
-  }
-  if (text) pieces.push({ kind: 'text', text });
-  return pieces;
+    if (!marker) return undefined;
+    const top = open.at(-1);
+    // Markers never touch (see styled), so inside italics `**` is bold opening.
+    if (top && rest.startsWith(top) && !(top === '*' && marker === '**')) return open.pop(), { pieces: [{ kind: 'close', text: top }], length: top.length };
+    open.push(marker);
+    return { pieces: [{ kind: 'open', text: marker, close: marker }], length: marker.length };
+  };
+  return scanMarkup(rendered, [escape, readFence(/^```[\w+#-]*\n/), readInlineCode, link, style]);
 }
 
 /** The text a person reads: markers and their zero-width spacers dropped, escapes undone, a masked link's address shown after it. */

@@ -57,3 +57,65 @@ export function listAsText(token: Tokens.List, bullet: string, render: (child: T
     })
     .join('\n');
 }
+
+/**
+ * A quote for dialects that quote line by line (`> `): a code block or table inside it is shown after
+ * its lines, unquoted, so its fence stays whole.
+ */
+export function quoteLines(children: readonly Token[] | undefined, block: (token: Token) => string): string {
+  return (children ?? [])
+    .filter((child) => child.type !== 'space')
+    .map((child) => (child.type === 'code' || child.type === 'table' ? block(child) : block(child).replace(/^/gm, '> ')))
+    .join('\n');
+}
+
+/** What a markup reader found at the start of the rest: the pieces, and how many characters they took. */
+export type MarkupFound = { pieces: MarkupPiece[]; length: number } | undefined;
+export type MarkupReader = (rest: string) => MarkupFound;
+
+/**
+ * Rendered text read back as pieces, for a dialect whose markup is marked-up text (Discord Markdown,
+ * Slack mrkdwn): at each position the first reader that recognises something there wins; anything
+ * else is text. Adjacent text is kept as one piece.
+ */
+export function scanMarkup(rendered: string, readers: readonly MarkupReader[]): MarkupPiece[] {
+  const pieces: MarkupPiece[] = [];
+  let text = '';
+  for (let at = 0; at < rendered.length; ) {
+    const rest = rendered.slice(at);
+    let found: MarkupFound;
+    for (const read of readers) if ((found = read(rest))) break;
+    if (!found) {
+      text += rest[0];
+      at += 1;
+      continue;
+    }
+    for (const piece of found.pieces) {
+      if (piece.kind === 'text') text += piece.text;
+      else {
+        if (text) pieces.push({ kind: 'text', text });
+        text = '';
+        pieces.push(piece);
+      }
+    }
+    at += Math.max(1, found.length);
+  }
+  if (text) pieces.push({ kind: 'text', text });
+  return pieces;
+}
+
+/** A fenced code block opened by `opening` (which ends in a newline): literal text up to the closing fence. */
+export const readFence = (opening: RegExp): MarkupReader => (rest) => {
+  const fence = opening.exec(rest)?.[0];
+  if (!fence) return undefined;
+  const end = rest.indexOf('\n```', fence.length - 1);
+  const stop = end < 0 ? rest.length : end;
+  return { pieces: [{ kind: 'open', text: fence, close: '\n```' }, { kind: 'text', text: rest.slice(fence.length, stop) }, { kind: 'close', text: '\n```' }], length: stop + 4 };
+};
+
+/** Inline code: literal text up to the next backtick. */
+export const readInlineCode: MarkupReader = (rest) => {
+  if (rest[0] !== '`') return undefined;
+  const end = rest.indexOf('`', 1);
+  return { pieces: [{ kind: 'open', text: '`', close: '`' }, { kind: 'text', text: rest.slice(1, end < 0 ? undefined : end) }, { kind: 'close', text: '`' }], length: end < 0 ? rest.length : end + 1 };
+};

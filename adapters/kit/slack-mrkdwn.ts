@@ -1,4 +1,4 @@
-import { listAsText, plainText, tableAsText, type Dialect, type MarkupPiece, type Token, type Tokens } from './markdown.ts';
+import { listAsText, plainText, quoteLines, readFence, readInlineCode, scanMarkup, tableAsText, type Dialect, type MarkupPiece, type MarkupReader, type Token, type Tokens } from './markdown.ts';
 
 /** Slack's mrkdwn needs only these three escaped, in text and links alike. */
 export const escapeMrkdwn = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
@@ -64,10 +64,7 @@ function block(token: Token): string {
     case 'table':
       return `\`\`\`\n${fenced(tableAsText(token as Tokens.Table))}\n\`\`\``;
     case 'blockquote':
-      return (token.tokens ?? [])
-        .filter((child: Token) => child.type !== 'space')
-        .map((child: Token) => (child.type === 'code' || child.type === 'table' ? block(child) : block(child).replace(/^/gm, '> ')))
-        .join('\n');
+      return quoteLines(token.tokens, block);
     case 'list':
       return listAsText(token as Tokens.List, '•', (child) => (child.type === 'text' || child.type === 'paragraph' ? inlineToken({ ...child, type: 'text' } as Token) : block(child)));
     case 'hr':
@@ -88,58 +85,16 @@ function block(token: Token): string {
  * (a paragraph of 4000 characters) shows its asterisks rather than gaining or losing any.
  */
 function markup(rendered: string): MarkupPiece[] {
-  const pieces: MarkupPiece[] = [];
-  const open: string[] = [];
-  let text = '';
-  const emit = (piece: MarkupPiece) => {
-    if (text) pieces.push({ kind: 'text', text });
-    text = '';
-    pieces.push(piece);
+  let inLink = false;
+  const link: MarkupReader = (rest) => {
+    const opening = /^<[^|>]*\|/.exec(rest)?.[0];
+    if (opening) return (inLink = true), { pieces: [{ kind: 'open', text: opening, close: '>' }], length: opening.length };
+    const bare = /^<[^>]*>/.exec(rest)?.[0];
+    if (bare) return { pieces: [{ kind: 'text', text: bare }], length: bare.length };
+    if (rest[0] === '>' && inLink) return (inLink = false), { pieces: [{ kind: 'close', text: '>' }], length: 1 };
+    return undefined;
   };
-  let at = 0;
-  while (at < rendered.length) {
-    const rest = rendered.slice(at);
-    if (rest.startsWith('```\n')) {
-      const end = rest.indexOf('\n```', 3);
-      const stop = end < 0 ? rest.length : end;
-      emit({ kind: 'open', text: '```\n', close: '\n```' });
-      text = rest.slice(4, stop);
-      emit({ kind: 'close', text: '\n```' });
-      at += stop + 4;
-      continue;
-    }
-    if (rest[0] === '`') {
-      const end = rest.indexOf('`', 1);
-      emit({ kind: 'open', text: '`', close: '`' });
-      text = rest.slice(1, end < 0 ? undefined : end);
-      emit({ kind: 'close', text: '`' });
-      at += end < 0 ? rest.length : end + 1;
-      continue;
-    }
-    const link = /^<([^|>]*)\|/.exec(rest);
-    if (link) {
-      open.push('>');
-      emit({ kind: 'open', text: link[0], close: '>' });
-      at += link[0].length;
-      continue;
-    }
-    const bare = /^<[^>]*>/.exec(rest);
-    if (bare) {
-      text += bare[0];
-      at += bare[0].length;
-      continue;
-    }
-    if (rest[0] === '>' && open.at(-1) === '>') {
-      open.pop();
-      emit({ kind: 'close', text: '>' });
-      at += 1;
-      continue;
-    }
-    text += rest[0];
-    at += 1;
-  }
-  if (text) pieces.push({ kind: 'text', text });
-  return pieces;
+  return scanMarkup(rendered, [readFence(/^```\n/), readInlineCode, link]);
 }
 
 const unescapeMrkdwn = (text: string) => text.replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
