@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { App } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import type { FastifyPluginAsync } from 'fastify';
@@ -105,7 +106,8 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     const parsed = slackEventCallbackSchema.safeParse(body);
     const eventId = String((body as { event_id?: unknown } | undefined)?.event_id ?? '?');
     if (!parsed.success) return report({ eventId, kind: 'ignore', reason: 'an event that does not match the Events API schema' });
-    await learnNames(parsed.data.event.text);
+    // Names are a nicety: never worth holding the acknowledgement (Slack's 3 seconds) for longer than a second.
+    await Promise.race([learnNames(parsed.data.event.text), sleep(1000, undefined, { ref: false })]);
     const work = eventToWork(parsed.data, context);
     if (work.kind === 'ignore') return report({ eventId, kind: 'ignore', reason: work.reason });
     if (work.kind === 'unsupported') {
