@@ -3,24 +3,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, DiscordAPIError, Events, GatewayIntentBits, MessageFlags, Options, Routes, Status } from 'discord.js';
 import type { InboundJobInput } from '../../core/contracts/job.ts';
 import { chatMetrics } from '../kit/chat-metrics.ts';
-import { ChatPacer } from '../kit/chat-pacer.ts';
-import type { ChatTarget, ChatTransport } from '../kit/chat-transport.ts';
-import { ReplyDelivery } from '../kit/deliver-reply.ts';
-import { cannotRead, gatewayNote } from '../kit/gateway-note.ts';
-import { LiveReplies } from '../kit/live-replies.ts';
-import type { ChatAdapter, ChatAdapterParts } from '../kit/chat-adapter.ts';
+import type { ChatTransport } from '../kit/chat-transport.ts';
+import { eventReporter, type ChatAdapter, type ChatAdapterParts, type ChatEventOutcome } from '../kit/chat-adapter.ts';
+import { ChatReplies } from '../kit/chat-replies.ts';
 import { commandRegistrations } from './commands.ts';
 import { discordInteractionSchema, discordMessageSchema } from './discord-events.ts';
 import { discordTransport, type InteractionGrant } from './discord-transport.ts';
 import { interactionToEvent, messageToEvent, type DiscordBot, type DiscordEventContext } from './to-job.ts';
-
-/** What became of one gateway event, once the adapter has handled it. */
-export interface DiscordEventOutcome {
-  /** The message or interaction id. */
-  eventId: string;
-  kind: 'job' | 'unsupported' | 'ignore' | 'unknown-command' | 'failed';
-  reason?: string;
-}
 
 export interface DiscordAdapterOptions extends Omit<ChatAdapterParts, 'stallMs'> {
   /** DISCORD_BOT_TOKEN. */
@@ -34,7 +23,7 @@ export interface DiscordAdapterOptions extends Omit<ChatAdapterParts, 'stallMs'>
   /** The first wait before trying the queue again, doubled each time, four times. Default: 500 ms. */
   queueRetryMs?: number;
   /** Told each event's outcome once handled (tests, diagnostics). */
-  onEvent?: (outcome: DiscordEventOutcome) => void;
+  onEvent?: (outcome: ChatEventOutcome) => void;
 }
 
 export interface DiscordAdapter extends ChatAdapter {
@@ -73,10 +62,7 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     rest: { api: apiUrl, retries: 0, rejectOnRateLimit: (limit) => limit.retryAfter > maxRateLimitWaitMs },
     makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 0 }),
   });
-  const report = (outcome: DiscordEventOutcome) => {
-    chatMetrics.events.inc({ platform: 'discord', outcome: outcome.kind });
-    options.onEvent?.(outcome);
-  };
+  const report = eventReporter('discord', options.onEvent);
 
   // Dispatches are taken from the first one on, and held until the adapter is ready for them.
   const early: { t: string; d: unknown }[] = [];
@@ -103,9 +89,7 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
   const { rest } = client;
 
   const transport: ChatTransport = discordTransport({ rest, applicationId, tokens });
-  const pacer = new ChatPacer();
-  const live = new LiveReplies({ transport, records, subscribe: options.subscribe, log, minEditIntervalMs: options.editIntervalMs, pacer });
-  const delivery = new ReplyDelivery({ transport, records, log, maxAgeMs: options.maxReplyAgeMs, settleLive: (jobId) => live.settle(jobId), pacer, maxRateLimitWaitMs });
+  const replies = new ChatReplies({ transport, parts: options, maxRateLimitWaitMs });
   const context: DiscordEventContext = {
     bot,
     jwtKey,
@@ -128,10 +112,6 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
       }
     }
   };
-  const follow = async (jobId: string, target: ChatTarget, stream: boolean) => {
-    // The first process to see the event shows it live; a replayed event answered long ago shows nothing.
-    if ((await records.claim(jobId, 'live')) === undefined) live.follow(jobId, target, { stream });
-  };
   const sorry = "I couldn't take your message just now. Please send it again in a moment.";
 
   const onMessage = async (raw: unknown) => {
@@ -141,7 +121,7 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     const event = messageToEvent(parsed.data, context);
     if (event.kind === 'ignore') return report({ eventId, kind: 'ignore', reason: event.reason });
     if (event.kind === 'unsupported') {
-      await delivery.deliver(gatewayNote('discord', event.jobId, event.target, cannotRead(event.what)));
+      await replies.cannotRead(event.jobId, event.target, event.what);
       return report({ eventId, kind: 'unsupported' });
     }
     try {
@@ -151,7 +131,7 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
       await transport.send(event.target, sorry, { plain: true, replyToMessageId: event.target.messageId }).catch(() => {});
       return report({ eventId, kind: 'failed', reason: 'queue unavailable' });
     }
-    await follow(event.job.id, event.target, true);
+    await replies.follow(event.job, event.target);
     report({ eventId, kind: 'job' });
   };
 
@@ -187,7 +167,7 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
       await transport.edit(target, '@original', sorry, { plain: true }).catch(() => {});
       return report({ eventId, kind: 'failed', reason: 'queue unavailable' });
     }
-    await follow(job.id, target, job.request?.stream ?? false);
+    await replies.follow(job, target);
     report({ eventId, kind: 'job' });
   };
 
@@ -212,7 +192,7 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
 
   return {
     bot,
-    deliver: (reply) => delivery.deliver(reply),
+    deliver: (reply) => replies.deliver(reply),
     async health() {
       const status = client.ws.status;
       return { ok: status === Status.Ready, detail: `@${bot.username}, gateway ${Status[status]?.toLowerCase() ?? status}, heartbeat ${client.ws.ping} ms` };
@@ -220,7 +200,7 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     async close() {
       take = () => {};
       await Promise.all(inFlight);
-      await live.close();
+      await replies.close();
       await client.destroy();
       chatMetrics.up.set({ adapter: 'discord' }, 0);
     },

@@ -1,3 +1,3 @@
-export { startDiscordAdapter, type DiscordAdapter, type DiscordAdapterOptions, type DiscordEventOutcome } from './discord-adapter.ts';
+export { startDiscordAdapter, type DiscordAdapter, type DiscordAdapterOptions } from './discord-adapter.ts';
 export { discordCommands, commandRegistrations } from './commands.ts';
 export { messageToEvent, interactionToEvent, discordJobId, type DiscordEvent } from './to-job.ts';

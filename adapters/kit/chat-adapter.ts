@@ -4,6 +4,7 @@ import type { Reply } from '../../core/contracts/reply.ts';
 import type { HealthCheck } from '../http/routes/health.ts';
 import type { DeliveryRecords } from './delivery-records.ts';
 import type { InteractionTokens } from './interaction-tokens.ts';
+import { chatMetrics } from './chat-metrics.ts';
 import type { LiveRepliesOptions } from './live-replies.ts';
 
 export type ChatPlatform = Exclude<Platform, 'http'>;
@@ -33,3 +34,19 @@ export interface ChatAdapter {
   health: HealthCheck;
   close(): Promise<void>;
 }
+
+/** What became of one platform event (a message, a command), once the adapter has handled it. */
+export interface ChatEventOutcome {
+  /** The platform's id for the event. */
+  eventId: string;
+  kind: 'job' | 'unsupported' | 'ignore' | 'unknown-command' | 'failed';
+  reason?: string;
+}
+
+/** Counts each event's outcome in `gateway_chat_events_total`, and tells `onEvent` (tests, diagnostics). */
+export const eventReporter =
+  (platform: ChatPlatform, onEvent?: (outcome: ChatEventOutcome) => void) =>
+  (outcome: ChatEventOutcome): void => {
+    chatMetrics.events.inc({ platform, outcome: outcome.kind });
+    onEvent?.(outcome);
+  };

@@ -2,26 +2,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { App } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import type { FastifyPluginAsync } from 'fastify';
-import type { InboundJobInput } from '../../core/contracts/job.ts';
-import type { ChatAdapter, ChatAdapterParts } from '../kit/chat-adapter.ts';
+import { eventReporter, type ChatAdapter, type ChatAdapterParts, type ChatEventOutcome } from '../kit/chat-adapter.ts';
+import { ChatReplies } from '../kit/chat-replies.ts';
 import { chatMetrics } from '../kit/chat-metrics.ts';
-import { ChatPacer } from '../kit/chat-pacer.ts';
-import type { ChatTarget } from '../kit/chat-transport.ts';
-import { ReplyDelivery } from '../kit/deliver-reply.ts';
-import { cannotRead, gatewayNote } from '../kit/gateway-note.ts';
-import { LiveReplies } from '../kit/live-replies.ts';
+import { slackCommands } from './commands.ts';
 import { boltLogger, FastifySlackReceiver, SocketSlackReceiver } from './receivers.ts';
 import { slackCommandSchema, slackEventCallbackSchema } from './slack-events.ts';
 import { slackTransport, type CommandGrant } from './slack-transport.ts';
 import { commandToWork, eventToWork, type SlackEventContext } from './to-job.ts';
-
-/** What became of one Slack event or command, once the adapter has handled it. */
-export interface SlackEventOutcome {
-  /** The event id, or the command's trigger id. */
-  eventId: string;
-  kind: 'job' | 'unsupported' | 'ignore' | 'unknown-command' | 'failed';
-  reason?: string;
-}
 
 export interface SlackAdapterOptions extends Omit<ChatAdapterParts, 'stallMs'> {
   /** SLACK_BOT_TOKEN (`xoxb-…`). */
@@ -35,7 +23,7 @@ export interface SlackAdapterOptions extends Omit<ChatAdapterParts, 'stallMs'> {
   /** SLACK_EVENTS_PATH: where Slack posts events and commands on this server. Default: /slack/events. */
   eventsPath?: string;
   /** Told each event's outcome once handled (tests, diagnostics). */
-  onEvent?: (outcome: SlackEventOutcome) => void;
+  onEvent?: (outcome: ChatEventOutcome) => void;
 }
 
 export interface SlackAdapter extends ChatAdapter {
@@ -62,7 +50,7 @@ function startupError(variable: string, error: unknown): Error {
  * queued, so one that could not be is sent again by Slack, and its id makes it the same job.
  */
 export async function startSlackAdapter(options: SlackAdapterOptions): Promise<SlackAdapter> {
-  const { token, signingSecret, appToken, apiUrl = 'https://slack.com/api/', eventsPath = '/slack/events', jwtKey, enqueue, records, tokens, log } = options;
+  const { token, signingSecret, appToken, apiUrl = 'https://slack.com/api/', eventsPath = '/slack/events', jwtKey, enqueue, tokens, log } = options;
   // Our delivery owns retrying (it knows what must not be sent twice), and waits out rate limits itself.
   const clientOptions = { slackApiUrl: apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, logger: boltLogger(log) };
   const client = new WebClient(token, clientOptions);
@@ -73,15 +61,9 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     throw startupError('SLACK_BOT_TOKEN', error);
   }
   const bot = { userId: auth.user_id ?? '', name: auth.user ?? 'bot', team: auth.team ?? auth.team_id ?? '' };
-  const report = (outcome: SlackEventOutcome) => {
-    chatMetrics.events.inc({ platform: 'slack', outcome: outcome.kind });
-    options.onEvent?.(outcome);
-  };
+  const report = eventReporter('slack', options.onEvent);
 
-  const transport = slackTransport({ client, tokens });
-  const pacer = new ChatPacer();
-  const live = new LiveReplies({ transport, records, subscribe: options.subscribe, log, minEditIntervalMs: options.editIntervalMs, pacer });
-  const delivery = new ReplyDelivery({ transport, records, log, maxAgeMs: options.maxReplyAgeMs, settleLive: (jobId) => live.settle(jobId), pacer });
+  const replies = new ChatReplies({ transport: slackTransport({ client, tokens }), parts: options });
 
   /** Display names of mentioned users (users.info), remembered: best effort, a mention stays an id otherwise. */
   const names = new Map<string, string>();
@@ -97,10 +79,6 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
   };
   const context: SlackEventContext = { bot, jwtKey, names };
 
-  const follow = async (job: InboundJobInput, target: ChatTarget) => {
-    // The first process to see the event shows it live; a retried event answered already shows nothing.
-    if ((await records.claim(job.id, 'live')) === undefined) live.follow(job.id, target, { stream: job.request?.stream ?? false });
-  };
 
   const onEvent = async (body: unknown) => {
     const parsed = slackEventCallbackSchema.safeParse(body);
@@ -111,12 +89,12 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     const work = eventToWork(parsed.data, context);
     if (work.kind === 'ignore') return report({ eventId, kind: 'ignore', reason: work.reason });
     if (work.kind === 'unsupported') {
-      await delivery.deliver(gatewayNote('slack', work.jobId, work.target, cannotRead(work.what)));
+      await replies.cannotRead(work.jobId, work.target, work.what);
       return report({ eventId, kind: 'unsupported' });
     }
     // A failure here is thrown: the event stays unacknowledged and Slack sends it again.
     await enqueue(work.job);
-    await follow(work.job, work.target);
+    await replies.follow(work.job, work.target);
     report({ eventId, kind: 'job' });
   };
 
@@ -129,12 +107,12 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     }
     const work = commandToWork(parsed.data, context);
     if (work.kind === 'unknown-command') {
-      await ack({ response_type: 'ephemeral', text: `I don't know ${work.name}. Try /ask, /new, /model, /think, /usage or /link.` });
+      await ack({ response_type: 'ephemeral', text: `I don't know ${work.name}. Try ${slackCommands.map((command) => `/${command.name}`).join(', ')}.` });
       return report({ eventId, kind: 'unknown-command' });
     }
-    if (work.kind !== 'job') {
+    if (work.kind === 'ignore') {
       await ack({ response_type: 'ephemeral', text: 'Add your question after the command: /ask what is a monad?' });
-      return report({ eventId, kind: 'ignore', reason: work.kind === 'ignore' ? work.reason : work.kind });
+      return report({ eventId, kind: 'ignore', reason: work.reason });
     }
     const grant: CommandGrant = { responseUrl: parsed.data.response_url, ephemeral: work.ephemeral };
     try {
@@ -147,7 +125,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
       return report({ eventId, kind: 'failed', reason: 'queue unavailable' });
     }
     await ack();
-    await follow(work.job, work.target);
+    await replies.follow(work.job, work.target);
     report({ eventId, kind: 'job' });
   };
 
@@ -165,7 +143,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
   try {
     await bolt.start();
   } catch (error) {
-    await live.close();
+    await replies.close();
     throw startupError('SLACK_APP_TOKEN', error);
   }
   chatMetrics.up.set({ adapter: 'slack' }, connected ? 1 : 0);
@@ -173,7 +151,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
 
   return {
     bot,
-    deliver: (reply) => delivery.deliver(reply),
+    deliver: (reply) => replies.deliver(reply),
     webhook: receiver instanceof FastifySlackReceiver ? receiver.plugin : undefined,
     async health() {
       if (!appToken) return { ok: true, detail: `@${bot.name} in ${bot.team}, Events API at ${eventsPath}` };
@@ -181,7 +159,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     },
     async close() {
       await bolt.stop().catch(() => {});
-      await live.close();
+      await replies.close();
       chatMetrics.up.set({ adapter: 'slack' }, 0);
     },
   };

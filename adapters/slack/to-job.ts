@@ -95,7 +95,7 @@ export function eventToWork(callback: SlackEventCallback, context: SlackEventCon
  * One slash command as a job, answered through its response_url. A private command's answer is seen
  * only by its caller, so it counts as direct (codes may be shown); its conversation is the channel.
  */
-export function commandToWork(command: SlackCommand, context: SlackEventContext): SlackEvent | { kind: 'unknown-command'; name: string } {
+export function commandToWork(command: SlackCommand, context: SlackEventContext): Exclude<SlackEvent, { kind: 'unsupported' }> | { kind: 'unknown-command'; name: string } {
   const definition = slackCommands.find((candidate) => `/${candidate.name}` === command.command);
   if (!definition) return { kind: 'unknown-command', name: command.command };
   const argument = command.text.trim();

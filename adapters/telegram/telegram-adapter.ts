@@ -3,10 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { Telegraf } from 'telegraf';
 import { GatewayError } from '../../core/errors/gateway-error.ts';
 import type { ChatAdapter, ChatAdapterParts } from '../kit/chat-adapter.ts';
-import { ChatPacer } from '../kit/chat-pacer.ts';
-import { ReplyDelivery } from '../kit/deliver-reply.ts';
-import { cannotRead, gatewayNote } from '../kit/gateway-note.ts';
-import { LiveReplies } from '../kit/live-replies.ts';
+import { ChatReplies } from '../kit/chat-replies.ts';
 import { Watchdog } from '../kit/watchdog.ts';
 import { TelegramPolling } from './polling.ts';
 import { telegramTransport } from './telegram-transport.ts';
@@ -57,7 +54,7 @@ const sameSecret = (given: unknown, expected: string) =>
  * characters, streamed as throttled edits, each message exactly once.
  */
 export async function startTelegramAdapter(options: TelegramAdapterOptions): Promise<TelegramAdapter> {
-  const { token, apiRoot, webhookUrl, groupMode = 'mention', jwtKey, enqueue, records, log, pollTimeoutSeconds = 25 } = options;
+  const { token, apiRoot, webhookUrl, groupMode = 'mention', jwtKey, enqueue, log, pollTimeoutSeconds = 25 } = options;
   const { webhookSecret = webhookSecretFor(token), stallMs = (pollTimeoutSeconds + 35) * 1000 } = options;
   const bot = new Telegraf(token, { telegram: { apiRoot: apiRoot ?? 'https://api.telegram.org' } });
   const { telegram } = bot;
@@ -69,23 +66,16 @@ export async function startTelegramAdapter(options: TelegramAdapterOptions): Pro
     const status = (error as { response?: { error_code?: number } }).response?.error_code;
     throw new Error(status === 401 ? 'Telegram refused TELEGRAM_BOT_TOKEN (401 Unauthorized).' : `Telegram could not be reached: ${(error as Error).message}`);
   }
-  const transport = telegramTransport(telegram);
-  const pacer = new ChatPacer();
-  const live = new LiveReplies({ transport, records, subscribe: options.subscribe, log, minEditIntervalMs: options.editIntervalMs, pacer });
-  const delivery = new ReplyDelivery({ transport, records, log, maxAgeMs: options.maxReplyAgeMs, settleLive: (jobId) => live.settle(jobId), pacer });
+  const replies = new ChatReplies({ transport: telegramTransport(telegram), parts: options });
   const context = { bot: me, jwtKey, groupMode };
 
   /** One update into the queue; resolves once it is safely there. */
   const handle = async (update: TelegramUpdate): Promise<void> => {
     const event = toTelegramEvent(update, context);
     if (event.kind === 'ignore') return;
-    if (event.kind === 'unsupported') {
-      await delivery.deliver(gatewayNote('telegram', event.jobId, event.target, cannotRead(event.what)));
-      return;
-    }
+    if (event.kind === 'unsupported') return replies.cannotRead(event.jobId, event.target, event.what);
     await enqueue(event.job);
-    // The first process to see the update shows it live; a redelivery of an update answered long ago shows nothing.
-    if ((await records.claim(event.job.id, 'live')) === undefined) live.follow(event.job.id, event.target, { stream: event.job.request?.stream ?? false });
+    await replies.follow(event.job, event.target);
   };
 
   await telegram.setMyCommands(telegramCommands).catch((error: unknown) => log.warn({ reason: (error as Error).message }, 'could not register the bot commands'));
@@ -132,7 +122,7 @@ export async function startTelegramAdapter(options: TelegramAdapterOptions): Pro
 
   return {
     bot: me,
-    deliver: (reply) => delivery.deliver(reply),
+    deliver: (reply) => replies.deliver(reply),
     webhook,
     async health() {
       if (!watchdog) return { ok: true, detail: `@${me.username}, webhook` };
@@ -142,7 +132,7 @@ export async function startTelegramAdapter(options: TelegramAdapterOptions): Pro
     async close() {
       watchdog?.stop();
       await polling?.stop();
-      await live.close();
+      await replies.close();
     },
   };
 }
