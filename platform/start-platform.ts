@@ -84,6 +84,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
         jwtKey,
         rateLimits,
         accounts,
+        tiers: config.tiers,
         log: log.child({ role: 'worker' }),
       });
       const worker = await startInboundWorker({ redisUrl, runJob, log, concurrency: config.workerConcurrency, lockDurationMs: config.jobLockMs });

@@ -1,6 +1,8 @@
+import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorResponse, messageStreamEvents, startFakeAnthropic, streamResponse, type FakeAnthropic } from './fakes/fake-anthropic.ts';
+import { SqliteStore } from '../core/store/embedded/sqlite-store.ts';
 import { startPlatformProcess, type PlatformProcess } from './helpers/platform.ts';
 
 /** A client speaking OpenAI to the gateway, the gateway speaking Anthropic to the provider. */
@@ -66,6 +68,36 @@ describe('the platform with LLM_PROVIDER=anthropic', () => {
     const named = await client.chat.completions.create({ model: 'anthropic/claude-opus-4-1', messages: [{ role: 'user', content: 'Hi' }] });
     expect(anthropic.lastBody()).toMatchObject({ model: 'claude-opus-4-1' });
     expect(named.model).toBe('anthropic/claude-opus-4-1');
+  });
+
+  it('routes code and reasoning to the thinking tier, and says so in headers, stream and audit', async () => {
+    anthropic.reply(streamResponse(messageStreamEvents({ blocks: [{ type: 'text', text: 'Use a guard.' }] })));
+    const { response } = await client.chat.completions
+      .create({ model: 'default', messages: [{ role: 'user', content: 'Why does this hang?\n```js\nwhile (true) {}\n```' }] })
+      .withResponse();
+    expect(anthropic.lastBody()).toMatchObject({ model: 'claude-sonnet-4-5' });
+    expect(response.headers.get('x-gateway-tier')).toBe('thinking');
+    expect(response.headers.get('x-gateway-route-reason')).toBe('code');
+
+    anthropic.reply(streamResponse(messageStreamEvents({ blocks: [{ type: 'text', text: 'Hi!' }] })));
+    const stream = await client.chat.completions.create({ model: 'default', stream: true, messages: [{ role: 'user', content: 'Hello!' }] }).withResponse();
+    for await (const _chunk of stream.data);
+    expect(anthropic.lastBody()).toMatchObject({ model: 'claude-haiku-4-5' });
+    expect(stream.response.headers.get('x-gateway-tier')).toBe('instant');
+    expect(stream.response.headers.get('x-gateway-route-reason')).toBe('default');
+
+    const store = new SqliteStore(join(platform.dataDir, 'gateway.db'));
+    try {
+      const audits = (await store.listAudit({ limit: 2 })).map((record) => record.detail);
+      expect(audits).toEqual([
+        expect.objectContaining({ model: 'anthropic/claude-haiku-4-5', tier: 'instant', routeReason: 'default' }),
+        expect.objectContaining({ model: 'anthropic/claude-sonnet-4-5', tier: 'thinking', routeReason: 'code' }),
+      ]);
+    } finally {
+      await store.close();
+    }
+    const metrics = await (await fetch(`${platform.url}/metrics`)).text();
+    expect(metrics).toMatch(/gateway_tier_decisions_total\{tier="thinking",reason="code"\} [1-9]/);
   });
 
   it('answers legacy text completions through the same layer', async () => {

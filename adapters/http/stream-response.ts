@@ -5,6 +5,7 @@ import type { StreamPart } from '../../core/contracts/stream-part.ts';
 import { deserializeError, GatewayError, toGatewayError } from '../../core/errors/gateway-error.ts';
 import { toHttpError } from './error-body.ts';
 import { rateLimitHeaders } from './rate-limit-headers.ts';
+import { routeHeaders } from './route-headers.ts';
 
 /** What streaming needs from the queue layer: the job's parts, and a way to cancel it. */
 export interface StreamPort {
@@ -43,9 +44,10 @@ export async function streamResponse(request: FastifyRequest, reply: FastifyRepl
   // Headers wait for the first part: a job refused or failed before any output (a rate limit, every
   // provider down) is then a plain HTTP error with its own status, as OpenAI answers a stream it cannot start.
   let keepAlive: NodeJS.Timeout | undefined;
-  const open = () => {
+  const open = (part: StreamPart) => {
     if (res.headersSent) return;
     res.writeHead(200, {
+      ...(part.type === 'start' ? routeHeaders(part.route) : {}),
       'content-type': format === 'sse' ? 'text/event-stream; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
       'cache-control': 'no-cache',
       connection: 'keep-alive',
@@ -81,7 +83,7 @@ export async function streamResponse(request: FastifyRequest, reply: FastifyRepl
         failure = deserializeError(part.error);
         break;
       }
-      open();
+      open(part);
       for (const chunk of toChunks(part)) await write(frame(chunk));
       if (part.type === 'finish') finished = true;
     }

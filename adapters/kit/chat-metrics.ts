@@ -1,9 +1,5 @@
-import { Counter, Gauge, register } from 'prom-client';
-
-/** Gets or makes a metric in the default registry, so tests that build several adapters share one. */
-function metric<T>(name: string, make: () => T): T {
-  return (register.getSingleMetric(name) as T | undefined) ?? make();
-}
+import { Counter, Gauge } from 'prom-client';
+import { metric } from '../../core/metrics/metric.ts';
 
 /** What chat adapters count, served at /metrics with every other metric of the process. */
 export const chatMetrics = {

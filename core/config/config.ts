@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { platformSchema, type Platform } from '../contracts/job.ts';
+import { defaultTierHeuristic, type TierHeuristic } from '../models/tier-router.ts';
 import { providerAliases, providerCatalog, providerIds, type ProviderId } from '../models/provider-catalog.ts';
 
 /**
@@ -170,6 +171,13 @@ export const configSchema = z
     CHAT_EDIT_INTERVAL_MS: integer(100, 60_000).default(1000),
     CHAT_REPLY_MAX_AGE_SECONDS: integer(10, 7 * 24 * 3600).default(900),
     ADAPTER_STALL_SECONDS: integer(1, 3600).optional(),
+    // Tier routing: `auto` lets the heuristic send code, reasoning cues and long messages to the thinking tier.
+    TIER_ROUTING: z.enum(['auto', 'off'], { error: 'expected auto or off' }).default('auto'),
+    TIER_LONG_INPUT_CHARS: integer(1, 1_000_000).default(defaultTierHeuristic.longInputChars),
+    TIER_REASONING_CUES: z
+      .string()
+      .transform((value) => value.split(',').map((cue) => cue.trim().toLowerCase()).filter(Boolean))
+      .optional(),
     LLM_PROVIDER: providerName.optional(),
     LLM_FALLBACK_PROVIDERS: providerList.default([]),
     LLM_TEMPERATURE: z.coerce
@@ -253,6 +261,11 @@ export const configSchema = z
       maxReplyAgeMs: env.CHAT_REPLY_MAX_AGE_SECONDS * 1000,
       stallMs: env.ADAPTER_STALL_SECONDS === undefined ? undefined : env.ADAPTER_STALL_SECONDS * 1000,
     },
+    tiers: {
+      mode: env.TIER_ROUTING,
+      longInputChars: env.TIER_LONG_INPUT_CHARS,
+      reasoningCues: env.TIER_REASONING_CUES ?? defaultTierHeuristic.reasoningCues,
+    } satisfies TierHeuristic,
     llm: llmConfig(env),
   }));
 

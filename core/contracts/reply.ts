@@ -14,6 +14,17 @@ export const serializedErrorSchema = z.object({
   retryAfterMs: z.number().int().nonnegative().optional(),
 });
 
+/**
+ * Which tier answered and why (see core/models/tier-router.ts): an explicit choice (`think-command`,
+ * `tier-alias`, `named-model`), what the heuristic saw (`code`, `reasoning`, `long-input`, `tools`),
+ * or `default`.
+ */
+export const routeSchema = z.object({
+  tier: z.enum(['instant', 'thinking']),
+  reason: z.enum(['think-command', 'tier-alias', 'named-model', 'code', 'reasoning', 'long-input', 'tools', 'default']),
+});
+export type Route = z.infer<typeof routeSchema>;
+
 const limitStateSchema = z.object({ limit: z.number().int().nonnegative(), remaining: z.number().int().nonnegative(), resetMs: z.number().int().nonnegative() });
 
 /** The sender's rate-limit buckets after this job, for headers such as OpenAI's `x-ratelimit-*`. */
@@ -38,6 +49,7 @@ export const replySchema = z.discriminatedUnion('status', [
     model: z.string(),
     finishReason: finishReasonSchema,
     usage: usageSchema,
+    route: routeSchema.optional(),
   }),
   replyBase.extend({
     status: z.literal('error'),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { finishReasonSchema, usageSchema } from './message.ts';
-import { serializedErrorSchema } from './reply.ts';
+import { routeSchema, serializedErrorSchema } from './reply.ts';
 
 /**
  * What a worker publishes while it answers a streaming job, in order, and what every adapter relays:
@@ -9,7 +9,7 @@ import { serializedErrorSchema } from './reply.ts';
  */
 export const streamPartSchema = z.discriminatedUnion('type', [
   /** First, once the serving deployment is known (after any failover). */
-  z.object({ type: z.literal('start'), model: z.string(), created: z.number().int() }),
+  z.object({ type: z.literal('start'), model: z.string(), created: z.number().int(), route: routeSchema.optional() }),
   z.object({ type: z.literal('text'), delta: z.string() }),
   z.object({ type: z.literal('tool-start'), index: z.number().int().nonnegative(), id: z.string(), name: z.string() }),
   z.object({ type: z.literal('tool-delta'), index: z.number().int().nonnegative(), delta: z.string() }),

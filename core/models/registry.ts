@@ -28,6 +28,8 @@ export interface ModelInfo {
 export interface ResolvedModel {
   model: LanguageModel;
   tier: Tier;
+  /** Tokens the model takes in all (for a chain, its smallest member's); undefined when not known. */
+  contextWindow: number | undefined;
 }
 
 export interface ProviderStatus {
@@ -141,9 +143,9 @@ export class ModelRegistry {
 
   #build(name: string): ResolvedModel {
     const tier = tierAliases[name];
-    if (tier) return { model: this.#tier(tier), tier };
+    if (tier) return { ...this.#tier(tier), tier };
     if (this.#llm.primary === 'offline' && (name === 'offline' || name === 'offline/offline')) {
-      return { model: new OfflineModel(), tier: 'instant' };
+      return { model: new OfflineModel(), tier: 'instant', contextWindow: undefined };
     }
     const target = this.#target(name, 'chat');
     if (!target) {
@@ -152,7 +154,8 @@ export class ModelRegistry {
     }
     const { provider, modelId } = target;
     const model = withDefaults(withRetry(this.#deployment(provider, modelId), this.#retry()), this.#defaults());
-    return { model, tier: provider.models.thinking === modelId && provider.models.instant !== modelId ? 'thinking' : 'instant' };
+    const namedTier = provider.models.thinking === modelId && provider.models.instant !== modelId ? 'thinking' : 'instant';
+    return { model, tier: namedTier, contextWindow: contextWindowOf(modelId) };
   }
 
   /** `provider/model` (any model the provider serves), or a bare id one configured provider is set up with. */
@@ -173,13 +176,14 @@ export class ModelRegistry {
     return provider ? { provider, modelId: name } : undefined;
   }
 
-  #tier(tier: Tier): LanguageModel {
-    if (this.#llm.primary === 'offline') return new OfflineModel();
-    const chain = [this.#llm.primary, ...this.#llm.fallbacks].flatMap((id) => {
-      const provider = this.#provider(id);
-      return provider ? [this.#deployment(provider, provider.models[tier])] : [];
-    });
-    return withDefaults(withRetry(withFailover(chain), this.#retry()), this.#defaults());
+  #tier(tier: Tier): { model: LanguageModel; contextWindow: number | undefined } {
+    if (this.#llm.primary === 'offline') return { model: new OfflineModel(), contextWindow: undefined };
+    const providers = [this.#llm.primary, ...this.#llm.fallbacks].flatMap((id) => this.#provider(id) ?? []);
+    const chain = providers.map((provider) => this.#deployment(provider, provider.models[tier]));
+    // Whatever fits the smallest window fits every member, so failover never meets a prompt too long.
+    const windows = providers.map((provider) => contextWindowOf(provider.models[tier]));
+    const contextWindow = windows.includes(undefined) ? undefined : Math.min(...(windows as number[]));
+    return { model: withDefaults(withRetry(withFailover(chain), this.#retry()), this.#defaults()), contextWindow };
   }
 
   #deployment(provider: ProviderConfig, modelId: string): LanguageModel {

@@ -1,6 +1,7 @@
 import type { AccessMode } from '../identity/access-policy.ts';
 import { Accounts } from '../identity/accounts.ts';
 import type { ModelRegistry } from '../models/registry.ts';
+import type { TierHeuristic } from '../models/tier-router.ts';
 import type { ExternalIdentity, Store } from '../store/store.ts';
 import { Pipeline } from './compose.ts';
 import type { JobContext } from './context.ts';
@@ -31,11 +32,13 @@ export interface PipelineServices {
   accessMode?: AccessMode;
   /** Identities, linking, pairing and keys. Default: over `store`, with `adminUsers` and `accessMode`. */
   accounts?: Accounts;
+  /** How the router picks a tier when nothing names one. Default: `auto` with the built-in cues. */
+  tiers?: TierHeuristic;
 }
 
 /** The whole life of one message, in order. Each step's file says what it needs and what it adds. */
 export function createPipeline(services: PipelineServices) {
-  const { store, models, jwtKey, rateLimits, adminUsers, accessMode } = services;
+  const { store, models, jwtKey, rateLimits, adminUsers, accessMode, tiers } = services;
   const { accounts = new Accounts(store, { adminUsers, accessMode }) } = services;
   const { linking, pairing } = accounts;
   return Pipeline.start<JobContext>()
@@ -45,9 +48,9 @@ export function createPipeline(services: PipelineServices) {
     .use(handleCommand({ linking, pairing, store, models }))
     .use(storeInput({ store }))
     .use(recallConversation({ store }))
+    .use(routeTier({ models, heuristic: tiers }))
     .use(retrieveContext())
     .use(buildPrompt())
-    .use(routeTier({ models }))
     .use(infer())
     .use(runTools())
     .use(storeOutput({ store }))

@@ -1,4 +1,5 @@
 import { rateLimitHeaders } from '../rate-limit-headers.ts';
+import { routeHeaders } from '../route-headers.ts';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { OkReply } from '../../../core/contracts/reply.ts';
@@ -71,7 +72,7 @@ export const chatCompletions: FastifyPluginAsyncZod<ChatCompletionsOptions> = as
         return streamResponse(request, reply, { jobId: job.id, reply: answer, format: streamFormat(request), toChunks, streams: jobs, timeoutMs: replyTimeoutMs });
       }
       const done = await answer;
-      reply.headers(rateLimitHeaders(done));
+      reply.headers({ ...rateLimitHeaders(done), ...(done.status === 'ok' ? routeHeaders(done.route) : {}) });
       if (done.status === 'error') throw deserializeError(done.error);
       return toChatCompletion(done);
     },

@@ -1,4 +1,5 @@
 import { rateLimitHeaders } from '../rate-limit-headers.ts';
+import { routeHeaders } from '../route-headers.ts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { deserializeError } from '../../../core/errors/gateway-error.ts';
 import { chunker } from '../openai-chunks.ts';
@@ -27,7 +28,7 @@ export const completions: FastifyPluginAsyncZod<ChatCompletionsOptions> = async 
       return streamResponse(request, reply, { jobId: job.id, reply: answer, format: streamFormat(request), toChunks, streams: jobs, timeoutMs: replyTimeoutMs });
     }
     const done = await answer;
-    reply.headers(rateLimitHeaders(done));
+    reply.headers({ ...rateLimitHeaders(done), ...(done.status === 'ok' ? routeHeaders(done.route) : {}) });
     if (done.status === 'error') throw deserializeError(done.error);
     const completion = toChatCompletion(done);
     const [choice] = completion.choices;

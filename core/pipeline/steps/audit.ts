@@ -31,7 +31,7 @@ export type FinishedJob = JobContext & Partial<Authenticated & Routed & Inferred
  * Called by the audit step on success and by the runner on failure, so both paths record the same shape.
  */
 export async function recordOutcome(store: Store, ctx: FinishedJob, error?: GatewayError) {
-  const { job, user, model, tier, result } = ctx;
+  const { job, user, model, route, result } = ctx;
   const at = new Date().toISOString();
   const modelName = model ? servedBy(model, result) : null;
   const refused = error !== undefined && refusals.has(error.code);
@@ -48,7 +48,7 @@ export async function recordOutcome(store: Store, ctx: FinishedJob, error?: Gate
       platform: job.source.platform,
       conversationId: job.conversationId,
       ...(modelName ? { model: modelName } : {}),
-      ...(tier ? { tier } : {}),
+      ...(route ? { tier: route.tier, routeReason: route.reason } : {}),
       ...(error ? { errorCode: error.code } : {}),
     },
   });

@@ -44,7 +44,7 @@ export function infer(): Step<JobContext & Prompted & Routed, Inferred> {
           abortSignal: ctx.abortSignal,
         });
         if (!request.stream) return collectStream({ stream });
-        const relayed = relay(stream, model, ctx.publish);
+        const relayed = relay(stream, model, ctx.route, ctx.publish);
         try {
           return await collectStream({ stream: relayed.parts });
         } catch (error) {
@@ -61,7 +61,7 @@ export function infer(): Step<JobContext & Prompted & Routed, Inferred> {
 }
 
 /** Passes the model's parts through, publishing each as the relay part clients see. */
-function relay(source: AsyncIterable<StreamPart>, model: LanguageModel, publish: (part: RelayPart) => Promise<unknown>) {
+function relay(source: AsyncIterable<StreamPart>, model: LanguageModel, route: Routed['route'], publish: (part: RelayPart) => Promise<unknown>) {
   let last: Promise<unknown> = Promise.resolve();
   let published = false;
   const send = (part: RelayPart) => {
@@ -75,7 +75,7 @@ function relay(source: AsyncIterable<StreamPart>, model: LanguageModel, publish:
       if (!announced && part.type !== 'error') {
         announced = true;
         const deployment = part.type === 'response-metadata' && part.deployment ? part.deployment : servedBy(model);
-        send({ type: 'start', model: deployment, created: Math.floor(Date.now() / 1000) });
+        send({ type: 'start', model: deployment, created: Math.floor(Date.now() / 1000), route: { tier: route.tier, reason: route.reason } });
       }
       if (part.type === 'text-delta') send({ type: 'text', delta: part.delta });
       if (part.type === 'tool-input-start') {

@@ -46,6 +46,7 @@ export function reply(): Step<JobContext & Partial<RateLimited> & Routed & Infer
         model: servedBy(model, result),
         finishReason: result.finishReason,
         usage: result.usage,
+        route: { tier: ctx.route.tier, reason: ctx.route.reason },
         ...(ctx.rateLimits ? { rateLimits: ctx.rateLimits } : {}),
       };
       await next();
