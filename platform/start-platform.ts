@@ -85,6 +85,8 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
         rateLimits,
         accounts,
         tiers: config.tiers,
+        memory: config.memory,
+        systemPrompt: config.systemPrompt,
         log: log.child({ role: 'worker' }),
       });
       const worker = await startInboundWorker({ redisUrl, runJob, log, concurrency: config.workerConcurrency, lockDurationMs: config.jobLockMs });

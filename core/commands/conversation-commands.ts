@@ -20,7 +20,7 @@ export const conversationCommands: Record<string, Command> = {
   new: {
     usage: '/new (start a fresh conversation: I forget what came before)',
     async run({ store }, invocation) {
-      await store.updateConversationSettings(owner(invocation), { historyFrom: new Date().toISOString(), thinkNext: undefined });
+      await store.updateConversationSettings(owner(invocation), { historyFrom: new Date().toISOString(), thinkNext: undefined, summary: undefined });
       return 'Started a fresh conversation: I no longer see what came before.';
     },
   },

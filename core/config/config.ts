@@ -171,6 +171,10 @@ export const configSchema = z
     CHAT_EDIT_INTERVAL_MS: integer(100, 60_000).default(1000),
     CHAT_REPLY_MAX_AGE_SECONDS: integer(10, 7 * 24 * 3600).default(900),
     ADAPTER_STALL_SECONDS: integer(1, 3600).optional(),
+    // Memory: earlier turns a chat prompt carries at most, and whether turns that no longer fit are summarized.
+    MEMORY_MAX_TOKENS: integer(0, 10_000_000).default(16_000),
+    MEMORY_SUMMARY: z.enum(['on', 'off'], { error: 'expected on or off' }).default('off'),
+    SYSTEM_PROMPT: z.string().max(100_000, { error: 'expected at most 100 000 characters' }).optional(),
     // Tier routing: `auto` lets the heuristic send code, reasoning cues and long messages to the thinking tier.
     TIER_ROUTING: z.enum(['auto', 'off'], { error: 'expected auto or off' }).default('auto'),
     TIER_LONG_INPUT_CHARS: integer(1, 1_000_000).default(defaultTierHeuristic.longInputChars),
@@ -261,6 +265,8 @@ export const configSchema = z
       maxReplyAgeMs: env.CHAT_REPLY_MAX_AGE_SECONDS * 1000,
       stallMs: env.ADAPTER_STALL_SECONDS === undefined ? undefined : env.ADAPTER_STALL_SECONDS * 1000,
     },
+    memory: { maxTokens: env.MEMORY_MAX_TOKENS, summary: env.MEMORY_SUMMARY === 'on' },
+    systemPrompt: env.SYSTEM_PROMPT,
     tiers: {
       mode: env.TIER_ROUTING,
       longInputChars: env.TIER_LONG_INPUT_CHARS,

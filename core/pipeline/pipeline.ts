@@ -1,5 +1,7 @@
 import type { AccessMode } from '../identity/access-policy.ts';
+import type { Message } from '../contracts/message.ts';
 import { Accounts } from '../identity/accounts.ts';
+import { summarizeTurns } from '../memory/summarize-turns.ts';
 import type { ModelRegistry } from '../models/registry.ts';
 import type { TierHeuristic } from '../models/tier-router.ts';
 import type { ExternalIdentity, Store } from '../store/store.ts';
@@ -34,13 +36,21 @@ export interface PipelineServices {
   accounts?: Accounts;
   /** How the router picks a tier when nothing names one. Default: `auto` with the built-in cues. */
   tiers?: TierHeuristic;
+  /** Earlier turns a chat prompt carries at most, and whether older ones are summarized (by the instant tier). Default: 16 000 tokens, dropped. */
+  memory?: { maxTokens?: number; summary?: boolean };
+  /** Said first to the model (SYSTEM_PROMPT). Default: none. */
+  systemPrompt?: string;
 }
 
 /** The whole life of one message, in order. Each step's file says what it needs and what it adds. */
 export function createPipeline(services: PipelineServices) {
-  const { store, models, jwtKey, rateLimits, adminUsers, accessMode, tiers } = services;
+  const { store, models, jwtKey, rateLimits, adminUsers, accessMode, tiers, memory = {}, systemPrompt } = services;
   const { accounts = new Accounts(store, { adminUsers, accessMode }) } = services;
   const { linking, pairing } = accounts;
+  const summarize = memory.summary
+    ? (previous: string | undefined, turns: Message[], abortSignal: AbortSignal) =>
+        summarizeTurns({ model: models.resolve('instant').model, previous, turns, abortSignal })
+    : undefined;
   return Pipeline.start<JobContext>()
     .use(authenticate({ store, jwtKey, accounts }))
     .use(authorize({ pairing, notices: rateLimits?.notices }))
@@ -50,7 +60,7 @@ export function createPipeline(services: PipelineServices) {
     .use(recallConversation({ store }))
     .use(routeTier({ models, heuristic: tiers }))
     .use(retrieveContext())
-    .use(buildPrompt())
+    .use(buildPrompt({ store, systemPrompt, memory: { maxTokens: memory.maxTokens, summarize } }))
     .use(infer())
     .use(runTools())
     .use(storeOutput({ store }))

@@ -70,7 +70,7 @@ describe('runJob', () => {
         actorId: user?.id,
         action: 'chat.completion',
         outcome: 'ok',
-        detail: { jobId: job.id, platform: 'http', conversationId: job.conversationId, model: 'offline', tier: 'instant' },
+        detail: { jobId: job.id, platform: 'http', conversationId: job.conversationId, model: 'offline', tier: 'instant', routeReason: 'default' },
       }),
     ]);
     expect(await store.listRequests()).toEqual([

@@ -72,6 +72,8 @@ export interface ConversationSettings {
   thinkNext?: boolean;
   /** Turns before this moment are no longer shown to the model (`/new`). */
   historyFrom?: string;
+  /** Older turns folded into a few sentences (MEMORY_SUMMARY=on), through the message `throughId`, said at `through`. */
+  summary?: { text: string; through: string; throughId: string };
 }
 
 /** What a user spent over a period. */

@@ -76,3 +76,41 @@ export function streamedAnswer(text: string, { size = 40, delayMs = 0 } = {}): F
     return streamChunks(response, chunks, { delayMs });
   };
 }
+
+/** One answer of a scripted model: text, or tool calls (finish reason `tool_calls`). */
+export type ScriptedTurn = string | { toolCalls: FakeToolCall[]; content?: string };
+
+/** The request's messages, as the gateway sent them to the provider. */
+export type SentMessages = { role: string; content?: unknown; tool_calls?: unknown[]; tool_call_id?: string }[];
+
+/**
+ * A model that answers from a script, streaming each answer as OpenAI does. `next` sees the messages the
+ * gateway sent, so a test can make the model react to its prompt (obey an injected instruction, say).
+ */
+export function scriptedModel(next: (messages: SentMessages, body: Record<string, unknown>) => ScriptedTurn): FakeHandler {
+  return (request, response) => {
+    const body = request.body as Record<string, unknown>;
+    const turn = next(body.messages as SentMessages, body);
+    const usage = { prompt_tokens: 10, completion_tokens: 5 };
+    if (!body.stream) {
+      const answer = typeof turn === 'string' ? { content: turn } : { content: turn.content ?? null, toolCalls: turn.toolCalls, finishReason: 'tool_calls' };
+      return sendJson(response, 200, completion({ ...answer, usage }));
+    }
+    if (typeof turn === 'string') {
+      return streamChunks(response, [chunk({ role: 'assistant', content: turn }), chunk({}, { finishReason: 'stop' }), chunk(null, { usage })]);
+    }
+    const calls = turn.toolCalls.map((call, index) =>
+      chunk({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } }] }),
+    );
+    const text = turn.content ? [chunk({ role: 'assistant', content: turn.content })] : [chunk({ role: 'assistant', content: null })];
+    return streamChunks(response, [...text, ...calls, chunk({}, { finishReason: 'tool_calls' }), chunk(null, { usage })]);
+  };
+}
+
+/** The text of a sent message, whatever shape its content has. */
+export function sentText(message: SentMessages[number] | undefined): string {
+  const content = message?.content;
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) return content.map((part) => (part as { text?: string }).text ?? '').join('');
+  return '';
+}

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { inboundJobSchema } from '../../contracts/job.ts';
 import { httpJob } from '../../../test/helpers/jobs.ts';
+import { SqliteStore } from '../../store/embedded/sqlite-store.ts';
 import { buildPrompt } from './build-prompt.ts';
 import type { Prompted } from './build-prompt.ts';
 
 async function promptFor(job: Awaited<ReturnType<typeof httpJob>>) {
-  const ctx = { job: inboundJobSchema.parse(job), context: [] } as unknown as Parameters<ReturnType<typeof buildPrompt>['run']>[0] & Partial<Prompted>;
-  await buildPrompt().run(ctx, async () => {});
+  const ctx = { job: inboundJobSchema.parse(job), context: [], contextWindow: undefined } as unknown as Parameters<ReturnType<typeof buildPrompt>['run']>[0] & Partial<Prompted>;
+  await buildPrompt({ store: new SqliteStore(':memory:') }).run(ctx, async () => {});
   return ctx.prompt!;
 }
 

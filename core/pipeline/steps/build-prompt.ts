@@ -3,7 +3,12 @@ import type { Message } from '../../contracts/message.ts';
 import type { ModelMessage } from '../../models/language-model.ts';
 import type { Step } from '../compose.ts';
 import type { JobContext } from '../context.ts';
-import type { Recalled } from './recall-conversation.ts';
+import { fitHistory } from '../../memory/fit-history.ts';
+import { estimateMessageTokens, estimatePromptTokens } from '../../models/estimate-tokens.ts';
+import type { Store } from '../../store/store.ts';
+import type { Authenticated } from './authenticate.ts';
+import type { Recalled, RecalledTurn } from './recall-conversation.ts';
+import type { Routed } from './route-tier.ts';
 import type { Retrieved } from './retrieve-context.ts';
 
 export interface Prompted {
@@ -45,22 +50,72 @@ export function describeCapabilities({ platform, maxMessageLength, formatting, t
   return `You are replying in a ${platform} chat: ${shows}.${noTables} Keep replies short enough to read in a chat; a reply over ${maxMessageLength} characters arrives as several messages.`;
 }
 
+export interface MemoryOptions {
+  /** Tokens of earlier turns a prompt carries at most (MEMORY_MAX_TOKENS). Default: 16 000. */
+  maxTokens?: number;
+  /** Folds turns that no longer fit into the conversation's summary (MEMORY_SUMMARY=on). Default: they are dropped. */
+  summarize?: (previous: string | undefined, turns: Message[], abortSignal: AbortSignal) => Promise<string>;
+}
+
+export interface BuildPromptOptions {
+  /** Where a chat's summary is kept. */
+  store: Store;
+  memory?: MemoryOptions;
+  /** Said first to the model in every chat, and to HTTP clients that send no system message (SYSTEM_PROMPT). Default: none. */
+  systemPrompt?: string;
+}
+
+/** Tokens kept free for the answer when the request sets no limit of its own. */
+const answerReserve = 4096;
+
 /**
- * The conversation as the model will see it: what the chat can show (for chat platforms), retrieved
- * sources, both as system messages, then the earlier turns a chat remembers, then this job's.
+ * The conversation as the model will see it: the system prompt, what the chat can show, retrieved
+ * sources, the summary of older turns, then as many earlier turns as the budget allows (newest kept,
+ * oldest dropped or summarized), then this job's messages, which are always kept.
  */
-export function buildPrompt(): Step<JobContext & Retrieved & Partial<Recalled>, Prompted> {
+export function buildPrompt({ store, memory = {}, systemPrompt }: BuildPromptOptions): Step<JobContext & Authenticated & Retrieved & Partial<Recalled> & Routed, Prompted> {
+  const { maxTokens = 16_000, summarize } = memory;
   return {
     name: 'build-prompt',
     async run(ctx, next) {
-      const { capabilities } = ctx.job;
+      const { job, settings = {}, history = [] } = ctx;
+      const { capabilities } = job;
+      const ownSystem = job.source.platform !== 'http' || !job.input.messages.some((message) => message.role === 'system');
       const sources = ctx.context.map((chunk, index) => `[${index + 1}] ${chunk.source}\n${chunk.text}`).join('\n\n');
       const system: ModelMessage[] = [
+        ...(systemPrompt && ownSystem ? [{ role: 'system' as const, content: systemPrompt }] : []),
         ...(capabilities ? [{ role: 'system' as const, content: describeCapabilities(capabilities) }] : []),
         ...(sources ? [{ role: 'system' as const, content: `Sources you may cite by number:\n\n${sources}` }] : []),
       ];
-      ctx.prompt = [...system, ...toModelMessages([...(ctx.history ?? []), ...ctx.job.input.messages])];
+      const current = toModelMessages(job.input.messages);
+      const reserve = job.request.maxOutputTokens ?? answerReserve;
+      const room = ctx.contextWindow === undefined ? Infinity : ctx.contextWindow - reserve - estimatePromptTokens([...system, ...current]);
+      let summary = settings.summary?.text;
+      const budget = Math.max(0, Math.min(maxTokens, room) - (summary ? estimateMessageTokens(summary) : 0));
+      const { kept, dropped } = fitHistory(history, budget);
+      if (dropped.length && summarize) {
+        summary = await ctx.checkpoints
+          .once('summary', () => foldIntoSummary(ctx, store, summarize, dropped))
+          .catch((error: unknown) => (ctx.log.warn({ err: error }, 'could not summarize older turns; they are left out'), summary));
+      }
+      const remembered = summary ? [{ role: 'system' as const, content: `Summary of the earlier conversation:\n${summary}` }] : [];
+      ctx.prompt = [...system, ...remembered, ...toModelMessages(kept), ...current];
       await next();
     },
   };
+}
+
+/** The summary extended by `turns`, saved with the conversation so the next message starts from it. */
+async function foldIntoSummary(
+  ctx: JobContext & Authenticated & Partial<Recalled>,
+  store: Store,
+  summarize: NonNullable<MemoryOptions['summarize']>,
+  turns: RecalledTurn[],
+): Promise<string> {
+  const { job, user } = ctx;
+  const text = await summarize(ctx.settings?.summary?.text, turns, ctx.abortSignal);
+  const conversation = { id: job.conversationId, userId: user.id, platform: job.source.platform };
+  const last = turns.at(-1)!;
+  await store.updateConversationSettings(conversation, { summary: { text, through: last.at, throughId: last.id } });
+  return text;
 }

@@ -4,25 +4,31 @@ import type { Step } from '../compose.ts';
 import type { JobContext } from '../context.ts';
 import type { Authenticated } from './authenticate.ts';
 
+/** An earlier turn, with its stored id and when it was said. */
+export type RecalledTurn = Message & { id: string; at: string };
+
 export interface Recalled {
-  /** The conversation's settings as this job found them (`/model`, `/think`, `/new`). */
+  /** The conversation's settings as this job found them (`/model`, `/think`, `/new`, the summary). */
   settings: ConversationSettings;
-  /** Earlier turns for the model: a chat's own history; HTTP clients send theirs with each request. */
-  history: Message[];
+  /**
+   * Earlier turns for the model, oldest first: a chat's own history since `/new` and after what its
+   * summary covers. HTTP clients send theirs with each request, so theirs is empty.
+   */
+  history: RecalledTurn[];
 }
 
 export interface RecallOptions {
   store: Store;
-  /** Earlier messages (user and assistant) shown to the model. Default: 20. */
-  historyMessages?: number;
+  /** Earlier messages read at most; the prompt's token budget decides how many are shown. Default: 200. */
+  maxMessages?: number;
 }
 
 /**
- * What the conversation remembers: its settings, and for chat platforms its recent turns since the last
- * `/new`. The settings are checkpointed, so a retried job routes as its first attempt did even though a
- * one-shot `/think` was cleared by it.
+ * What the conversation remembers: its settings, and for chat platforms its recent turns. The settings
+ * are checkpointed, so a retried job routes as its first attempt did even though a one-shot `/think`
+ * was cleared by it.
  */
-export function recallConversation({ store, historyMessages = 20 }: RecallOptions): Step<JobContext & Authenticated, Recalled> {
+export function recallConversation({ store, maxMessages = 200 }: RecallOptions): Step<JobContext & Authenticated, Recalled> {
   return {
     name: 'recall-conversation',
     async run(ctx, next) {
@@ -33,12 +39,16 @@ export function recallConversation({ store, historyMessages = 20 }: RecallOption
       }
       ctx.history = [];
       if (job.source.platform !== 'http') {
-        const from = ctx.settings.historyFrom ?? '';
-        const earlier = await store.listMessages(job.conversationId, { limit: historyMessages + 1 });
+        const { historyFrom = '', summary } = ctx.settings;
+        const earlier = await store.listMessages(job.conversationId, { limit: maxMessages + 1 });
+        // After the summary: by id, since two messages can share a millisecond; by time when it is older than the list.
+        const summarized = summary ? earlier.findIndex((message) => message.id === summary.throughId) : -1;
         ctx.history = earlier
-          .filter((message) => message.jobId !== job.id && message.createdAt >= from && message.role !== 'system')
-          .slice(-historyMessages)
-          .map((message) => ({ role: message.role as 'user' | 'assistant', content: message.content }));
+          .slice(summarized + 1)
+          .filter((message) => message.jobId !== job.id && message.createdAt >= historyFrom && message.role !== 'system')
+          .filter((message) => !summary || summarized >= 0 || message.createdAt > summary.through)
+          .slice(-maxMessages)
+          .map((message) => ({ role: message.role as 'user' | 'assistant', content: message.content, id: message.id, at: message.createdAt }));
       }
       await next();
     },

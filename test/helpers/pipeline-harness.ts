@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import pino from 'pino';
+import { afterAll, beforeAll } from 'vitest';
+import type { Platform } from '../../core/contracts/job.ts';
+import { parseConfig, type Config } from '../../core/config/config.ts';
+import { ModelRegistry } from '../../core/models/registry.ts';
+import type { PipelineServices } from '../../core/pipeline/pipeline.ts';
+import { createJobRunner, type JobOutcome } from '../../core/pipeline/run-job.ts';
+import { SqliteStore } from '../../core/store/embedded/sqlite-store.ts';
+import { redisCheckpoints } from '../../queue/checkpoints.ts';
+import { createRedisClient, type RedisClient } from '../../queue/connection.ts';
+import { startFakeOpenAI } from '../fakes/fake-openai.ts';
+import type { FakeServer } from '../fakes/fake-server.ts';
+import { httpJob, testKey } from './jobs.ts';
+import { useTestRedis } from './redis.ts';
+
+export interface SayOptions {
+  platform?: Platform;
+  user?: string;
+  conversationId?: string;
+  direct?: boolean;
+}
+
+/**
+ * The worker's pipeline over a real store and a real Redis, calling a fake OpenAI server through the
+ * real provider code: what a chat message meets after its adapter queued it, minus the queue.
+ */
+export function usePipeline() {
+  const redis = useTestRedis();
+  let upstream: FakeServer & { baseURL: string };
+  let client: RedisClient;
+  beforeAll(async () => {
+    upstream = await startFakeOpenAI((_request, response) => void response.destroy());
+    client = createRedisClient(redis.url);
+  });
+  afterAll(async () => {
+    client?.disconnect();
+    await upstream?.close();
+  });
+
+  return {
+    get upstream() {
+      return upstream;
+    },
+    /** A pipeline configured from `env` (as the platform reads it) and `services` over it. */
+    start(env: Record<string, string> = {}, services: (config: Config, store: SqliteStore) => Partial<PipelineServices> = () => ({})) {
+      const parsed = parseConfig({ OPENAI_API_KEY: 'sk-test-pipeline', OPENAI_BASE_URL: upstream.baseURL, ACCESS_MODE: 'open', ...env });
+      if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
+      const { config } = parsed;
+      const store = new SqliteStore(':memory:');
+      const models = new ModelRegistry({ llm: config.llm });
+      const runJob = createJobRunner({
+        store,
+        models,
+        jwtKey: testKey,
+        log: pino({ level: 'silent' }),
+        adminUsers: config.adminUsers,
+        accessMode: config.accessMode,
+        tiers: config.tiers,
+        memory: config.memory,
+        systemPrompt: config.systemPrompt,
+        ...services(config, store),
+      });
+      const conversation = `conv-${randomUUID()}`;
+      return {
+        store,
+        models,
+        /** One message through the pipeline; by default from telegram:alice, always in the same conversation. */
+        async say(text: string, options: SayOptions = {}): Promise<JobOutcome> {
+          const { platform = 'telegram', user = 'alice', conversationId = conversation, direct = true } = options;
+          const job = await httpJob({ platform, user, text, direct, conversationId });
+          return runJob(job, { attempt: 1, final: true, checkpoints: redisCheckpoints(client, job.id) });
+        },
+      };
+    },
+  };
+}
+
+/** The answer's text, or the error's code and message. */
+export function answerOf(outcome: JobOutcome): string {
+  if (outcome.kind !== 'reply') return `dropped ${outcome.error.code}`;
+  return outcome.reply.status === 'ok' ? outcome.reply.message.content : `error ${outcome.reply.error.code}: ${outcome.reply.error.message}`;
+}
