@@ -13,6 +13,11 @@ import { Accounts } from '../core/identity/accounts.ts';
 import { ModelRegistry } from '../core/models/registry.ts';
 import { createJobRunner } from '../core/pipeline/run-job.ts';
 import { SqliteStore } from '../core/store/embedded/sqlite-store.ts';
+import { SqliteKnowledgeStore } from '../core/store/embedded/sqlite-knowledge-store.ts';
+import { KnowledgeBase } from '../core/knowledge/knowledge-base.ts';
+import { DocumentLibrary } from '../core/knowledge/document-library.ts';
+import { knowledgeEmbedder } from '../core/knowledge/knowledge-embedder.ts';
+import { builtInTools } from '../core/tools/built-in/index.ts';
 import {
   Cancellation,
   createRedisClient,
@@ -75,6 +80,10 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
     stack.push(() => store.close());
     checks.store = async () => (await store.ping(), { ok: true });
     const accounts = new Accounts(store, { adminUsers: config.adminUsers, accessMode: config.accessMode });
+    const knowledgeStore = new SqliteKnowledgeStore(join(dataDir, 'gateway.db'));
+    stack.push(() => knowledgeStore.close());
+    const knowledge = new KnowledgeBase(knowledgeStore, knowledgeEmbedder(models), config.knowledge);
+    const secrets = [...config.secrets, new TextDecoder().decode(jwtKey)];
 
     if (config.roles.includes('worker')) {
       const rateLimits = { buckets, notices: redisOnceWithin(redis), limits: config.rateLimits };
@@ -87,6 +96,10 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
         tiers: config.tiers,
         memory: config.memory,
         systemPrompt: config.systemPrompt,
+        knowledge,
+        tools: builtInTools({ config: config.tools, knowledge }),
+        toolRounds: config.tools.maxRounds,
+        secrets,
         log: log.child({ role: 'worker' }),
       });
       const worker = await startInboundWorker({ redisUrl, runJob, log, concurrency: config.workerConcurrency, lockDurationMs: config.jobLockMs });
@@ -166,6 +179,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
         },
         healthChecks: checks,
         accounts,
+        documents: new DocumentLibrary({ store, knowledge, fetchAllowedHosts: config.tools.fetchAllowedHosts }),
         websocket: config.websocket,
       });
       for (const webhook of webhooks) app.register(webhook);

@@ -8,6 +8,8 @@ import type { Accounts } from '../../core/identity/accounts.ts';
 import { auditRefusal } from './audit-refusal.ts';
 import { authenticateRequest, type RequestVerifier } from './authenticate-request.ts';
 import { accountRoutes } from './routes/accounts.ts';
+import type { DocumentLibrary } from '../../core/knowledge/document-library.ts';
+import { documents } from './routes/documents.ts';
 import { apiKeys } from './routes/api-keys.ts';
 import { createTokenVerifier, type ExternalJwtOptions } from '../../core/identity/token-verifier.ts';
 import type { JobsPort } from './jobs-port.ts';
@@ -41,6 +43,8 @@ export interface HttpAdapterOptions {
    * refused credentials audited. Default: none of these (tokens only).
    */
   accounts?: Accounts;
+  /** The knowledge base behind /v1/documents (admins). Default: none, and no such routes. */
+  documents?: DocumentLibrary;
   /** Keep-alive and resume timing of /v1/ws. Default: see WebSocketOptions. */
   websocket?: Pick<WebSocketOptions, 'pingIntervalMs' | 'resumeGraceMs' | 'authTimeoutMs'>;
 }
@@ -109,6 +113,7 @@ export function buildHttpAdapter(options: HttpAdapterOptions) {
     };
     app.register(apiKeys, { accounts, actorOf });
     app.register(accountRoutes, { accounts, actorOf });
+    if (options.documents) app.register(documents, { actorOf, library: options.documents });
   }
   app.register(async (scope) => {
     await scope.register(fastifyWebsocket, { options: { maxPayload: bodyLimit } });

@@ -4,6 +4,7 @@ import type { Linking } from '../identity/linking.ts';
 import type { Pairing } from '../identity/pairing.ts';
 import type { ModelInfo } from '../models/registry.ts';
 import type { Store } from '../store/store.ts';
+import type { ToolApprovals } from '../tools/tool-approvals.ts';
 
 export interface CommandServices {
   linking: Linking;
@@ -12,6 +13,8 @@ export interface CommandServices {
   store: Store;
   /** Which models exist; `resolve` throws model_not_found for an unknown name. */
   models: { list(): ModelInfo[]; resolve(name: string): unknown };
+  /** Tool calls waiting for an admin (`/approve`, `/deny`). Default: none, as when no tools are enabled. */
+  approvals?: ToolApprovals;
 }
 
 export interface CommandInvocation {

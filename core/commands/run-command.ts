@@ -5,6 +5,7 @@ import { formatCode } from '../identity/one-time-code.ts';
 import type { ExternalIdentity } from '../store/store.ts';
 import type { Command, CommandInvocation, CommandServices } from './command.ts';
 import { conversationCommands } from './conversation-commands.ts';
+import { toolCommands } from './tool-commands.ts';
 import type { ParsedCommand } from './parse-command.ts';
 
 export type { CommandInvocation, CommandServices } from './command.ts';
@@ -16,6 +17,7 @@ const until = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 /** Chat commands handled by the gateway itself, the same in every chat. */
 export const commands: Record<string, Command> = {
   ...conversationCommands,
+  ...toolCommands,
   link: {
     usage: '/link (get a code) · /link CODE (confirm it from your other chat) · admins: /link <user> <user>',
     async run({ linking }, { actor, direct }, args) {

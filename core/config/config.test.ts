@@ -1,3 +1,4 @@
+import { defaultReasoningCues } from '../models/tier-router.ts';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from './config.ts';
 
@@ -38,8 +39,44 @@ describe('parseConfig', () => {
           timeoutMs: 600_000,
           maxRetries: 2,
         },
+        memory: { maxTokens: 16_000, summary: false },
+        systemPrompt: undefined,
+        tools: { enabled: ['current_time', 'calculator', 'search_knowledge', 'fetch_url'], roles: {}, maxRounds: 5, fetchAllowedHosts: [] },
+        knowledge: { topK: 4, minScore: 0.3, chunkSize: 1200, chunkOverlap: 200 },
+        tiers: { mode: 'auto', longInputChars: 2000, reasoningCues: defaultReasoningCues },
+        secrets: [],
       },
     });
+  });
+
+  it('reads the memory, tools, retrieval and routing settings, and refuses bad ones with what is expected', () => {
+    const result = parseConfig({
+      MEMORY_MAX_TOKENS: '500',
+      MEMORY_SUMMARY: 'on',
+      TOOLS: 'calculator,fetch_url',
+      TOOL_ROLES: '{"fetch_url":["admin"]}',
+      FETCH_ALLOWED_HOSTS: 'docs.example.com, *.Wikipedia.org',
+      TIER_ROUTING: 'off',
+      TIER_REASONING_CUES: 'Ponder, mull over',
+      OPENAI_API_KEY: 'sk-config-test-key',
+    });
+    expect(result.ok && result.config).toMatchObject({
+      memory: { maxTokens: 500, summary: true },
+      tools: { enabled: ['calculator', 'fetch_url'], roles: { fetch_url: ['admin'] }, fetchAllowedHosts: ['docs.example.com', '*.wikipedia.org'] },
+      tiers: { mode: 'off', reasoningCues: ['ponder', 'mull over'] },
+      secrets: ['sk-config-test-key'],
+    });
+    expect(parseConfig({ TOOLS: 'none' })).toMatchObject({ ok: true, config: { tools: { enabled: [] } } });
+    const bad = parseConfig({ TOOLS: 'calculator,shell', TOOL_ROLES: '{"calculator":["root"]}', RAG_CHUNK_SIZE: '400', RAG_CHUNK_OVERLAP: '300' });
+    expect(bad.ok ? [] : bad.problems).toEqual([
+      'TOOLS: unknown tool shell; expected a comma-separated list of current_time, calculator, search_knowledge, fetch_url, or none (got "calculator,shell")',
+      'TOOL_ROLES: expected JSON naming tools and the roles that may call them, for example {"fetch_url":["admin"]} (tools: current_time, calculator, search_knowledge, fetch_url; roles: admin, user) (got "{\\"calculator\\":[\\"root\\"]}")',
+    ]);
+    const needsHosts = parseConfig({ TOOLS: 'fetch_url', RAG_CHUNK_SIZE: '400', RAG_CHUNK_OVERLAP: '300' });
+    expect(needsHosts.ok ? [] : needsHosts.problems).toEqual([
+      'RAG_CHUNK_OVERLAP: expected less than half of RAG_CHUNK_SIZE (400) (got "300")',
+      'FETCH_ALLOWED_HOSTS: required when TOOLS names fetch_url: the hosts it may read, for example docs.example.com,*.wikipedia.org',
+    ]);
   });
 
   it('treats empty values as unset', () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { platformSchema, type Platform } from '../contracts/job.ts';
+import { builtInToolNames, type BuiltInToolName, type ToolsConfig } from '../tools/built-in/tools-config.ts';
 import { defaultTierHeuristic, type TierHeuristic } from '../models/tier-router.ts';
 import { providerAliases, providerCatalog, providerIds, type ProviderId } from '../models/provider-catalog.ts';
 
@@ -175,6 +176,50 @@ export const configSchema = z
     MEMORY_MAX_TOKENS: integer(0, 10_000_000).default(16_000),
     MEMORY_SUMMARY: z.enum(['on', 'off'], { error: 'expected on or off' }).default('off'),
     SYSTEM_PROMPT: z.string().max(100_000, { error: 'expected at most 100 000 characters' }).optional(),
+    // Tools the model may call (run by the worker), who may call each, and how many rounds before it must answer.
+    TOOLS: z
+      .string()
+      .transform((value, ctx) => {
+        const names = value.split(',').map((name) => name.trim()).filter(Boolean);
+        if (names.length === 1 && names[0] === 'none') return [];
+        const unknown = names.filter((name) => !(builtInToolNames as readonly string[]).includes(name));
+        if (unknown.length) {
+          ctx.addIssue({ code: 'custom', message: `unknown tool ${unknown.join(', ')}; expected a comma-separated list of ${builtInToolNames.join(', ')}, or none` });
+          return z.NEVER;
+        }
+        return [...new Set(names)] as BuiltInToolName[];
+      })
+      .optional(),
+    TOOL_ROLES: z
+      .string()
+      .transform((value, ctx) => {
+        const roleList = z.array(z.enum(['admin', 'user'])).min(1);
+        const shape = z.partialRecord(z.enum(builtInToolNames), roleList);
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(value);
+        } catch {
+          parsed = undefined;
+        }
+        const result = shape.safeParse(parsed);
+        if (!result.success) {
+          ctx.addIssue({ code: 'custom', message: `expected JSON naming tools and the roles that may call them, for example {"fetch_url":["admin"]} (tools: ${builtInToolNames.join(', ')}; roles: admin, user)` });
+          return z.NEVER;
+        }
+        return result.data as ToolsConfig['roles'];
+      })
+      .default({}),
+    TOOLS_MAX_ROUNDS: integer(1, 50).default(5),
+    FETCH_ALLOWED_HOSTS: z
+      .string()
+      .transform((value) => value.split(',').map((host) => host.trim().toLowerCase()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^(\*\.)?[a-z0-9.-]+(:\d+)?$|^\[[0-9a-f:.]+\]$/, { error: 'expected host names such as docs.example.com or *.example.com, comma-separated' })))
+      .default([]),
+    // Retrieval: passages per prompt (0: off), the similarity they need, and how documents are cut.
+    RAG_TOP_K: integer(0, 50).default(4),
+    RAG_MIN_SCORE: z.coerce.number({ error: 'expected a number from -1 to 1' }).min(-1, { error: 'expected a number from -1 to 1' }).max(1, { error: 'expected a number from -1 to 1' }).default(0.3),
+    RAG_CHUNK_SIZE: integer(100, 100_000).default(1200),
+    RAG_CHUNK_OVERLAP: integer(0, 50_000).default(200),
     // Tier routing: `auto` lets the heuristic send code, reasoning cues and long messages to the thinking tier.
     TIER_ROUTING: z.enum(['auto', 'off'], { error: 'expected auto or off' }).default('auto'),
     TIER_LONG_INPUT_CHARS: integer(1, 1_000_000).default(defaultTierHeuristic.longInputChars),
@@ -211,6 +256,12 @@ export const configSchema = z
       for (const name of ['JWT_ISSUER', 'JWT_AUDIENCE'] as const) {
         if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: "required when JWT_JWKS_URL is set: your identity provider's tokens are checked against it" });
       }
+    }
+    if (env.RAG_CHUNK_OVERLAP * 2 >= env.RAG_CHUNK_SIZE) {
+      ctx.addIssue({ code: 'custom', path: ['RAG_CHUNK_OVERLAP'], message: `expected less than half of RAG_CHUNK_SIZE (${env.RAG_CHUNK_SIZE})` });
+    }
+    if (env.TOOLS?.includes('fetch_url') && env.FETCH_ALLOWED_HOSTS.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['FETCH_ALLOWED_HOSTS'], message: 'required when TOOLS names fetch_url: the hosts it may read, for example docs.example.com,*.wikipedia.org' });
     }
     if (env.SLACK_BOT_TOKEN && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
       ctx.addIssue({
@@ -266,6 +317,18 @@ export const configSchema = z
       stallMs: env.ADAPTER_STALL_SECONDS === undefined ? undefined : env.ADAPTER_STALL_SECONDS * 1000,
     },
     memory: { maxTokens: env.MEMORY_MAX_TOKENS, summary: env.MEMORY_SUMMARY === 'on' },
+    tools: {
+      enabled: env.TOOLS ?? builtInToolNames,
+      roles: env.TOOL_ROLES,
+      maxRounds: env.TOOLS_MAX_ROUNDS,
+      fetchAllowedHosts: env.FETCH_ALLOWED_HOSTS,
+    } satisfies ToolsConfig,
+    knowledge: { topK: env.RAG_TOP_K, minScore: env.RAG_MIN_SCORE, chunkSize: env.RAG_CHUNK_SIZE, chunkOverlap: env.RAG_CHUNK_OVERLAP },
+    /** Every configured secret's value, masked wherever text from users or models is recorded. */
+    secrets: [...secretNames].flatMap((name) => {
+      const value = (env as Record<string, unknown>)[name];
+      return typeof value === 'string' && value ? [value] : [];
+    }),
     systemPrompt: env.SYSTEM_PROMPT,
     tiers: {
       mode: env.TIER_ROUTING,

@@ -60,6 +60,11 @@ export const inboundJobSchema = z.object({
   }),
   /** Messages of one conversation are answered one at a time, in order. */
   conversationId: idSchema,
+  /**
+   * The knowledge base this chat searches besides the shared `default` one: a Slack team
+   * (`slack:T0123`) or a Discord server (`discord:123`). Absent: only `default`.
+   */
+  workspace: idSchema.optional(),
   /** A short-lived JWT minted by the adapter, bound to this job id; workers refuse jobs without a valid one. */
   identityToken: z.string().min(1).max(4096),
   replyTo: replyToSchema,

@@ -63,6 +63,8 @@ export const errorCodes = {
   platform_refused: { status: 403, retryable: false, type: 'permission_error' },
   /** A chat platform failed or could not be reached. */
   platform_unavailable: { status: 503, retryable: true, type: 'api_error' },
+  /** The model kept asking for tools after TOOLS_MAX_ROUNDS rounds and never answered. */
+  tool_rounds_exceeded: { status: 502, retryable: false, type: 'api_error' },
   store_unavailable: { status: 503, retryable: true, type: 'api_error' },
   queue_unavailable: { status: 503, retryable: true, type: 'api_error' },
   timeout: { status: 504, retryable: true, type: 'api_error' },

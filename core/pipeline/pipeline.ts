@@ -1,7 +1,10 @@
 import type { AccessMode } from '../identity/access-policy.ts';
 import type { Message } from '../contracts/message.ts';
 import { Accounts } from '../identity/accounts.ts';
+import type { KnowledgeBase } from '../knowledge/knowledge-base.ts';
 import { summarizeTurns } from '../memory/summarize-turns.ts';
+import { ToolApprovals } from '../tools/tool-approvals.ts';
+import type { ToolRegistry } from '../tools/tool-registry.ts';
 import type { ModelRegistry } from '../models/registry.ts';
 import type { TierHeuristic } from '../models/tier-router.ts';
 import type { ExternalIdentity, Store } from '../store/store.ts';
@@ -13,6 +16,7 @@ import { authorize } from './steps/authorize.ts';
 import { buildPrompt } from './steps/build-prompt.ts';
 import { handleCommand } from './steps/handle-command.ts';
 import { infer } from './steps/infer.ts';
+import { offerTools } from './steps/offer-tools.ts';
 import { rateLimit, type RateLimitServices } from './steps/rate-limit.ts';
 import { recallConversation } from './steps/recall-conversation.ts';
 import { reply } from './steps/reply.ts';
@@ -40,13 +44,22 @@ export interface PipelineServices {
   memory?: { maxTokens?: number; summary?: boolean };
   /** Said first to the model (SYSTEM_PROMPT). Default: none. */
   systemPrompt?: string;
+  /** The documents retrieval searches (RAG). Default: none, so nothing is retrieved. */
+  knowledge?: KnowledgeBase;
+  /** The backend tools the model may call (TOOLS, TOOL_ROLES). Default: none. */
+  tools?: ToolRegistry;
+  /** Rounds of tool calls before the model must answer (TOOLS_MAX_ROUNDS). Default: 5. */
+  toolRounds?: number;
+  /** Configured secrets, masked wherever the pipeline records what a model or user sent. Default: none. */
+  secrets?: readonly string[];
 }
 
 /** The whole life of one message, in order. Each step's file says what it needs and what it adds. */
 export function createPipeline(services: PipelineServices) {
-  const { store, models, jwtKey, rateLimits, adminUsers, accessMode, tiers, memory = {}, systemPrompt } = services;
+  const { store, models, jwtKey, rateLimits, adminUsers, accessMode, tiers, memory = {}, systemPrompt, tools, toolRounds, secrets, knowledge } = services;
   const { accounts = new Accounts(store, { adminUsers, accessMode }) } = services;
   const { linking, pairing } = accounts;
+  const approvals = tools ? new ToolApprovals({ store, tools, models, secrets }) : undefined;
   const summarize = memory.summary
     ? (previous: string | undefined, turns: Message[], abortSignal: AbortSignal) =>
         summarizeTurns({ model: models.resolve('instant').model, previous, turns, abortSignal })
@@ -55,14 +68,15 @@ export function createPipeline(services: PipelineServices) {
     .use(authenticate({ store, jwtKey, accounts }))
     .use(authorize({ pairing, notices: rateLimits?.notices }))
     .use(rateLimit(rateLimits))
-    .use(handleCommand({ linking, pairing, store, models }))
+    .use(handleCommand({ linking, pairing, store, models, approvals }))
     .use(storeInput({ store }))
     .use(recallConversation({ store }))
     .use(routeTier({ models, heuristic: tiers }))
-    .use(retrieveContext())
+    .use(retrieveContext({ knowledge }))
+    .use(offerTools({ tools }))
     .use(buildPrompt({ store, systemPrompt, memory: { maxTokens: memory.maxTokens, summarize } }))
     .use(infer())
-    .use(runTools())
+    .use(runTools({ tools, approvals, store, maxRounds: toolRounds, secrets }))
     .use(storeOutput({ store }))
     .use(audit({ store }))
     .use(reply());

@@ -212,6 +212,12 @@ export function describeStoreContract(name: string, open: () => Promise<{ store:
       expect(taken.filter(Boolean)).toHaveLength(1);
     });
 
+    it('keeps what a code stands for', async () => {
+      await store.putCode({ ...code('tool-approval', 'PAY1', 'u1'), payload: '{"tool":"fetch_url"}' });
+      expect((await store.findCode('tool-approval', 'u1'))?.payload).toBe('{"tool":"fetch_url"}');
+      expect((await store.takeCode('tool-approval', 'PAY1'))?.payload).toBe('{"tool":"fetch_url"}');
+    });
+
     it('stores API keys by hash, revokes them once, and counts their spend once per request', async () => {
       await store.createApiKey(apiKey('key_1', 'u1'));
       await store.createApiKey({ ...apiKey('key_2', 'u2', 'h2'), createdAt: '2026-01-02T00:00:00.000Z', budgetTokens: null, models: null, limits: {} });

@@ -19,14 +19,19 @@ export interface User {
   lastSeenAt: string;
 }
 
-/** A short-lived code that proves one person holds two identities (`link`), or awaits an admin (`pairing`). */
+/**
+ * A short-lived code that proves one person holds two identities (`link`), or awaits an admin: a new
+ * user (`pairing`) or a high-risk tool call (`tool-approval`).
+ */
 export interface OneTimeCode {
-  purpose: 'link' | 'pairing';
+  purpose: 'link' | 'pairing' | 'tool-approval';
   /** Normalized: upper case, no separators. */
   code: string;
   userId: string;
   createdAt: string;
   expiresAt: string;
+  /** What the code stands for, as JSON (the call awaiting approval). */
+  payload?: string;
 }
 
 /** An API key as stored: never the key itself, only its SHA-256. */

@@ -1,12 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { afterAll, beforeAll } from 'vitest';
-import type { Platform } from '../../core/contracts/job.ts';
+import type { InboundJobInput, Platform } from '../../core/contracts/job.ts';
 import { parseConfig, type Config } from '../../core/config/config.ts';
 import { ModelRegistry } from '../../core/models/registry.ts';
 import type { PipelineServices } from '../../core/pipeline/pipeline.ts';
 import { createJobRunner, type JobOutcome } from '../../core/pipeline/run-job.ts';
 import { SqliteStore } from '../../core/store/embedded/sqlite-store.ts';
+import { SqliteKnowledgeStore } from '../../core/store/embedded/sqlite-knowledge-store.ts';
+import { KnowledgeBase } from '../../core/knowledge/knowledge-base.ts';
+import { OfflineEmbeddingModel } from '../../core/models/providers/offline/offline-embedding-model.ts';
+import { builtInTools } from '../../core/tools/built-in/index.ts';
+import type { StreamPart } from '../../core/contracts/stream-part.ts';
 import { redisCheckpoints } from '../../queue/checkpoints.ts';
 import { createRedisClient, type RedisClient } from '../../queue/connection.ts';
 import { startFakeOpenAI } from '../fakes/fake-openai.ts';
@@ -19,6 +24,11 @@ export interface SayOptions {
   user?: string;
   conversationId?: string;
   direct?: boolean;
+  /** Merged into the job's request (model, tools, tool choice…). */
+  request?: InboundJobInput['request'];
+  /** Ask for the answer's parts, collected in `published`. */
+  stream?: boolean;
+  published?: StreamPart[];
 }
 
 /**
@@ -49,6 +59,8 @@ export function usePipeline() {
       const { config } = parsed;
       const store = new SqliteStore(':memory:');
       const models = new ModelRegistry({ llm: config.llm });
+      // The fake provider serves no embeddings: the knowledge base uses the built-in local ones.
+      const knowledge = new KnowledgeBase(new SqliteKnowledgeStore(':memory:'), () => new OfflineEmbeddingModel(), config.knowledge);
       const runJob = createJobRunner({
         store,
         models,
@@ -59,17 +71,24 @@ export function usePipeline() {
         tiers: config.tiers,
         memory: config.memory,
         systemPrompt: config.systemPrompt,
+        knowledge,
+        tools: builtInTools({ config: config.tools, knowledge }),
+        toolRounds: config.tools.maxRounds,
+        secrets: config.secrets,
         ...services(config, store),
       });
       const conversation = `conv-${randomUUID()}`;
       return {
         store,
         models,
+        knowledge,
         /** One message through the pipeline; by default from telegram:alice, always in the same conversation. */
         async say(text: string, options: SayOptions = {}): Promise<JobOutcome> {
-          const { platform = 'telegram', user = 'alice', conversationId = conversation, direct = true } = options;
+          const { platform = 'telegram', user = 'alice', conversationId = conversation, direct = true, stream, published, request } = options;
           const job = await httpJob({ platform, user, text, direct, conversationId });
-          return runJob(job, { attempt: 1, final: true, checkpoints: redisCheckpoints(client, job.id) });
+          job.request = { ...job.request, ...request, ...(stream ? { stream: true } : {}) };
+          const publish = async (part: StreamPart) => void published?.push(part);
+          return runJob(job, { attempt: 1, final: true, checkpoints: redisCheckpoints(client, job.id), publish });
         },
       };
     },

@@ -44,6 +44,7 @@ export const addedColumns = [
   ['users', 'tokens_per_minute', 'INTEGER'],
   ['requests', 'api_key_id', 'TEXT'],
   ['conversations', 'settings', 'TEXT'],
+  ['codes', 'payload', 'TEXT'],
 ] as const;
 
 export type Row = Record<string, unknown>;
@@ -67,6 +68,7 @@ export const toCode = (row: Row): OneTimeCode => ({
   userId: String(row.user_id),
   createdAt: String(row.created_at),
   expiresAt: String(row.expires_at),
+  ...(row.payload === null || row.payload === undefined ? {} : { payload: String(row.payload) }),
 });
 
 export const nullableString = (value: unknown) => (value === null ? null : String(value));

@@ -114,8 +114,8 @@ export class SqliteStore implements Store {
   async putCode(code: OneTimeCode) {
     this.#transaction(() => {
       this.#statement('DELETE FROM codes WHERE purpose = ? AND (user_id = ? OR code = ?)').run(code.purpose, code.userId, code.code);
-      this.#statement('INSERT INTO codes (purpose, code, user_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
-        .run(code.purpose, code.code, code.userId, code.createdAt, code.expiresAt);
+      this.#statement('INSERT INTO codes (purpose, code, user_id, created_at, expires_at, payload) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(code.purpose, code.code, code.userId, code.createdAt, code.expiresAt, code.payload ?? null);
     });
   }
 
