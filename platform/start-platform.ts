@@ -80,7 +80,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
     stack.push(() => store.close());
     checks.store = async () => (await store.ping(), { ok: true });
     const accounts = new Accounts(store, { adminUsers: config.adminUsers, accessMode: config.accessMode });
-    const knowledgeStore = new SqliteKnowledgeStore(join(dataDir, 'gateway.db'));
+    const knowledgeStore = new SqliteKnowledgeStore(join(dataDir, 'knowledge.db'));
     stack.push(() => knowledgeStore.close());
     const knowledge = new KnowledgeBase(knowledgeStore, knowledgeEmbedder(models), config.knowledge);
     const secrets = [...config.secrets, new TextDecoder().decode(jwtKey)];

@@ -1,3 +1,6 @@
+/** Opens the system message holding retrieved passages (the offline model looks for it too). */
+export const sourcesHeading = 'Sources from the knowledge base. Cite the ones you use by their number in brackets, like [1]:';
+
 /**
  * The sources an answer cites by number (`[2]`), as a line to add under it: "Sources: [2] handbook.md".
  * Numbers that name no passage are ignored; an answer citing nothing gets no line.

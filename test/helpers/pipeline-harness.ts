@@ -53,7 +53,7 @@ export function usePipeline() {
       return upstream;
     },
     /** A pipeline configured from `env` (as the platform reads it) and `services` over it. */
-    start(env: Record<string, string> = {}, services: (config: Config, store: SqliteStore) => Partial<PipelineServices> = () => ({})) {
+    start(env: Record<string, string> = {}, services: (config: Config, store: SqliteStore, knowledge: KnowledgeBase) => Partial<PipelineServices> = () => ({})) {
       const parsed = parseConfig({ OPENAI_API_KEY: 'sk-test-pipeline', OPENAI_BASE_URL: upstream.baseURL, ACCESS_MODE: 'open', ...env });
       if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
       const { config } = parsed;
@@ -75,7 +75,7 @@ export function usePipeline() {
         tools: builtInTools({ config: config.tools, knowledge }),
         toolRounds: config.tools.maxRounds,
         secrets: config.secrets,
-        ...services(config, store),
+        ...services(config, store, knowledge),
       });
       const conversation = `conv-${randomUUID()}`;
       return {

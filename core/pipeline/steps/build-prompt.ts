@@ -3,6 +3,7 @@ import type { Message } from '../../contracts/message.ts';
 import type { ModelMessage } from '../../models/language-model.ts';
 import type { Step } from '../compose.ts';
 import type { JobContext } from '../context.ts';
+import { sourcesHeading } from '../../knowledge/cite-sources.ts';
 import { fitHistory } from '../../memory/fit-history.ts';
 import { asUntrusted } from '../../tools/run-tool-call.ts';
 import { estimateMessageTokens, estimatePromptTokens } from '../../models/estimate-tokens.ts';
@@ -66,9 +67,6 @@ export interface BuildPromptOptions {
   /** Said first to the model in every chat, and to HTTP clients that send no system message (SYSTEM_PROMPT). Default: none. */
   systemPrompt?: string;
 }
-
-/** Opens the system message holding retrieved passages (the offline model looks for it too). */
-export const sourcesHeading = 'Sources from the knowledge base. Cite the ones you use by their number in brackets, like [1]:';
 
 /** Said whenever documents or tool results can enter the context, which mark such text as data. */
 export const untrustedDataRule =

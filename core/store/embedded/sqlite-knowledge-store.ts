@@ -31,7 +31,8 @@ const toDocument = (row: Row): KnowledgeDocument => ({
 });
 
 /**
- * The knowledge base in the embedded SQLite file (its own connection to the gateway's database). Vectors
+ * The knowledge base in its own embedded SQLite file (DATA_DIR/knowledge.db: a second connection to the
+ * gateway's file would wait on its open write batch, synchronously, so never commit it). Vectors
  * are float32 blobs; a search reads every chunk of the asked workspaces and keeps the best: exact, and
  * fast enough for the thousands of chunks a single machine's knowledge base holds.
  */

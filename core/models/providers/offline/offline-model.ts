@@ -1,3 +1,4 @@
+import { sourcesHeading } from '../../../knowledge/cite-sources.ts';
 import type { CallOptions, GenerateResult, LanguageModel, StreamPart, StreamResult } from '../../language-model.ts';
 
 const echoLimit = 200;
@@ -22,7 +23,7 @@ export class OfflineModel implements LanguageModel {
     const text =
       'This is the built-in offline model: no model provider is configured, so no AI model read your message. ' +
       'To use one, set an API key such as OPENAI_API_KEY or ANTHROPIC_API_KEY (and LLM_PROVIDER to choose among ' +
-      `several) and restart the platform. You said: "${echo}"`;
+      `several) and restart the platform. You said: "${echo}"${closestPassage(prompt)}`;
     const input = prompt.reduce((sum, message) => sum + estimateTokens(textOfMessage(message)), 0);
     return {
       content: [{ type: 'text', text }],
@@ -46,6 +47,18 @@ export class OfflineModel implements LanguageModel {
     }
     return { stream: parts() };
   }
+}
+
+/**
+ * The best retrieved passage, quoted and cited, when the prompt carries sources: with no model to read
+ * them, the offline answer still shows that retrieval found something, and what.
+ */
+function closestPassage(prompt: CallOptions['prompt']): string {
+  const sources = prompt.find((message) => message.role === 'system' && message.content.startsWith(sourcesHeading));
+  const match = sources && /^\[1\] (.+)\n<untrusted-data[^>]*>\n([\s\S]*?)\n<\/untrusted-data>/m.exec(sources.content as string);
+  if (!match) return '';
+  const passage = match[2]!.replace(/\s+/g, ' ').trim();
+  return ` The closest passage in the knowledge base is [1] ${match[1]}: "${passage.length > 300 ? `${passage.slice(0, 300)}…` : passage}"`;
 }
 
 function textOfMessage(message: CallOptions['prompt'][number]): string {
