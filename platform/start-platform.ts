@@ -84,6 +84,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
     stack.push(() => knowledgeStore.close());
     const knowledge = new KnowledgeBase(knowledgeStore, knowledgeEmbedder(models), config.knowledge);
     const secrets = [...config.secrets, new TextDecoder().decode(jwtKey)];
+    const documents = new DocumentLibrary({ store, knowledge, fetchAllowedHosts: config.tools.fetchAllowedHosts });
 
     if (config.roles.includes('worker')) {
       const rateLimits = { buckets, notices: redisOnceWithin(redis), limits: config.rateLimits };
@@ -97,6 +98,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
         memory: config.memory,
         systemPrompt: config.systemPrompt,
         knowledge,
+        documents,
         tools: builtInTools({ config: config.tools, knowledge }),
         toolRounds: config.tools.maxRounds,
         secrets,
@@ -179,7 +181,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
         },
         healthChecks: checks,
         accounts,
-        documents: new DocumentLibrary({ store, knowledge, fetchAllowedHosts: config.tools.fetchAllowedHosts }),
+        documents,
         websocket: config.websocket,
       });
       for (const webhook of webhooks) app.register(webhook);

@@ -47,7 +47,7 @@ function readable(message: DiscordMessage, bot: DiscordBot): string {
 
 function job(
   { bot, jwtKey }: DiscordEventContext,
-  event: { id: string; userId: string; channelId: string; at: string; direct: boolean; text: string; target: ChatTarget; stream: boolean },
+  event: { id: string; userId: string; channelId: string; guildId: string | undefined; at: string; direct: boolean; text: string; target: ChatTarget; stream: boolean },
 ): InboundJobInput {
   const id = discordJobId(event.id);
   return {
@@ -57,6 +57,8 @@ function job(
     source: { platform: 'discord', eventId: `${bot.id}:${event.id}`, receivedAt: new Date(event.at).toISOString(), direct: event.direct },
     // A thread is a channel of its own, and so its own conversation.
     conversationId: `discord-${event.channelId}`,
+    // A server's documents are searched in its channels, besides the shared ones.
+    ...(event.guildId ? { workspace: `discord:${event.guildId}` } : {}),
     identityToken: mintJobToken(jwtKey, id, { platform: 'discord', externalId: event.userId }),
     replyTo: { adapter: 'discord', chat: event.target },
     capabilities: forJob(discordCapabilities),
@@ -95,7 +97,7 @@ export function messageToEvent(message: DiscordMessage, context: DiscordEventCon
     kind: 'job',
     target,
     ephemeral: false,
-    job: job(context, { id: message.id, userId: message.author.id, channelId: message.channel_id, at: message.timestamp, direct, text, target, stream: true }),
+    job: job(context, { id: message.id, userId: message.author.id, channelId: message.channel_id, guildId: message.guild_id, at: message.timestamp, direct, text, target, stream: true }),
   };
 }
 
@@ -128,6 +130,6 @@ export function interactionToEvent(interaction: DiscordInteraction, context: Dis
     kind: 'job',
     target,
     ephemeral: command.private,
-    job: job(context, { id: interaction.id, userId: user.id, channelId: interaction.channel_id, at, direct, text, target, stream: command.name === 'ask' }),
+    job: job(context, { id: interaction.id, userId: user.id, channelId: interaction.channel_id, guildId: interaction.guild_id, at, direct, text, target, stream: command.name === 'ask' }),
   };
 }

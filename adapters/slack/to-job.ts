@@ -42,6 +42,8 @@ function job(context: SlackEventContext, event: { id: string; eventId: string; t
     requestId: `req_${randomUUID().replaceAll('-', '')}`,
     source: { platform: 'slack', eventId: event.eventId, receivedAt: event.at, direct: event.direct },
     conversationId: event.conversation,
+    // The team's documents are searched in its channels, besides the shared ones.
+    workspace: `slack:${event.teamId}`,
     identityToken: mintJobToken(context.jwtKey, id, slackIdentity(event.teamId, event.userId)),
     replyTo: { adapter: 'slack', chat: event.target },
     capabilities: forJob(slackCapabilities),

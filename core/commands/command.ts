@@ -5,6 +5,7 @@ import type { Pairing } from '../identity/pairing.ts';
 import type { ModelInfo } from '../models/registry.ts';
 import type { Store } from '../store/store.ts';
 import type { ToolApprovals } from '../tools/tool-approvals.ts';
+import type { DocumentLibrary } from '../knowledge/document-library.ts';
 
 export interface CommandServices {
   linking: Linking;
@@ -15,6 +16,8 @@ export interface CommandServices {
   models: { list(): ModelInfo[]; resolve(name: string): unknown };
   /** Tool calls waiting for an admin (`/approve`, `/deny`). Default: none, as when no tools are enabled. */
   approvals?: ToolApprovals;
+  /** The knowledge base (`/docs`). Default: none. */
+  documents?: DocumentLibrary;
 }
 
 export interface CommandInvocation {
@@ -23,6 +26,10 @@ export interface CommandInvocation {
   direct: boolean;
   /** The chat the command was sent in. */
   conversation: { id: string; platform: Platform };
+  /** The chat's workspace (whose documents it searches). */
+  workspace: string;
+  /** Files sent with the command. */
+  attachments: { name: string; mediaType?: string; data: Uint8Array }[];
 }
 
 export interface Command {

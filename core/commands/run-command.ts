@@ -6,6 +6,7 @@ import type { ExternalIdentity } from '../store/store.ts';
 import type { Command, CommandInvocation, CommandServices } from './command.ts';
 import { conversationCommands } from './conversation-commands.ts';
 import { toolCommands } from './tool-commands.ts';
+import { documentCommands } from './document-commands.ts';
 import type { ParsedCommand } from './parse-command.ts';
 
 export type { CommandInvocation, CommandServices } from './command.ts';
@@ -18,6 +19,7 @@ const until = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 export const commands: Record<string, Command> = {
   ...conversationCommands,
   ...toolCommands,
+  ...documentCommands,
   link: {
     usage: '/link (get a code) · /link CODE (confirm it from your other chat) · admins: /link <user> <user>',
     async run({ linking }, { actor, direct }, args) {

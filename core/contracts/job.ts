@@ -37,6 +37,19 @@ export const replyToSchema = z.object({
 });
 export type ReplyTo = z.infer<typeof replyToSchema>;
 
+/** Bytes of one file a chat message may carry into a job at most (as base64, a third more). */
+export const maxAttachmentBytes = 10 * 1024 * 1024;
+const maxAttachments = 5;
+
+export const attachmentSchema = z.object({
+  /** The file's name, as sent. */
+  name: z.string().min(1).max(300),
+  mediaType: z.string().max(200).optional(),
+  /** The bytes, base64. */
+  data: z.base64().max(Math.ceil(maxAttachmentBytes / 3) * 4),
+});
+export type Attachment = z.infer<typeof attachmentSchema>;
+
 /**
  * The one message every adapter puts on the `inbound` queue. Versioned: a worker refuses a version it
  * does not know instead of guessing.
@@ -85,6 +98,11 @@ export const inboundJobSchema = z.object({
     .optional(),
   input: z.object({
     messages: z.array(messageSchema).min(1),
+    /**
+     * Files sent with the message, read by the adapter, for a gateway command that takes them (an admin's
+     * `/docs add`). Other messages' files are not read.
+     */
+    attachments: z.array(attachmentSchema).max(maxAttachments).optional(),
   }),
   request: z
     .object({

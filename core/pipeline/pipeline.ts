@@ -2,6 +2,7 @@ import type { AccessMode } from '../identity/access-policy.ts';
 import type { Message } from '../contracts/message.ts';
 import { Accounts } from '../identity/accounts.ts';
 import type { KnowledgeBase } from '../knowledge/knowledge-base.ts';
+import type { DocumentLibrary } from '../knowledge/document-library.ts';
 import { summarizeTurns } from '../memory/summarize-turns.ts';
 import { ToolApprovals } from '../tools/tool-approvals.ts';
 import type { ToolRegistry } from '../tools/tool-registry.ts';
@@ -46,6 +47,8 @@ export interface PipelineServices {
   systemPrompt?: string;
   /** The documents retrieval searches (RAG). Default: none, so nothing is retrieved. */
   knowledge?: KnowledgeBase;
+  /** The knowledge base as admins manage it from a chat (`/docs`). Default: none. */
+  documents?: DocumentLibrary;
   /** The backend tools the model may call (TOOLS, TOOL_ROLES). Default: none. */
   tools?: ToolRegistry;
   /** Rounds of tool calls before the model must answer (TOOLS_MAX_ROUNDS). Default: 5. */
@@ -56,7 +59,7 @@ export interface PipelineServices {
 
 /** The whole life of one message, in order. Each step's file says what it needs and what it adds. */
 export function createPipeline(services: PipelineServices) {
-  const { store, models, jwtKey, rateLimits, adminUsers, accessMode, tiers, memory = {}, systemPrompt, tools, toolRounds, secrets, knowledge } = services;
+  const { store, models, jwtKey, rateLimits, adminUsers, accessMode, tiers, memory = {}, systemPrompt, tools, toolRounds, secrets, knowledge, documents } = services;
   const { accounts = new Accounts(store, { adminUsers, accessMode }) } = services;
   const { linking, pairing } = accounts;
   const approvals = tools ? new ToolApprovals({ store, tools, models, secrets }) : undefined;
@@ -68,7 +71,7 @@ export function createPipeline(services: PipelineServices) {
     .use(authenticate({ store, jwtKey, accounts }))
     .use(authorize({ pairing, notices: rateLimits?.notices }))
     .use(rateLimit(rateLimits))
-    .use(handleCommand({ linking, pairing, store, models, approvals }))
+    .use(handleCommand({ linking, pairing, store, models, approvals, documents }))
     .use(storeInput({ store }))
     .use(recallConversation({ store }))
     .use(routeTier({ models, heuristic: tiers }))

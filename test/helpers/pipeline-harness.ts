@@ -9,6 +9,7 @@ import { createJobRunner, type JobOutcome } from '../../core/pipeline/run-job.ts
 import { SqliteStore } from '../../core/store/embedded/sqlite-store.ts';
 import { SqliteKnowledgeStore } from '../../core/store/embedded/sqlite-knowledge-store.ts';
 import { KnowledgeBase } from '../../core/knowledge/knowledge-base.ts';
+import { DocumentLibrary } from '../../core/knowledge/document-library.ts';
 import { OfflineEmbeddingModel } from '../../core/models/providers/offline/offline-embedding-model.ts';
 import { builtInTools } from '../../core/tools/built-in/index.ts';
 import type { StreamPart } from '../../core/contracts/stream-part.ts';
@@ -24,6 +25,10 @@ export interface SayOptions {
   user?: string;
   conversationId?: string;
   direct?: boolean;
+  /** Files sent with the message. */
+  attachments?: { name: string; mediaType?: string; data: string }[];
+  /** The chat's workspace. */
+  workspace?: string;
   /** Merged into the job's request (model, tools, tool choice…). */
   request?: InboundJobInput['request'];
   /** Ask for the answer's parts, collected in `published`. */
@@ -72,6 +77,7 @@ export function usePipeline() {
         memory: config.memory,
         systemPrompt: config.systemPrompt,
         knowledge,
+        documents: new DocumentLibrary({ store, knowledge, fetchAllowedHosts: config.tools.fetchAllowedHosts }),
         tools: builtInTools({ config: config.tools, knowledge }),
         toolRounds: config.tools.maxRounds,
         secrets: config.secrets,
@@ -84,8 +90,10 @@ export function usePipeline() {
         knowledge,
         /** One message through the pipeline; by default from telegram:alice, always in the same conversation. */
         async say(text: string, options: SayOptions = {}): Promise<JobOutcome> {
-          const { platform = 'telegram', user = 'alice', conversationId = conversation, direct = true, stream, published, request } = options;
+          const { platform = 'telegram', user = 'alice', conversationId = conversation, direct = true, stream, published, request, attachments, workspace } = options;
           const job = await httpJob({ platform, user, text, direct, conversationId });
+          if (attachments) job.input.attachments = attachments;
+          if (workspace) job.workspace = workspace;
           job.request = { ...job.request, ...request, ...(stream ? { stream: true } : {}) };
           const publish = async (part: StreamPart) => void published?.push(part);
           return runJob(job, { attempt: 1, final: true, checkpoints: redisCheckpoints(client, job.id), publish });

@@ -2,6 +2,7 @@ import { gatewayReply } from '../../commands/command-reply.ts';
 import { parseCommand } from '../../commands/parse-command.ts';
 import { isGatewayCommand, runCommand, type CommandServices } from '../../commands/run-command.ts';
 import type { InboundJob } from '../../contracts/job.ts';
+import { workspaceOf } from '../../knowledge/workspaces.ts';
 import type { Step } from '../compose.ts';
 import type { JobContext } from '../context.ts';
 import type { Authenticated } from './authenticate.ts';
@@ -31,6 +32,8 @@ export function handleCommand(services: CommandServices | undefined): Step<JobCo
         actor: { user, requestId: job.requestId },
         direct: job.source.direct ?? false,
         conversation: { id: job.conversationId, platform: job.source.platform },
+        workspace: workspaceOf(job),
+        attachments: (job.input.attachments ?? []).map((file) => ({ ...file, data: Buffer.from(file.data, 'base64') })),
       };
       const text = await ctx.checkpoints.once('command', () => runCommand(services, invocation, command));
       (ctx as typeof ctx & Partial<Replied>).reply = await gatewayReply(ctx, text);
