@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeOpenAI, streamedAnswer as answer } from './fakes/fake-openai.ts';
+import { startFakeOpenAI, streamedAnswer, withEmbeddings } from './fakes/fake-openai.ts';
 import type { FakeServer } from './fakes/fake-server.ts';
 import { startFakeTelegram, type FakeTelegram } from './fakes/fake-telegram.ts';
 import { startPlatformProcess, type PlatformProcess } from './helpers/platform.ts';
@@ -9,6 +9,7 @@ import { waitUntil } from './helpers/processes.ts';
  * The Telegram adapter in the whole platform (`npm start`'s process), against a fake Bot API that
  * checks HTML as Telegram does, and a fake model server whose answers each test scripts.
  */
+const answer = (text: string, options?: Parameters<typeof streamedAnswer>[1]) => withEmbeddings(streamedAnswer(text, options));
 let upstream: FakeServer & { baseURL: string };
 let telegram: FakeTelegram;
 let platform: PlatformProcess;
@@ -32,6 +33,7 @@ beforeAll(async () => {
     TELEGRAM_POLL_TIMEOUT_SECONDS: '1',
     CHAT_EDIT_INTERVAL_MS: '200',
     ACCESS_MODE: 'open',
+    ADMIN_USERS: 'telegram:9001',
   });
 }, 60_000);
 afterAll(async () => {
@@ -184,6 +186,26 @@ describe('Telegram adapter', () => {
     expect(asked()).toEqual({ model: 'fake-thinker', turns: ['And now?'] });
     await turn('Once more', 6);
     expect(asked()).toEqual({ model: 'fake-instant', turns: ['And now?', 'Hello!', 'Once more'] });
+  });
+
+  it("adds a document an admin sends with /docs add to the knowledge base, and answers from it; other files are not read", async () => {
+    const admin = 9001;
+    telegram.pushDocument('/docs add', { name: 'canteen.md', mimeType: 'text/markdown', content: '# Canteen\n\nThe canteen serves lentil soup every Tuesday at noon.' }, { userId: admin });
+    const [added] = await settled(admin, (texts) => texts.length > 0);
+    expect(added!.visible).toMatch(/^Added canteen\.md to default as doc_\w+: 1 chunks/);
+
+    const chat = nextChat();
+    telegram.pushText('When does the canteen serve lentil soup?', { userId: chat });
+    await settled(chat, (texts) => texts.length > 0);
+    const asked = upstream.requests.filter((request) => request.url.endsWith('/chat/completions')).at(-1)!.body as { messages: { role: string; content: string }[] };
+    expect(asked.messages.filter((message) => message.role === 'system').map((message) => message.content).join('\n')).toMatch(/\[1\] canteen\.md\n<untrusted-data source="canteen\.md">\n# Canteen/);
+
+    // Without the command, a file is not opened; from someone not an admin, the command is refused.
+    const other = nextChat();
+    telegram.pushDocument('here is a file', { name: 'x.md', content: 'x' }, { userId: other });
+    telegram.pushDocument('/docs add', { name: 'y.md', content: 'y' }, { userId: other });
+    const replies = await settled(other, (texts) => texts.length === 2);
+    expect(replies.map((message) => message.visible).sort()).toEqual([expect.stringMatching(/text messages only.*documents/), expect.stringMatching(/^⚠️ Only an administrator/)]);
   });
 
   it('shows its polling loop in /health and its metrics at /metrics', async () => {

@@ -45,7 +45,12 @@ export class ChatReplies {
 
   /** Answers a message the adapter cannot read (a voice message, only files) with what it can, once per event. */
   cannotRead(jobId: string, target: ChatTarget, what: string): Promise<void> {
-    return this.#delivery.deliver(gatewayNote(this.#transport.platform, jobId, target, cannotRead(what)));
+    return this.note(jobId, target, cannotRead(what));
+  }
+
+  /** The adapter's own answer to an event, no job run; delivered once per event like any reply. */
+  note(jobId: string, target: ChatTarget, text: string): Promise<void> {
+    return this.#delivery.deliver(gatewayNote(this.#transport.platform, jobId, target, text));
   }
 
   close(): Promise<void> {

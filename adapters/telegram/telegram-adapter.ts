@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { AttachmentTooLargeError, readAttachment } from '../kit/attachments.ts';
 import type { FastifyPluginAsync } from 'fastify';
 import { Telegraf } from 'telegraf';
 import { GatewayError } from '../../core/errors/gateway-error.ts';
@@ -74,6 +75,17 @@ export async function startTelegramAdapter(options: TelegramAdapterOptions): Pro
     const event = toTelegramEvent(update, context);
     if (event.kind === 'ignore') return;
     if (event.kind === 'unsupported') return replies.cannotRead(event.jobId, event.target, event.what);
+    if (event.download) {
+      const { fileId, ...file } = event.download;
+      try {
+        // The link holds the bot token: it is read here and never put in the job.
+        const attachment = await readAttachment(await telegram.getFileLink(fileId), file);
+        event.job.input = { ...event.job.input, attachments: [attachment] };
+      } catch (error) {
+        if (error instanceof AttachmentTooLargeError) return replies.note(event.job.id, event.target, error.message);
+        throw error;
+      }
+    }
     await enqueue(event.job);
     await replies.follow(event.job, event.target);
   };

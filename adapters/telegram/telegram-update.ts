@@ -27,6 +27,14 @@ export const unsupportedKinds = {
   dice: 'dice',
 } as const;
 
+/** A file sent as a document (Bot API `Document`). */
+export const telegramDocumentSchema = z.looseObject({
+  file_id: z.string().min(1),
+  file_name: z.string().min(1).max(300).optional(),
+  mime_type: z.string().max(200).optional(),
+  file_size: int.nonnegative().optional(),
+});
+
 export const telegramMessageSchema = z.looseObject({
   message_id: int,
   message_thread_id: int.optional(),

@@ -3,7 +3,8 @@ import type { InboundJobInput } from '../../core/contracts/job.ts';
 import { mintJobToken } from '../../core/identity/tokens.ts';
 import { forJob, telegramCapabilities } from '../kit/capabilities.ts';
 import type { ChatTarget } from '../kit/chat-transport.ts';
-import { unsupportedKinds, type TelegramMessage, type TelegramUpdate } from './telegram-update.ts';
+import { readsAttachments, type FileRef } from '../kit/attachments.ts';
+import { telegramDocumentSchema, unsupportedKinds, type TelegramMessage, type TelegramUpdate } from './telegram-update.ts';
 
 /** When the bot answers in groups: when mentioned, replied to or given a command (default); always; never. */
 export type GroupMode = 'mention' | 'all' | 'off';
@@ -21,7 +22,8 @@ export interface TelegramEventContext {
 
 /** What one update asks of the adapter. */
 export type TelegramEvent =
-  | { kind: 'job'; job: InboundJobInput; target: ChatTarget }
+  /** `download`: a file sent with `/docs add`, to be read into the job before it is queued. */
+  | { kind: 'job'; job: InboundJobInput; target: ChatTarget; download?: FileRef & { fileId: string } }
   /** A message the assistant cannot read (voice, a photo…): answered with what it can read, never dropped silently. */
   | { kind: 'unsupported'; jobId: string; target: ChatTarget; what: string }
   | { kind: 'ignore'; reason: string };
@@ -66,13 +68,15 @@ export function toTelegramEvent(update: TelegramUpdate, { bot, jwtKey, groupMode
   const direct = message.chat.type === 'private';
   if (message.chat.type === 'channel') return { kind: 'ignore', reason: 'a channel post' };
   if (!direct && groupMode === 'off') return { kind: 'ignore', reason: 'groups are off' };
-  const { addressed, text } = direct ? { addressed: true, text: message.text ?? '' } : addressing(message, bot);
+  const { addressed, text } = direct ? { addressed: true, text: message.text ?? message.caption ?? '' } : addressing(message, bot);
   if (!direct && groupMode === 'mention' && !addressed) return { kind: 'ignore', reason: 'not addressed to the bot' };
 
   const id = telegramJobId(bot.id, update.update_id);
   const target = targetOf(message);
   const kind = Object.keys(unsupportedKinds).find((name) => message[name] !== undefined) as keyof typeof unsupportedKinds | undefined;
-  if (message.text === undefined) {
+  const document = readsAttachments(text) ? telegramDocumentSchema.safeParse(message.document) : undefined;
+  const file = document?.success ? document.data : undefined;
+  if (message.text === undefined && !file) {
     // Service messages (a member joined, a pin) are no one's question.
     if (!kind) return { kind: 'ignore', reason: 'a service message' };
     // In a busy group, only what was sent to the bot gets an explanation.
@@ -98,5 +102,6 @@ export function toTelegramEvent(update: TelegramUpdate, { bot, jwtKey, groupMode
       input: { messages: [{ role: 'user', content: text }] },
       request: { stream: true },
     },
+    ...(file ? { download: { fileId: file.file_id, name: file.file_name ?? 'document', mediaType: file.mime_type, size: file.file_size } } : {}),
   };
 }

@@ -114,3 +114,28 @@ export function sentText(message: SentMessages[number] | undefined): string {
   if (Array.isArray(content)) return content.map((part) => (part as { text?: string }).text ?? '').join('');
   return '';
 }
+
+/**
+ * `handler` for chat completions, and OpenAI's embeddings endpoint beside it: each input a deterministic
+ * 64-dimension vector of its hashed words, so texts sharing words are near and retrieval can be asserted.
+ */
+export function withEmbeddings(handler: FakeHandler): FakeHandler {
+  return (request, response) => {
+    if (!request.url.endsWith('/embeddings')) return handler(request, response);
+    const body = request.body as { input: string | string[]; model: string };
+    const inputs = typeof body.input === 'string' ? [body.input] : body.input;
+    const data = inputs.map((text, index) => ({ object: 'embedding', index, embedding: wordVector(text) }));
+    sendJson(response, 200, { object: 'list', data, model: body.model, usage: { prompt_tokens: inputs.length, total_tokens: inputs.length } });
+  };
+}
+
+function wordVector(text: string): number[] {
+  const vector = new Array<number>(64).fill(0);
+  for (const word of text.toLowerCase().match(/[a-z0-9]+/g) ?? []) {
+    let hash = 7;
+    for (const char of word) hash = (hash * 31 + char.charCodeAt(0)) % 1_000_003;
+    vector[hash % 64]! += 1;
+  }
+  const norm = Math.hypot(...vector) || 1;
+  return vector.map((value) => value / norm);
+}

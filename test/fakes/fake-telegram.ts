@@ -41,6 +41,11 @@ export interface FakeTelegram {
   push(update: Record<string, unknown>): number;
   /** A text message update from a person, with entities for a leading /command. */
   pushText(text: string, options?: { userId?: number; chatId?: number; chatType?: 'private' | 'group' | 'supergroup'; updateId?: number; replyToBot?: boolean; entities?: unknown[] }): number;
+  /**
+   * A file sent as a document with a caption, from a person in a private chat; the bot reads it with
+   * getFile and GET /file/bot<token>/<file_path>, as from Telegram.
+   */
+  pushDocument(caption: string, file: { name: string; mimeType?: string; content: Uint8Array | string }, options?: { userId?: number }): number;
   /** Messages the bot has in a chat, oldest first. */
   messages(chatId: number): FakeMessage[];
   /** The next `count` calls of `method` (those `when` picks, by default all) fail with `failure`. */
@@ -108,6 +113,8 @@ export async function startFakeTelegram({ token = '123456:TEST-token_for-fake', 
   /** Updates pushed and not yet confirmed by a getUpdates with a later offset. */
   const unconfirmed = new Set<number>();
   let webhook: { url: string; secretToken: string | undefined } | undefined;
+  /** Files people sent, by file_id: their path for download and their bytes. */
+  const files = new Map<string, { path: string; content: Buffer }>();
 
   const reply = (response: ServerResponse, result: unknown) => sendJson(response, 200, { ok: true, result });
   const refuse = (response: ServerResponse, failure: ApiFailure) => sendJson(response, failure.error_code, { ok: false, ...failure });
@@ -198,10 +205,22 @@ export async function startFakeTelegram({ token = '123456:TEST-token_for-fake', 
       Object.assign(message, { text: body.text as string, parseMode: body.parse_mode as string | undefined, visible: checked.visible, edits: message.edits + 1 });
       reply(response, { message_id: message.messageId, chat: { id: chatId, type: 'private' }, date: Math.floor(Date.now() / 1000), text: checked.visible });
     },
+    getFile: (body, response) => {
+      const file = files.get(String(body.file_id));
+      if (!file) return refuse(response, { error_code: 400, description: 'Bad Request: invalid file_id' });
+      reply(response, { file_id: body.file_id, file_unique_id: `u${String(body.file_id)}`, file_size: file.content.length, file_path: file.path });
+    },
     sendChatAction: (body, response) => (body.action === 'typing' ? reply(response, true) : refuse(response, { error_code: 400, description: 'Bad Request: wrong parameter action in request' })),
   };
 
   const server = await startFakeServer(async (request, response) => {
+    const download = /^\/file\/bot([^/]+)\/(.+)$/.exec(request.url);
+    if (download && request.method === 'GET') {
+      const file = [...files.values()].find((candidate) => candidate.path === download[2]);
+      if (download[1] !== token || !file) return refuse(response, { error_code: 404, description: 'Not Found' });
+      response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': file.content.length }).end(file.content);
+      return;
+    }
     const match = /^\/bot([^/]+)\/(\w+)$/.exec(request.url.split('?')[0] ?? '');
     if (!match || request.method !== 'POST') return refuse(response, { error_code: 404, description: 'Not Found' });
     const [, presented, method] = match;
@@ -247,6 +266,23 @@ export async function startFakeTelegram({ token = '123456:TEST-token_for-fake', 
           text,
           ...(entities ? { entities } : command ? { entities: [{ type: 'bot_command', offset: 0, length: command[0].length }] } : {}),
           ...(replyToBot ? { reply_to_message: { message_id: 1, from: { id: botId, is_bot: true, first_name: 'Gateway', username }, chat: { id: chatId, type: chatType }, date: 0, text: 'earlier' } } : {}),
+        },
+      });
+    },
+    pushDocument(caption, file, { userId = 42 } = {}) {
+      const fileId = `file-${files.size + 1}`;
+      const content = Buffer.from(file.content);
+      files.set(fileId, { path: `documents/${fileId}-${file.name}`, content });
+      const command = /^\/\w+(@\w+)?/.exec(caption);
+      return push({
+        message: {
+          message_id: nextMessageId++,
+          from: { id: userId, is_bot: false, first_name: `User${userId}`, language_code: 'en' },
+          chat: { id: userId, type: 'private', first_name: `User${userId}` },
+          date: Math.floor(Date.now() / 1000),
+          document: { file_id: fileId, file_unique_id: `u${fileId}`, file_name: file.name, ...(file.mimeType ? { mime_type: file.mimeType } : {}), file_size: content.length },
+          caption,
+          ...(command ? { caption_entities: [{ type: 'bot_command', offset: 0, length: command[0].length }] } : {}),
         },
       });
     },
