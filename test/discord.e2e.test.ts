@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeDiscord, type FakeDiscord, type FakeDiscordMessage } from './fakes/fake-discord.ts';
-import { startFakeOpenAI, streamedAnswer as answer } from './fakes/fake-openai.ts';
+import { startFakeOpenAI, streamedAnswer, withEmbeddings } from './fakes/fake-openai.ts';
 import type { FakeServer } from './fakes/fake-server.ts';
 import { startPlatformProcess, type PlatformProcess } from './helpers/platform.ts';
 import { waitUntil } from './helpers/processes.ts';
@@ -9,6 +9,8 @@ import { waitUntil } from './helpers/processes.ts';
  * The Discord adapter in the whole platform (`npm start`'s process): discord.js against a fake Discord
  * (REST and gateway), a fake model server whose answers each test scripts.
  */
+const answer = (text: string, options?: Parameters<typeof streamedAnswer>[1]) => withEmbeddings(streamedAnswer(text, options));
+const admin = '800000000000000001';
 let upstream: FakeServer & { baseURL: string };
 let discord: FakeDiscord;
 let platform: PlatformProcess;
@@ -32,6 +34,7 @@ beforeAll(async () => {
     DISCORD_API_URL: discord.apiUrl,
     CHAT_EDIT_INTERVAL_MS: '200',
     ACCESS_MODE: 'open',
+    ADMIN_USERS: `discord:${admin}`,
   });
 }, 60_000);
 afterAll(async () => {
@@ -179,6 +182,26 @@ describe('Discord adapter', () => {
     expect(answer.ephemeral).toBe(true);
     // A link code is shown only where no one else can read it: here, because the answer is private.
     expect(answer.visible).toMatch(/[A-Z0-9]{4}-[A-Z0-9]{4}/);
+  });
+
+  it("adds files an admin attaches to /docs add to the server's knowledge base, searched from its channels", async () => {
+    const channel = discord.channelId;
+    const shownBefore = discord.messages(channel).length;
+    const files = [{ name: 'oncall.md', contentType: 'text/markdown', content: '# On-call\n\nThe on-call rotation hands over every Monday at 10:00.' }];
+    await discord.dispatch('MESSAGE_CREATE', discord.message('/docs add', { userId: admin, mentionBot: true, files }));
+    const shown = await settled(channel, (texts) => texts.length > shownBefore);
+    expect(shown.at(-1)!.visible).toMatch(new RegExp(`^Added oncall\\.md to discord:${discord.guildId} as doc_\\w+: 1 chunks`));
+
+    await discord.dispatch('MESSAGE_CREATE', discord.message('When does the on-call rotation hand over?', { userId: nextUser(), mentionBot: true }));
+    await settled(channel, (texts) => texts.length > shownBefore + 1);
+    const asked = upstream.requests.filter((request) => request.url.endsWith('/chat/completions')).at(-1)!.body as { messages: { role: string; content: string }[] };
+    expect(asked.messages.filter((message) => message.role === 'system').map((message) => message.content).join('\n')).toContain('[1] oncall.md');
+
+    // Its direct messages are outside the server: its documents are not searched there.
+    const direct = await dm('When does the on-call rotation hand over?');
+    await settled(direct, (texts) => texts.length > 0);
+    const inDm = upstream.requests.filter((request) => request.url.endsWith('/chat/completions')).at(-1)!.body as { messages: { role: string; content: string }[] };
+    expect(JSON.stringify(inDm.messages)).not.toContain('oncall.md');
   });
 
   it('shows its gateway in /health and its metrics at /metrics, and never logs the bot token', async () => {

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { AttachmentTooLargeError, readAttachment } from '../kit/attachments.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, DiscordAPIError, Events, GatewayIntentBits, MessageFlags, Options, Routes, Status } from 'discord.js';
 import type { InboundJobInput } from '../../core/contracts/job.ts';
@@ -125,8 +126,17 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
       return report({ eventId, kind: 'unsupported' });
     }
     try {
+      if (event.downloads) {
+        // Discord's attachment URLs are signed and need no token.
+        const attachments = await Promise.all(event.downloads.map(({ url, ...file }) => readAttachment(url, file)));
+        event.job.input = { ...event.job.input, attachments };
+      }
       await enqueueSafely(event.job);
     } catch (error) {
+      if (error instanceof AttachmentTooLargeError) {
+        await replies.note(event.job.id, event.target, error.message);
+        return report({ eventId, kind: 'unsupported' });
+      }
       log.error({ jobId: event.job.id, reason: (error as Error).message }, 'a Discord message could not be queued');
       await transport.send(event.target, sorry, { plain: true, replyToMessageId: event.target.messageId }).catch(() => {});
       return report({ eventId, kind: 'failed', reason: 'queue unavailable' });

@@ -22,7 +22,9 @@ export const discordMessageSchema = z.looseObject({
   /** Set when a webhook, not a person, posted it. */
   webhook_id: snowflake.optional(),
   mentions: z.array(userSchema).default([]),
-  attachments: z.array(z.looseObject({ filename: z.string(), content_type: z.string().optional() })).default([]),
+  attachments: z
+    .array(z.looseObject({ filename: z.string(), content_type: z.string().optional(), size: z.number().int().nonnegative().optional(), url: z.url().optional() }))
+    .default([]),
   sticker_items: z.array(z.looseObject({ name: z.string() })).default([]),
   referenced_message: z.looseObject({ author: userSchema }).nullish(),
 });

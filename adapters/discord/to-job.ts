@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readsAttachments, type FileRef } from '../kit/attachments.ts';
 import type { InboundJobInput } from '../../core/contracts/job.ts';
 import { mintJobToken } from '../../core/identity/tokens.ts';
 import { discordCapabilities, forJob } from '../kit/capabilities.ts';
@@ -22,7 +23,8 @@ export interface DiscordEventContext {
 
 /** What one gateway event asks of the adapter. */
 export type DiscordEvent =
-  | { kind: 'job'; job: InboundJobInput; target: ChatTarget; ephemeral: boolean }
+  /** `downloads`: files sent with `/docs add`, to be read into the job before it is queued. */
+  | { kind: 'job'; job: InboundJobInput; target: ChatTarget; ephemeral: boolean; downloads?: (FileRef & { url: string })[] }
   /** Addressed to the bot, but nothing it can read (only files or stickers): answered with what it can read. */
   | { kind: 'unsupported'; jobId: string; target: ChatTarget; what: string }
   | { kind: 'ignore'; reason: string };
@@ -93,10 +95,12 @@ export function messageToEvent(message: DiscordMessage, context: DiscordEventCon
     if (!what) return { kind: 'ignore', reason: 'no text' };
     return { kind: 'unsupported', jobId: discordJobId(message.id), target, what };
   }
+  const files = readsAttachments(text) ? message.attachments.filter((file) => file.url !== undefined) : [];
   return {
     kind: 'job',
     target,
     ephemeral: false,
+    ...(files.length ? { downloads: files.map((file) => ({ url: file.url!, name: file.filename, mediaType: file.content_type, size: file.size })) } : {}),
     job: job(context, { id: message.id, userId: message.author.id, channelId: message.channel_id, guildId: message.guild_id, at: message.timestamp, direct, text, target, stream: true }),
   };
 }

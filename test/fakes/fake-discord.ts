@@ -54,7 +54,8 @@ export interface FakeDiscord {
   /** Sends a gateway DISPATCH to every identified session; resolves once written. */
   dispatch(type: string, data: Record<string, unknown>): Promise<void>;
   /** A MESSAGE_CREATE from a person: in the guild channel unless `channelId`/`dm` say otherwise. Its payload. */
-  message(content: string, options?: { userId?: string; channelId?: string; dm?: boolean; mentionBot?: boolean; replyToBot?: boolean; id?: string }): Record<string, unknown>;
+  /** A MESSAGE_CREATE payload from a person; `files` become attachments served from the fake's CDN path. */
+  message(content: string, options?: { userId?: string; channelId?: string; dm?: boolean; mentionBot?: boolean; replyToBot?: boolean; id?: string; files?: { name: string; contentType?: string; content: string | Uint8Array }[] }): Record<string, unknown>;
   /** An INTERACTION_CREATE for a slash command. Its payload. */
   interaction(name: string, options?: Record<string, string>, where?: { userId?: string; channelId?: string; dm?: boolean }): Record<string, unknown>;
   /** Messages the bot has in a channel (interaction responses included), oldest first. */
@@ -224,7 +225,11 @@ export async function startFakeDiscord({ username = 'gateway-test', botId = snow
     }],
   ];
 
+  /** Attachments people sent, by path, as Discord's CDN serves them. */
+  const cdn = new Map<string, Buffer>();
   const server = await startFakeServer(async (request, response) => {
+    const file = request.method === 'GET' ? cdn.get(request.url.split('?')[0]!) : undefined;
+    if (file) return void response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': file.length }).end(file);
     const url = new URL(request.url, 'http://fake');
     const path = decodeURIComponent(url.pathname).replace(/^\/api\/v10/, '');
     const failureAt = failures.findIndex((entry) => entry.method === request.method && entry.path.test(path));
@@ -325,8 +330,15 @@ export async function startFakeDiscord({ username = 'gateway-test', botId = snow
       }
       await Promise.all([...identified.keys()].map((socket) => dispatchTo(socket, type, data)));
     },
-    message(content, { userId = '111111111111111111', channelId: channel, dm = false, mentionBot = false, replyToBot = false, id = snowflake() } = {}) {
+    message(content, { userId = '111111111111111111', channelId: channel, dm = false, mentionBot = false, replyToBot = false, id = snowflake(), files = [] } = {}) {
       const target = channel ?? (dm ? dmOf(userId) : channelId);
+      const attachments = files.map((file) => {
+        const attachmentId = snowflake();
+        const content = Buffer.from(file.content);
+        cdn.set(`/attachments/${target}/${attachmentId}/${file.name}`, content);
+        const url = `${server.origin}/attachments/${target}/${attachmentId}/${file.name}`;
+        return { id: attachmentId, filename: file.name, size: content.length, url, proxy_url: url, ...(file.contentType ? { content_type: file.contentType } : {}) };
+      });
       const botMessage = replyToBot ? inChannel(target).at(-1) : undefined;
       return {
         id,
@@ -340,7 +352,7 @@ export async function startFakeDiscord({ username = 'gateway-test', botId = snow
         mention_everyone: false,
         mentions: mentionBot || replyToBot ? [bot] : [],
         mention_roles: [],
-        attachments: [],
+        attachments,
         embeds: [],
         pinned: false,
         type: replyToBot ? 19 : 0,
