@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeOpenAI, streamedAnswer as answer } from './fakes/fake-openai.ts';
+import { startFakeOpenAI, streamedAnswer, withEmbeddings } from './fakes/fake-openai.ts';
 import type { FakeServer } from './fakes/fake-server.ts';
 import { startFakeSlack, type FakeSlack, type FakeSlackMessage } from './fakes/fake-slack.ts';
 import { startPlatformProcess, type PlatformProcess } from './helpers/platform.ts';
@@ -15,6 +15,7 @@ let platform: PlatformProcess;
 
 let person = 100;
 /** A fresh person per test, with a direct-message channel of their own. */
+const answer = (text: string, options?: Parameters<typeof streamedAnswer>[1]) => withEmbeddings(streamedAnswer(text, options));
 const nextPerson = () => `U0P${++person}`;
 const modelCalls = () => upstream.requests.filter((request) => request.url.endsWith('/chat/completions')).length;
 
@@ -31,6 +32,7 @@ beforeAll(async () => {
     SLACK_API_URL: slack.apiUrl,
     CHAT_EDIT_INTERVAL_MS: '200',
     ACCESS_MODE: 'open',
+    ADMIN_USERS: 'slack:T0FAKETEAM:U0ADMIN',
   });
 }, 60_000);
 afterAll(async () => {
@@ -158,6 +160,18 @@ describe('Slack adapter, Events API', () => {
     expect(message!.visible).toBe('Hello!');
     const [limited, retried] = posts().slice(before);
     expect(retried!.at - limited!.at).toBeGreaterThanOrEqual(950);
+  });
+
+  it("adds files an admin shares with a mention and /docs add to the team's knowledge base, read with the bot token", async () => {
+    const files = [{ name: 'expenses.md', mimetype: 'text/markdown', content: '# Expenses\n\nExpense reports are due on the fifth of each month.' }];
+    expect((await post(slack.event('/docs add', { user: 'U0ADMIN', channel: 'C0DOCS', files }))).status).toBe(200);
+    const [added] = await settled('C0DOCS', (texts) => texts.length > 0);
+    expect(added!.visible).toMatch(/^Added expenses\.md to slack:T0FAKETEAM as doc_\w+: 1 chunks/);
+
+    expect((await post(slack.event('When are expense reports due?', { user: nextPerson(), channel: 'C0ASK' }))).status).toBe(200);
+    await settled('C0ASK', (texts) => texts.length > 0);
+    const asked = upstream.requests.filter((request) => request.url.endsWith('/chat/completions')).at(-1)!.body as { messages: { role: string; content: string }[] };
+    expect(asked.messages.filter((message) => message.role === 'system').map((message) => message.content).join('\n')).toContain('[1] expenses.md');
   });
 
   it('shows itself in /health and /metrics, and never logs its tokens or signing secret', async () => {

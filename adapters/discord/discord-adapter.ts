@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { AttachmentTooLargeError, readAttachment } from '../kit/attachments.ts';
+import { AttachmentError, readAttachment } from '../kit/attachments.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, DiscordAPIError, Events, GatewayIntentBits, MessageFlags, Options, Routes, Status } from 'discord.js';
 import type { InboundJobInput } from '../../core/contracts/job.ts';
@@ -133,7 +133,7 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
       }
       await enqueueSafely(event.job);
     } catch (error) {
-      if (error instanceof AttachmentTooLargeError) {
+      if (error instanceof AttachmentError) {
         await replies.note(event.job.id, event.target, error.message);
         return report({ eventId, kind: 'unsupported' });
       }

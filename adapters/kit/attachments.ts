@@ -11,26 +11,36 @@ export interface FileRef {
   size?: number;
 }
 
-export class AttachmentTooLargeError extends Error {
-  constructor(name: string) {
-    super(`${name} is larger than ${maxAttachmentBytes / (1024 * 1024)} MB, the most a chat can send to the knowledge base; add it with POST /v1/documents instead.`);
-    this.name = 'AttachmentTooLargeError';
+/** A file that cannot be taken, with what to tell the person who sent it. */
+export class AttachmentError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AttachmentError';
   }
 }
+
+const tooLarge = (name: string) =>
+  new AttachmentError(`${name} is larger than ${maxAttachmentBytes / (1024 * 1024)} MB, the most a chat can send to the knowledge base; add it with POST /v1/documents instead.`);
 
 /**
  * Reads a file from the platform (with its credentials in `headers` where it needs them), up to the
  * size a job may carry; the credentials never reach the job.
  */
 export async function readAttachment(url: string | URL, file: FileRef, headers: Record<string, string> = {}): Promise<Attachment> {
-  if (file.size !== undefined && file.size > maxAttachmentBytes) throw new AttachmentTooLargeError(file.name);
+  if (file.size !== undefined && file.size > maxAttachmentBytes) throw tooLarge(file.name);
   const response = await fetch(url, { headers, signal: AbortSignal.timeout(30_000) });
   if (!response.ok || !response.body) throw new Error(`the platform answered ${response.status} for ${file.name}`);
+  // A sign-in page instead of the file: the bot may not read it (on Slack, the app lacks files:read).
+  const served = response.headers.get('content-type') ?? '';
+  if (served.startsWith('text/html') && file.mediaType && !file.mediaType.includes('html')) {
+    await response.body.cancel();
+    throw new AttachmentError(`I was not allowed to read ${file.name}; an administrator should check the bot's permissions (on Slack, the files:read scope).`);
+  }
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of response.body) {
     size += chunk.byteLength;
-    if (size > maxAttachmentBytes) throw new AttachmentTooLargeError(file.name);
+    if (size > maxAttachmentBytes) throw tooLarge(file.name);
     chunks.push(chunk);
   }
   const mediaType = file.mediaType ?? response.headers.get('content-type') ?? undefined;

@@ -32,8 +32,9 @@ export function slackManifest({ name = 'Assistant', publicUrl, eventsPath = '/sl
     },
     oauth_config: {
       scopes: {
-        // Mentions and direct messages in, replies out, commands, and people's names for their mentions.
-        bot: ['app_mentions:read', 'chat:write', 'commands', 'im:history', 'im:read', 'im:write', 'users:read'],
+        // Mentions and direct messages in, replies out, commands, people's names for their mentions, and
+        // the files an admin shares with /docs add.
+        bot: ['app_mentions:read', 'chat:write', 'commands', 'files:read', 'im:history', 'im:read', 'im:write', 'users:read'],
       },
     },
     settings: {

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { AttachmentError, readAttachment } from '../kit/attachments.ts';
 import { App } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import type { FastifyPluginAsync } from 'fastify';
@@ -91,6 +92,17 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     if (work.kind === 'unsupported') {
       await replies.cannotRead(work.jobId, work.target, work.what);
       return report({ eventId, kind: 'unsupported' });
+    }
+    if (work.downloads) {
+      try {
+        // Slack's private file URLs take the bot token, which stays here, never in the job.
+        const attachments = await Promise.all(work.downloads.map(({ url, ...file }) => readAttachment(url, file, { authorization: `Bearer ${token}` })));
+        work.job.input = { ...work.job.input, attachments };
+      } catch (error) {
+        if (!(error instanceof AttachmentError)) throw error;
+        await replies.note(work.job.id, work.target, error.message);
+        return report({ eventId, kind: 'unsupported' });
+      }
     }
     // A failure here is thrown: the event stays unacknowledged and Slack sends it again.
     await enqueue(work.job);

@@ -21,7 +21,9 @@ export const slackMessageEventSchema = z.looseObject({
   channel_type: z.string().optional(),
   ts,
   thread_ts: ts.optional(),
-  files: z.array(z.looseObject({ name: z.string().optional() })).default([]),
+  files: z
+    .array(z.looseObject({ name: z.string().optional(), mimetype: z.string().optional(), size: z.number().int().nonnegative().optional(), url_private_download: z.url().optional() }))
+    .default([]),
 });
 export type SlackMessageEvent = z.infer<typeof slackMessageEventSchema>;
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readsAttachments, type FileRef } from '../kit/attachments.ts';
 import type { InboundJobInput } from '../../core/contracts/job.ts';
 import { mintJobToken } from '../../core/identity/tokens.ts';
 import { forJob, slackCapabilities } from '../kit/capabilities.ts';
@@ -20,7 +21,8 @@ export interface SlackEventContext {
 
 /** What one event asks of the adapter. */
 export type SlackEvent =
-  | { kind: 'job'; job: InboundJobInput; target: ChatTarget; ephemeral: boolean }
+  /** `downloads`: files shared with `/docs add`, to be read (with the bot token) into the job before it is queued. */
+  | { kind: 'job'; job: InboundJobInput; target: ChatTarget; ephemeral: boolean; downloads?: (FileRef & { url: string })[] }
   /** Addressed to the bot, but nothing it can read (only files): answered with what it can read. */
   | { kind: 'unsupported'; jobId: string; target: ChatTarget; what: string }
   | { kind: 'ignore'; reason: string };
@@ -85,10 +87,12 @@ export function eventToWork(callback: SlackEventCallback, context: SlackEventCon
     return { kind: 'ignore', reason: 'no text' };
   }
   const conversation = threadId ? `slack-${teamId}-${event.channel}-${threadId}` : `slack-${teamId}-${event.channel}`;
+  const files = readsAttachments(text) ? event.files.filter((file) => file.url_private_download !== undefined) : [];
   return {
     kind: 'job',
     target,
     ephemeral: false,
+    ...(files.length ? { downloads: files.map((file) => ({ url: file.url_private_download!, name: file.name ?? 'file', mediaType: file.mimetype, size: file.size })) } : {}),
     job: job(context, { id: callback.event_id, eventId: callback.event_id, teamId, userId: event.user, conversation, at: tsToIso(event.ts), direct, text, target, stream: true }),
   };
 }

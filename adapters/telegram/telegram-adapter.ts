@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { AttachmentTooLargeError, readAttachment } from '../kit/attachments.ts';
+import { AttachmentError, readAttachment } from '../kit/attachments.ts';
 import type { FastifyPluginAsync } from 'fastify';
 import { Telegraf } from 'telegraf';
 import { GatewayError } from '../../core/errors/gateway-error.ts';
@@ -82,7 +82,7 @@ export async function startTelegramAdapter(options: TelegramAdapterOptions): Pro
         const attachment = await readAttachment(await telegram.getFileLink(fileId), file);
         event.job.input = { ...event.job.input, attachments: [attachment] };
       } catch (error) {
-        if (error instanceof AttachmentTooLargeError) return replies.note(event.job.id, event.target, error.message);
+        if (error instanceof AttachmentError) return replies.note(event.job.id, event.target, error.message);
         throw error;
       }
     }

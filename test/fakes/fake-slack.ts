@@ -52,7 +52,8 @@ export interface FakeSlack {
   /** Headers Slack sends with a request body: X-Slack-Signature over `v0:<timestamp>:<body>`. */
   sign(body: string, options?: { timestamp?: number; secret?: string }): Record<string, string>;
   /** An Events API callback: a mention in a channel, or a direct message. */
-  event(text: string, options?: { user?: string; channel?: string; dm?: boolean; mention?: boolean; threadTs?: string; eventId?: string; files?: boolean }): Record<string, unknown>;
+  /** `files`: true for a voice memo; or files whose bytes the fake serves at their url_private_download, to the bot token only. */
+  event(text: string, options?: { user?: string; channel?: string; dm?: boolean; mention?: boolean; threadTs?: string; eventId?: string; files?: boolean | { name: string; mimetype?: string; content: string }[] }): Record<string, unknown>;
   /** A slash command as Slack posts it (form fields), with a fresh response_url and trigger_id. */
   command(command: string, text?: string, options?: { user?: string; channel?: string }): Record<string, string>;
   /** Socket Mode: sends an envelope to every connection; its envelope_id. */
@@ -128,8 +129,15 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     'apps.connections.open': (_, response) => ok(response, { url: `${socketUrl}/link/?ticket=${randomBytes(8).toString('hex')}&app_id=A0FAKE` }),
   };
 
+  /** Files people shared, by path: Slack serves them only with the bot token. */
+  const privateFiles = new Map<string, Buffer>();
   const server = await startFakeServer(async (request, response) => {
     const url = new URL(request.url, 'http://fake');
+    const file = request.method === 'GET' ? privateFiles.get(url.pathname) : undefined;
+    if (file) {
+      if (request.headers.authorization !== `Bearer ${botToken}`) return void response.writeHead(302, { location: 'https://fake.slack.com/signin' }).end();
+      return void response.writeHead(200, { 'content-type': 'application/octet-stream' }).end(file);
+    }
     const command = /^\/commands\/(\w+)$/.exec(url.pathname);
     if (command) {
       // A response_url: JSON in, "ok" out; it needs no token, only the secret URL.
@@ -222,7 +230,17 @@ export async function startFakeSlack(): Promise<FakeSlack> {
           event_ts: ts,
           ...(dm ? { channel_type: 'im' } : { channel_type: 'channel' }),
           ...(threadTs ? { thread_ts: threadTs } : {}),
-          ...(files ? { subtype: 'file_share', files: [{ id: 'F0FILE', name: 'voice.m4a' }] } : {}),
+          ...(files === true ? { subtype: 'file_share', files: [{ id: 'F0FILE', name: 'voice.m4a' }] } : {}),
+          ...(Array.isArray(files)
+            ? {
+                subtype: 'file_share',
+                files: files.map((file, index) => {
+                  const path = `/files-pri/${team}-F0${index}${ts.replace('.', '')}/download/${file.name}`;
+                  privateFiles.set(path, Buffer.from(file.content));
+                  return { id: `F0${index}`, name: file.name, mimetype: file.mimetype ?? 'text/plain', size: Buffer.byteLength(file.content), url_private_download: `${server.origin}${path}` };
+                }),
+              }
+            : {}),
         },
       };
     },
