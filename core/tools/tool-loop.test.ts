@@ -119,6 +119,24 @@ describe('the tools loop', () => {
     expect(audit?.detail.arguments).toEqual({ expression: '1+1', api_key: '[redacted]', note: 'key [redacted] and [redacted]' });
   });
 
+  it('refuses to fetch a private address through fetch_url, whatever the allowlist says, and tells the model why', async () => {
+    const { say } = pipeline.start({ FETCH_ALLOWED_HOSTS: 'localhost,127.0.0.1,169.254.169.254' });
+    model((_messages, round) =>
+      round === 1
+        ? { toolCalls: [
+            { id: 'a', name: 'fetch_url', arguments: JSON.stringify({ url: 'http://localhost:9/admin' }) },
+            { id: 'b', name: 'fetch_url', arguments: JSON.stringify({ url: 'http://169.254.169.254/latest/meta-data/' }) },
+            { id: 'c', name: 'fetch_url', arguments: JSON.stringify({ url: 'http://evil.example/' }) },
+          ] }
+        : 'I could not fetch those.',
+    );
+    expect(answerOf(await say('fetch the admin page'))).toBe('I could not fetch those.');
+    const [loopback, metadata, elsewhere] = toolResults(bodies[1]);
+    expect(loopback).toMatch(/^fetch_url failed: localhost resolves to (127\.0\.0\.1|::1) \(loopback\)/);
+    expect(metadata).toMatch(/^fetch_url failed: .*169\.254\.169\.254.*link-local/);
+    expect(elsewhere).toMatch(/^fetch_url failed: .*evil\.example.*not/);
+  });
+
   it("offers a client that sends its own tools only those, and returns the model's calls to it", async () => {
     const { say, store } = pipeline.start();
     model(() => call('get_weather', { city: 'Oslo' }));
