@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { platformSchema, type Platform } from '../contracts/job.ts';
-import { builtInToolNames, type BuiltInToolName, type ToolsConfig } from '../tools/built-in/tools-config.ts';
+import { builtInToolNames, toolListSchema, toolRolesSchema, type ToolsConfig } from '../tools/built-in/tools-config.ts';
 import { defaultTierHeuristic, type TierHeuristic } from '../models/tier-router.ts';
 import { providerAliases, providerCatalog, providerIds, type ProviderId } from '../models/provider-catalog.ts';
 
@@ -177,38 +177,8 @@ export const configSchema = z
     MEMORY_SUMMARY: z.enum(['on', 'off'], { error: 'expected on or off' }).default('off'),
     SYSTEM_PROMPT: z.string().max(100_000, { error: 'expected at most 100 000 characters' }).optional(),
     // Tools the model may call (run by the worker), who may call each, and how many rounds before it must answer.
-    TOOLS: z
-      .string()
-      .transform((value, ctx) => {
-        const names = value.split(',').map((name) => name.trim()).filter(Boolean);
-        if (names.length === 1 && names[0] === 'none') return [];
-        const unknown = names.filter((name) => !(builtInToolNames as readonly string[]).includes(name));
-        if (unknown.length) {
-          ctx.addIssue({ code: 'custom', message: `unknown tool ${unknown.join(', ')}; expected a comma-separated list of ${builtInToolNames.join(', ')}, or none` });
-          return z.NEVER;
-        }
-        return [...new Set(names)] as BuiltInToolName[];
-      })
-      .optional(),
-    TOOL_ROLES: z
-      .string()
-      .transform((value, ctx) => {
-        const roleList = z.array(z.enum(['admin', 'user'])).min(1);
-        const shape = z.partialRecord(z.enum(builtInToolNames), roleList);
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(value);
-        } catch {
-          parsed = undefined;
-        }
-        const result = shape.safeParse(parsed);
-        if (!result.success) {
-          ctx.addIssue({ code: 'custom', message: `expected JSON naming tools and the roles that may call them, for example {"fetch_url":["admin"]} (tools: ${builtInToolNames.join(', ')}; roles: admin, user)` });
-          return z.NEVER;
-        }
-        return result.data as ToolsConfig['roles'];
-      })
-      .default({}),
+    TOOLS: toolListSchema.optional(),
+    TOOL_ROLES: toolRolesSchema.default({}),
     TOOLS_MAX_ROUNDS: integer(1, 50).default(5),
     FETCH_ALLOWED_HOSTS: z
       .string()

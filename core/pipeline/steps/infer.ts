@@ -1,5 +1,4 @@
-import type { ToolDefinition } from '../../models/language-model.ts';
-import type { GenerateResult } from '../../models/language-model.ts';
+import type { GenerateResult, ToolDefinition } from '../../models/language-model.ts';
 import type { Step } from '../compose.ts';
 import type { JobContext } from '../context.ts';
 import { ModelRounds } from '../model-rounds.ts';
