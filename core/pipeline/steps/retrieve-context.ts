@@ -29,7 +29,9 @@ export function retrieveContext({ knowledge }: { knowledge?: KnowledgeBase } = {
       const { job } = ctx;
       const query = job.input.messages.findLast((message) => message.role === 'user')?.content ?? '';
       const workspaces = searchedWorkspaces(workspaceOf(job));
-      ctx.context = knowledge
+      // No documents, nothing to search: no embedding and no checkpoint, which most jobs would pay for nothing.
+      const searchable = knowledge !== undefined && (await knowledge.holdsAny(workspaces));
+      ctx.context = searchable
         ? await ctx.checkpoints.once('retrieve', async () =>
             (await knowledge.search(workspaces, query, { abortSignal: ctx.abortSignal })).map((hit) => ({
               source: hit.documentName,
