@@ -1,4 +1,5 @@
 import type { ToolCallPart, ToolResultPart } from '../models/language-model.ts';
+import { redactSecrets } from './redact.ts';
 import type { ToolContext } from './tool.ts';
 import { ToolError } from './tool-error.ts';
 import type { ToolRegistry } from './tool-registry.ts';
@@ -16,6 +17,8 @@ export interface ToolCallReport {
   durationMs: number;
   /** Why it was refused or failed, in a few words, for the audit record. */
   reason?: string;
+  /** With `awaiting-approval`: the code an admin approves it with. */
+  approvalCode?: string;
 }
 
 export interface RunToolCallOptions {
@@ -39,13 +42,14 @@ export async function runToolCall(call: ToolCallPart, options: RunToolCallOption
   const started = performance.now();
   const { registry, context } = options;
   let args: unknown;
-  const report = (outcome: ToolCallOutcome, output: string, extra: { untrusted?: boolean; reason?: string } = {}): ToolCallReport => ({
+  const report = (outcome: ToolCallOutcome, output: string, extra: { untrusted?: boolean; reason?: string; approvalCode?: string } = {}): ToolCallReport => ({
     result: { type: 'tool-result', toolCallId: call.toolCallId, toolName: call.toolName, output, ...(outcome === 'ok' ? {} : { isError: true }) },
     outcome,
     untrusted: extra.untrusted ?? false,
     args,
     durationMs: Math.round(performance.now() - started),
     ...(extra.reason ? { reason: extra.reason } : {}),
+    ...(extra.approvalCode ? { approvalCode: extra.approvalCode } : {}),
   });
 
   const tool = registry.get(call.toolName);
@@ -69,7 +73,7 @@ export async function runToolCall(call: ToolCallPart, options: RunToolCallOption
       'awaiting-approval',
       `Not run yet: ${tool.name} reaches outside the gateway and this conversation holds content from documents or the web, ` +
         `so an administrator must approve this call first (approval code ${code}). Tell the user it awaits approval.`,
-      { reason: 'untrusted content in context' },
+      { reason: 'untrusted content in context', approvalCode: code },
     );
   }
 
@@ -89,6 +93,21 @@ export async function runToolCall(call: ToolCallPart, options: RunToolCallOption
     return report('error', `${tool.name} failed.`, { reason: error instanceof Error ? error.name : 'failed' });
   }
 }
+
+/** How a call goes in its audit record (`tool.call`): arguments with secrets masked, never the output itself. */
+export function toolCallDetail(call: ToolCallPart, report: ToolCallReport, secrets: readonly string[]): Record<string, unknown> {
+  return {
+    tool: call.toolName,
+    arguments: redactSecrets(report.args, secrets),
+    durationMs: report.durationMs,
+    resultChars: report.result.output.length,
+    ...(report.reason ? { reason: report.reason } : {}),
+    ...(report.approvalCode ? { awaitingApproval: true } : {}),
+  };
+}
+
+/** The audit outcome of a call: one left waiting for approval did not run, so it counts as refused. */
+export const toolCallAuditOutcome = { ok: 'ok', error: 'error', refused: 'refused', 'awaiting-approval': 'refused' } as const;
 
 /** Marks text from outside as data: the model is told (in the system prompt) never to follow what it says. */
 export function asUntrusted(source: string, text: string): string {

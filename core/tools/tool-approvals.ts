@@ -6,8 +6,7 @@ import { textOf } from '../models/collect-stream.ts';
 import type { ModelMessage, ToolCallPart } from '../models/language-model.ts';
 import type { ModelRegistry } from '../models/registry.ts';
 import type { Store } from '../store/store.ts';
-import { redactSecrets } from './redact.ts';
-import { runToolCall } from './run-tool-call.ts';
+import { runToolCall, toolCallAuditOutcome, toolCallDetail } from './run-tool-call.ts';
 import type { ToolRegistry } from './tool-registry.ts';
 
 /** A high-risk call the model made while untrusted content was in its context, waiting for an admin. */
@@ -71,18 +70,13 @@ export class ToolApprovals {
       untrustedInContext: false,
       requestApproval: () => Promise.reject(new Error('an approved call is not parked again')),
     });
-    await auditAction(store, actor, 'tool.call', {
-      tool: pending.call.toolName,
-      arguments: redactSecrets(report.args, secrets),
-      durationMs: report.durationMs,
-      resultChars: report.result.output.length,
-      approvedFor: pending.requesterId,
-      ...(report.reason ? { reason: report.reason } : {}),
-    }, report.outcome === 'ok' ? 'ok' : report.outcome === 'error' ? 'error' : 'refused');
+    const detail = { ...toolCallDetail(pending.call, report, secrets ?? []), approvedFor: pending.requesterId };
+    await auditAction(store, actor, 'tool.call', detail, toolCallAuditOutcome[report.outcome]);
     const { model } = models.resolve(pending.model);
     const result = await model.doGenerate({
       prompt: [...pending.prompt, { role: 'tool', content: [report.result] }],
-      tools: requester ? tools.definitionsFor(requester.role) : [],
+      // Offered as the requester sees them (providers want the tools a prompt's calls name), never called.
+      tools: requester ? (await tools.offerFor(requester.role, pending.workspace)).definitions : [],
       toolChoice: { type: 'none' },
       abortSignal,
     });

@@ -33,11 +33,6 @@ export class ToolRegistry {
     return this.#roles.get(name)?.includes(role) ?? false;
   }
 
-  /** What the model is offered for a caller with `role`: only the tools they may call. */
-  definitionsFor(role: UserRole): ToolDefinition[] {
-    return this.names().filter((name) => this.mayCall(name, role)).map((name) => this.#definitions.get(name)!);
-  }
-
   /** The tools offered in one job: those the role may call and that can help there. */
   async offerFor(role: UserRole, workspace: string): Promise<{ definitions: ToolDefinition[]; readsOutside: boolean }> {
     const offered: BackendTool[] = [];

@@ -2,8 +2,7 @@ import { GatewayError } from '../../errors/gateway-error.ts';
 import { workspaceOf } from '../../knowledge/workspaces.ts';
 import type { ToolCallPart } from '../../models/language-model.ts';
 import type { Store } from '../../store/store.ts';
-import { redactSecrets } from '../../tools/redact.ts';
-import { runToolCall, type ToolCallReport } from '../../tools/run-tool-call.ts';
+import { runToolCall, toolCallAuditOutcome, toolCallDetail, type ToolCallReport } from '../../tools/run-tool-call.ts';
 import type { ToolApprovals } from '../../tools/tool-approvals.ts';
 import type { ToolRegistry } from '../../tools/tool-registry.ts';
 import type { Step } from '../compose.ts';
@@ -30,8 +29,6 @@ export interface ToolsRan {
   /** Codes of calls left waiting for an admin's approval. */
   approvalCodes: string[];
 }
-
-const auditOutcome = { ok: 'ok', error: 'error', refused: 'refused', 'awaiting-approval': 'refused' } as const;
 
 /**
  * The tools loop. While the model asks for backend tools, the worker checks and runs each call (see
@@ -79,7 +76,7 @@ export function runTools({ tools, approvals, store, maxRounds = 5, secrets = [] 
         );
         await Promise.all(reports.map((report, index) => auditCall(store, ctx, round, calls[index]!, report, secrets)));
         untrusted ||= reports.some((report) => report.untrusted);
-        for (const report of reports) if (report.outcome === 'awaiting-approval') ctx.approvalCodes.push(codeIn(report.result.output));
+        for (const report of reports) if (report.approvalCode) ctx.approvalCodes.push(report.approvalCode);
         ctx.prompt = [...ctx.prompt, { role: 'tool', content: reports.map((report) => report.result) }];
         const last = round === maxRounds;
         ctx.result = await ctx.rounds.call(`infer:${round}`, { prompt: ctx.prompt, ...callOptions(ctx), ...(last ? { toolChoice: { type: 'none' } } : {}) });
@@ -91,8 +88,6 @@ export function runTools({ tools, approvals, store, maxRounds = 5, secrets = [] 
   };
 }
 
-const codeIn = (text: string) => /approval code ([A-Z0-9]{4}-[A-Z0-9]{4})/.exec(text)?.[1] ?? '';
-
 function auditCall(store: Store, ctx: JobContext & Authenticated, round: number, call: ToolCallPart, report: ToolCallReport, secrets: readonly string[]) {
   return store.appendAudit({
     id: `${ctx.job.id}:tool:${round}:${call.toolCallId}`,
@@ -100,15 +95,7 @@ function auditCall(store: Store, ctx: JobContext & Authenticated, round: number,
     at: new Date().toISOString(),
     actorId: ctx.user.id,
     action: 'tool.call',
-    outcome: auditOutcome[report.outcome],
-    detail: {
-      jobId: ctx.job.id,
-      tool: call.toolName,
-      arguments: redactSecrets(report.args, secrets),
-      durationMs: report.durationMs,
-      resultChars: report.result.output.length,
-      ...(report.reason ? { reason: report.reason } : {}),
-      ...(report.outcome === 'awaiting-approval' ? { awaitingApproval: true } : {}),
-    },
+    outcome: toolCallAuditOutcome[report.outcome],
+    detail: { jobId: ctx.job.id, ...toolCallDetail(call, report, secrets) },
   });
 }

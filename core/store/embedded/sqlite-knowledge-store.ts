@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { statementCache } from './statement-cache.ts';
 import type { ChunkHit, ChunkQuery, KnowledgeDocument, KnowledgeStore, StoredChunk } from '../knowledge-store.ts';
 
 const schema = `
@@ -38,22 +39,23 @@ const toDocument = (row: Row): KnowledgeDocument => ({
  */
 export class SqliteKnowledgeStore implements KnowledgeStore {
   readonly #db: DatabaseSync;
+  readonly #statement: (sql: string) => StatementSync;
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.#db = new DatabaseSync(file);
     this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
     this.#db.exec(schema);
+    this.#statement = statementCache(this.#db);
   }
 
   async putDocument(document: KnowledgeDocument, chunks: readonly StoredChunk[]) {
     this.#db.exec('BEGIN IMMEDIATE');
     try {
-      this.#db.prepare('DELETE FROM documents WHERE id = ?').run(document.id);
-      this.#db
-        .prepare('INSERT INTO documents (id, workspace, name, media_type, format, chars, chunks, embedding_model, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      this.#statement('DELETE FROM documents WHERE id = ?').run(document.id);
+      this.#statement('INSERT INTO documents (id, workspace, name, media_type, format, chars, chunks, embedding_model, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
         .run(document.id, document.workspace, document.name, document.mediaType, document.format, document.chars, document.chunks, document.embeddingModel, document.createdAt, document.createdBy);
-      const insert = this.#db.prepare('INSERT INTO chunks (document_id, idx, workspace, embedding_model, text, start, end, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+      const insert = this.#statement('INSERT INTO chunks (document_id, idx, workspace, embedding_model, text, start, end, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
       for (const chunk of chunks) {
         const vector = new Uint8Array(new Float32Array(chunk.vector).buffer);
         insert.run(document.id, chunk.index, document.workspace, document.embeddingModel, chunk.text, chunk.start, chunk.end, vector);
@@ -66,19 +68,19 @@ export class SqliteKnowledgeStore implements KnowledgeStore {
   }
 
   async getDocument(id: string) {
-    const row = this.#db.prepare('SELECT * FROM documents WHERE id = ?').get(id);
+    const row = this.#statement('SELECT * FROM documents WHERE id = ?').get(id);
     return row ? toDocument(row) : undefined;
   }
 
   async listDocuments({ workspace, limit = 100 }: { workspace?: string; limit?: number } = {}) {
     const rows = workspace === undefined
-      ? this.#db.prepare('SELECT * FROM documents ORDER BY created_at DESC, rowid DESC LIMIT ?').all(limit)
-      : this.#db.prepare('SELECT * FROM documents WHERE workspace = ? ORDER BY created_at DESC, rowid DESC LIMIT ?').all(workspace, limit);
+      ? this.#statement('SELECT * FROM documents ORDER BY created_at DESC, rowid DESC LIMIT ?').all(limit)
+      : this.#statement('SELECT * FROM documents WHERE workspace = ? ORDER BY created_at DESC, rowid DESC LIMIT ?').all(workspace, limit);
     return rows.map(toDocument);
   }
 
   async deleteDocument(id: string) {
-    return this.#db.prepare('DELETE FROM documents WHERE id = ?').run(id).changes > 0;
+    return this.#statement('DELETE FROM documents WHERE id = ?').run(id).changes > 0;
   }
 
   async searchChunks({ workspaces, embeddingModel, vector, limit, minScore }: ChunkQuery): Promise<ChunkHit[]> {
@@ -87,12 +89,10 @@ export class SqliteKnowledgeStore implements KnowledgeStore {
     const queryNorm = Math.hypot(...query) || 1;
     const hits: ChunkHit[] = [];
     const placeholders = workspaces.map(() => '?').join(', ');
-    const rows = this.#db
-      .prepare(
-        `SELECT c.document_id, c.idx, c.workspace, c.text, c.vector, d.name FROM chunks c JOIN documents d ON d.id = c.document_id
-         WHERE c.workspace IN (${placeholders}) AND c.embedding_model = ?`,
-      )
-      .iterate(...workspaces, embeddingModel);
+    const rows = this.#statement(
+      `SELECT c.document_id, c.idx, c.workspace, c.text, c.vector, d.name FROM chunks c JOIN documents d ON d.id = c.document_id
+       WHERE c.workspace IN (${placeholders}) AND c.embedding_model = ?`,
+    ).iterate(...workspaces, embeddingModel);
     for (const row of rows) {
       const bytes = row.vector as Uint8Array;
       const candidate = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);

@@ -19,6 +19,7 @@ import type {
   User,
   UserRole,
 } from '../store.ts';
+import { statementCache } from './statement-cache.ts';
 import { addedColumns, schema, toApiKey, toAudit, toCode, toConversation, toMessage, toRequest, toUser } from './sqlite-rows.ts';
 
 const lastSeenResolutionMs = 60_000;
@@ -29,8 +30,7 @@ const lastSeenResolutionMs = 60_000;
  */
 export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
-  /** Compiled once per SQL text: preparing on every call was the store's main cost under load. */
-  readonly #statements = new Map<string, StatementSync>();
+  readonly #statement: (sql: string) => StatementSync;
   #open = true;
   /** A write transaction is open, to be committed at the end of this turn of the event loop. */
   #batching = false;
@@ -40,6 +40,7 @@ export class SqliteStore implements Store {
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.#db = new DatabaseSync(file);
+    this.#statement = statementCache(this.#db);
     // WAL with synchronous=NORMAL: no fsync per commit (the pipeline writes several times a message), still
     // crash-safe; only a power loss can drop the last commits.
     this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
@@ -311,15 +312,6 @@ export class SqliteStore implements Store {
     this.#commit();
     this.#open = false;
     this.#db.close();
-  }
-
-  #statement(sql: string): StatementSync {
-    let statement = this.#statements.get(sql);
-    if (!statement) {
-      statement = this.#db.prepare(sql);
-      this.#statements.set(sql, statement);
-    }
-    return statement;
   }
 
   /**
