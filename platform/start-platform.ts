@@ -11,8 +11,12 @@ import type { Config } from '../core/config/config.ts';
 import { loadJwtSecret } from '../core/identity/jwt-secret.ts';
 import { Accounts } from '../core/identity/accounts.ts';
 import { ModelRegistry } from '../core/models/registry.ts';
+import { UsageReports } from '../core/usage/usage-reports.ts';
+import { AuditLog } from '../core/audit/audit-log.ts';
+import { openStore } from '../core/store/open-store.ts';
+import { watchCircuits } from '../core/models/circuit-metrics.ts';
+import { PriceTable } from '../core/usage/prices.ts';
 import { createJobRunner } from '../core/pipeline/run-job.ts';
-import { SqliteStore } from '../core/store/embedded/sqlite-store.ts';
 import { SqliteKnowledgeStore } from '../core/store/embedded/sqlite-knowledge-store.ts';
 import { KnowledgeBase } from '../core/knowledge/knowledge-base.ts';
 import { DocumentLibrary } from '../core/knowledge/document-library.ts';
@@ -73,10 +77,11 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
     stack.push(async () => circuitEvents.disconnect());
     const buckets = new RedisTokenBuckets(redis);
     const models = new ModelRegistry({ llm: config.llm, circuits: new RedisCircuitStore(redis, { subscriber: circuitEvents }), buckets });
+    watchCircuits(models);
     const checks: Record<string, HealthCheck> = {};
 
     // Every role keeps state in the store: workers their jobs' records, the HTTP adapter keys and accounts.
-    const store = new SqliteStore(join(dataDir, 'gateway.db'));
+    const store = await openStore({ dataDir, mongodbUrl: config.mongodbUrl, requestLogTtlDays: config.requestLogTtlDays });
     stack.push(() => store.close());
     checks.store = async () => (await store.ping(), { ok: true });
     const accounts = new Accounts(store, { adminUsers: config.adminUsers, accessMode: config.accessMode });
@@ -102,6 +107,8 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
         tools: builtInTools({ config: config.tools, knowledge }),
         toolRounds: config.tools.maxRounds,
         secrets,
+        prices: new PriceTable(config.usage.prices),
+        budgets: { userUsd: config.usage.userBudgetUsd, period: config.usage.budgetPeriod },
         log: log.child({ role: 'worker' }),
       });
       const worker = await startInboundWorker({ redisUrl, runJob, log, concurrency: config.workerConcurrency, lockDurationMs: config.jobLockMs });
@@ -182,6 +189,8 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
         healthChecks: checks,
         accounts,
         documents,
+        usage: new UsageReports(store),
+        audit: new AuditLog(store),
         websocket: config.websocket,
       });
       for (const webhook of webhooks) app.register(webhook);

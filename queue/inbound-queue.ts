@@ -3,6 +3,7 @@ import { inboundJobSchema, type InboundJob, type InboundJobInput } from '../core
 import { GatewayError } from '../core/errors/gateway-error.ts';
 import { bullConnection, createRedisClient, type RedisClient } from './connection.ts';
 import { ConversationOrder } from './conversation-order.ts';
+import { watchQueue } from './queue-metrics.ts';
 import { attempts, backoff, inboundQueueName, keepCompleted, keepFailed } from './names.ts';
 
 /** The adapters' side of the inbound queue. */
@@ -10,6 +11,7 @@ export class InboundQueue {
   readonly #queue: Queue;
   readonly #redis: RedisClient;
   readonly #order: ConversationOrder;
+  readonly #unwatch: () => void;
 
   constructor(redisUrl: string) {
     this.#queue = new Queue(inboundQueueName, { connection: bullConnection(redisUrl) });
@@ -17,6 +19,7 @@ export class InboundQueue {
     this.#redis = createRedisClient(redisUrl);
     this.#redis.on('error', () => {});
     this.#order = new ConversationOrder(this.#redis, this.#queue);
+    this.#unwatch = watchQueue(this.#queue);
   }
 
   /**
@@ -45,6 +48,7 @@ export class InboundQueue {
   }
 
   async close() {
+    this.#unwatch();
     await this.#queue.close();
     this.#redis.disconnect();
   }

@@ -12,6 +12,7 @@ import { Cancellation } from './cancellation.ts';
 import { OutboundQueues } from './outbound.ts';
 import { deliverReply } from './replies.ts';
 import { StreamRelay } from './stream-relay.ts';
+import { watchQueue } from './queue-metrics.ts';
 
 export interface InboundWorkerOptions {
   redisUrl: string;
@@ -42,6 +43,7 @@ export async function startInboundWorker(options: InboundWorkerOptions): Promise
   subscriber.on('error', () => {});
   const lookup = new Queue(inboundQueueName, { connection });
   lookup.on('error', () => {});
+  const unwatch = watchQueue(lookup);
   const order = new ConversationOrder(redis, lookup, options.order);
   const relay = new StreamRelay(redis, subscriber);
   const cancellation = new Cancellation(redis, subscriber);
@@ -90,6 +92,7 @@ export async function startInboundWorker(options: InboundWorkerOptions): Promise
     async close() {
       await worker.close();
       await outbound.close();
+      unwatch();
       await lookup.close();
       redis.disconnect();
       subscriber.disconnect();

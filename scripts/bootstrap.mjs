@@ -17,6 +17,7 @@ const commands = {
   test: { redis: true, steps: [[join(bin, 'tsc'), '--noEmit', '-p', '.'], [join(bin, 'vitest'), 'run']] },
   token: { redis: false, steps: [['scripts/token.ts']] },
   keys: { redis: false, steps: [['scripts/keys.ts']] },
+  'audit:verify': { redis: false, steps: [['scripts/audit-verify.ts']] },
   'slack:manifest': { redis: false, steps: [['scripts/slack-manifest.ts']] },
   'soak:ws': { redis: true, steps: [['scripts/ws-soak.ts']] },
   // The benchmark's peer gateway lives in bench/'s own package, not among the platform's dependencies.

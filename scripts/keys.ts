@@ -1,16 +1,15 @@
 // `npm run -s keys -- create|list|revoke`: API keys from the command line, for the first key and for scripts.
-import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../core/config/config.ts';
 import { Accounts } from '../core/identity/accounts.ts';
 import type { Actor } from '../core/identity/actor.ts';
 import { createApiKeySchema } from '../core/identity/api-keys.ts';
 import { GatewayError } from '../core/errors/gateway-error.ts';
-import { SqliteStore } from '../core/store/embedded/sqlite-store.ts';
+import { openStore } from '../core/store/open-store.ts';
 
 const usage = `Usage:
   npm run -s keys -- create [--user <usr_… | platform:id>] [--name <name>] [--rpm <n>] [--tpm <n>]
-                            [--budget-tokens <n>] [--models <a,b,…>] [--days <n>]
+                            [--budget-tokens <n>] [--budget-usd <dollars>] [--models <a,b,…>] [--days <n>]
   npm run -s keys -- list [--user <usr_…>]
   npm run -s keys -- revoke <key id>`;
 
@@ -30,6 +29,7 @@ try {
       rpm: { type: 'string' },
       tpm: { type: 'string' },
       'budget-tokens': { type: 'string' },
+      'budget-usd': { type: 'string' },
       models: { type: 'string' },
       days: { type: 'string' },
       help: { type: 'boolean' },
@@ -48,7 +48,7 @@ if (verb !== 'create' && verb !== 'list' && verb !== 'revoke') fail(verb ? `Unkn
 
 const config = parseConfig(process.env);
 if (!config.ok) fail(`Invalid configuration:\n${config.problems.map((p) => `  ${p}`).join('\n')}`);
-const store = new SqliteStore(join(resolve(config.config.dataDir), 'gateway.db'));
+const store = await openStore(config.config);
 const accounts = new Accounts(store);
 const now = new Date().toISOString();
 // The command line is trusted as an admin: whoever runs it can read DATA_DIR anyway. Audited as `cli`.
@@ -68,6 +68,7 @@ try {
       requestsPerMinute: number('rpm', values.rpm),
       tokensPerMinute: number('tpm', values.tpm),
       budgetTokens: number('budget-tokens', values['budget-tokens']),
+      budgetUsd: values['budget-usd'] === undefined ? undefined : Number(values['budget-usd']),
       models: values.models?.split(',').map((m) => m.trim()).filter(Boolean),
       expiresInDays: number('days', values.days),
     });
@@ -79,7 +80,8 @@ try {
     const keys = await accounts.keys.list(actor, { userId: values.user });
     for (const key of keys) {
       const state = key.revokedAt ? `revoked ${key.revokedAt}` : key.expiresAt && key.expiresAt <= now ? 'expired' : 'active';
-      const budget = key.budgetTokens === null ? '' : ` budget ${key.spentTokens}/${key.budgetTokens} tokens`;
+      const budget = (key.budgetTokens === null ? '' : ` budget ${key.spentTokens}/${key.budgetTokens} tokens`) +
+        (key.budgetUsd === null ? '' : ` budget $${key.spentUsd.toFixed(2)}/$${key.budgetUsd.toFixed(2)}`);
       process.stdout.write(`${key.id}  ${key.prefix}…  ${key.name}  user ${key.userId}  ${state}${budget}\n`);
     }
     if (keys.length === 0) process.stderr.write('No API keys yet.\n');

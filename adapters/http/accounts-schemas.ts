@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { platformSchema } from '../../core/contracts/job.ts';
 
 /** Responses of the gateway's own account endpoints (keys, users, linking, pairing). */
-const limitsSchema = z.object({ requestsPerMinute: z.number().int().optional(), tokensPerMinute: z.number().int().optional() });
+const limitsSchema = z.object({ requestsPerMinute: z.number().int().optional(), tokensPerMinute: z.number().int().optional(), budgetUsd: z.number().optional() });
 const identitySchema = z.object({ platform: platformSchema, externalId: z.string() });
 
 export const userViewSchema = z.object({
@@ -28,6 +28,8 @@ export const apiKeyViewSchema = z.object({
   limits: limitsSchema,
   budgetTokens: z.number().int().nullable(),
   spentTokens: z.number().int(),
+  budgetUsd: z.number().nullable(),
+  spentUsd: z.number(),
   models: z.array(z.string()).nullable(),
 });
 

@@ -23,6 +23,11 @@ import { embeddings } from './routes/embeddings.ts';
 import { models } from './routes/models.ts';
 import { websocket, type WebSocketOptions } from './routes/websocket.ts';
 import { providers } from './routes/providers.ts';
+import { httpMetrics } from './http-metrics.ts';
+import { usageRoutes } from './routes/usage.ts';
+import { auditRoutes } from './routes/audit.ts';
+import type { UsageReports } from '../../core/usage/usage-reports.ts';
+import type { AuditLog } from '../../core/audit/audit-log.ts';
 
 export interface HttpAdapterOptions {
   jwtKey: Uint8Array;
@@ -45,6 +50,10 @@ export interface HttpAdapterOptions {
   accounts?: Accounts;
   /** The knowledge base behind /v1/documents (admins). Default: none, and no such routes. */
   documents?: DocumentLibrary;
+  /** Usage and cost behind /v1/usage. Default: none, and no such route. */
+  usage?: UsageReports;
+  /** The audit trail behind /v1/audit (admins). Default: none, and no such routes. */
+  audit?: AuditLog;
   /** Keep-alive and resume timing of /v1/ws. Default: see WebSocketOptions. */
   websocket?: Pick<WebSocketOptions, 'pingIntervalMs' | 'resumeGraceMs' | 'authTimeoutMs'>;
 }
@@ -70,6 +79,16 @@ export function buildHttpAdapter(options: HttpAdapterOptions) {
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  // Counted when the response closes: a hijacked reply (a stream) never reaches onResponse, and its
+  // duration is the stream's.
+  app.addHook('onRequest', async (request, reply) => {
+    const started = performance.now();
+    reply.raw.once('close', () => {
+      const route = request.routeOptions.url ?? 'unmatched';
+      httpMetrics.requests.inc({ method: request.method, route, status: String(reply.raw.statusCode) });
+      httpMetrics.seconds.observe({ method: request.method, route }, (performance.now() - started) / 1000);
+    });
   });
   app.setErrorHandler((error, request, reply) => {
     const { status, body } = toHttpError(error, request.id);
@@ -114,6 +133,8 @@ export function buildHttpAdapter(options: HttpAdapterOptions) {
     app.register(apiKeys, { accounts, actorOf });
     app.register(accountRoutes, { accounts, actorOf });
     if (options.documents) app.register(documents, { actorOf, library: options.documents });
+    if (options.usage) app.register(usageRoutes, { actorOf, usage: options.usage });
+    if (options.audit) app.register(auditRoutes, { actorOf, audit: options.audit });
   }
   app.register(async (scope) => {
     await scope.register(fastifyWebsocket, { options: { maxPayload: bodyLimit } });

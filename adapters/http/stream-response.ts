@@ -1,3 +1,4 @@
+import { httpMetrics } from './http-metrics.ts';
 import { once } from 'node:events';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Reply } from '../../core/contracts/reply.ts';
@@ -77,6 +78,7 @@ export async function streamResponse(request: FastifyRequest, reply: FastifyRepl
 
   let failure: unknown;
   let finished = false;
+  httpMetrics.activeStreams.inc({ transport: 'sse' });
   try {
     for await (const { part } of streams.subscribe(jobId, { signal: controller.signal })) {
       if (part.type === 'error') {
@@ -91,6 +93,7 @@ export async function streamResponse(request: FastifyRequest, reply: FastifyRepl
   } catch (error) {
     failure = controller.signal.aborted ? controller.signal.reason : error;
   } finally {
+    httpMetrics.activeStreams.dec({ transport: 'sse' });
     clearInterval(keepAlive);
     clearTimeout(deadline);
   }

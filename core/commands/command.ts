@@ -5,6 +5,8 @@ import type { Pairing } from '../identity/pairing.ts';
 import type { ModelInfo } from '../models/registry.ts';
 import type { Store } from '../store/store.ts';
 import type { ToolApprovals } from '../tools/tool-approvals.ts';
+import type { UsageReports } from '../usage/usage-reports.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
 import type { DocumentLibrary } from '../knowledge/document-library.ts';
 
 export interface CommandServices {
@@ -18,6 +20,10 @@ export interface CommandServices {
   approvals?: ToolApprovals;
   /** The knowledge base (`/docs`). Default: none. */
   documents?: DocumentLibrary;
+  /** Usage and cost (`/usage`). Default: none. */
+  usage?: UsageReports;
+  /** The audit trail (`/audit`). Default: none. */
+  audit?: AuditLog;
 }
 
 export interface CommandInvocation {

@@ -2,14 +2,8 @@ import { GatewayError } from '../errors/gateway-error.ts';
 import type { Command, CommandInvocation, CommandServices } from './command.ts';
 
 const owner = ({ actor, conversation }: CommandInvocation) => ({ id: conversation.id, userId: actor.user.id, platform: conversation.platform });
-const count = (n: number) => n.toLocaleString('en-US');
 
-async function usageLine(store: CommandServices['store'], userId: string, label: string, sinceMs: number) {
-  const totals = await store.usageSince(userId, new Date(Date.now() - sinceMs).toISOString());
-  return `${label}: ${count(totals.requests)} messages, ${count(totals.inputTokens)} tokens in, ${count(totals.outputTokens)} out.`;
-}
-
-/** Commands about the chat itself: greeting, a fresh start, the model, thinking harder, usage. */
+/** Commands about the chat itself: greeting, a fresh start, the model, thinking harder. */
 export const conversationCommands: Record<string, Command> = {
   start: {
     usage: '/start (a greeting)',
@@ -48,13 +42,6 @@ export const conversationCommands: Record<string, Command> = {
     async run({ store }, invocation) {
       await store.updateConversationSettings(owner(invocation), { thinkNext: true });
       return 'Your next message goes to the thinking model: slower, and more careful.';
-    },
-  },
-  usage: {
-    usage: '/usage (what you have used)',
-    async run({ store }, { actor }) {
-      const day = 24 * 3600 * 1000;
-      return [await usageLine(store, actor.user.id, 'Last 24 hours', day), await usageLine(store, actor.user.id, 'Last 30 days', 30 * day)].join('\n');
     },
   },
 };

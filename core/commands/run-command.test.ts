@@ -168,8 +168,37 @@ describe('conversation commands', () => {
     expect((await store.getConversationSettings(conversation)).historyFrom).toMatch(/^\d{4}-/);
   });
 
-  it('/usage counts what the user spent', async () => {
+  it('/usage counts what the user spent, and admins read anyone\'s or everyone\'s', async () => {
     await chat('count me');
-    expect(await chat('/usage')).toMatch(/^Last 24 hours: [1-9]\d* messages, [\d,]+ tokens in, [\d,]+ out\.\nLast 30 days: /);
+    expect(await chat('/usage')).toMatch(/^Last 24 hours: [1-9]\d* messages, [\d,]+ tokens in, [\d,]+ out, \$0\.00\.\nLast 30 days: /);
+    const person = fresh();
+    await store.setRole((await store.resolveUser({ platform: 'slack', externalId: person }, { role: 'user' })).id, 'user');
+    expect(text(await say('slack', person, 'hello'))).not.toMatch(/^error/);
+    expect(text(await say('slack', person, '/usage 7'))).toMatch(/^You, last 7 days: 1 messages, .*\n• offline: 1 messages/);
+    // Someone else's usage is for admins; the attempt is audited.
+    expect(text(await say('slack', person, '/usage telegram:admin'))).toMatch(/^error forbidden: Only an administrator/);
+    expect((await store.listAudit({ action: 'usage.read' }))[0]).toMatchObject({ outcome: 'refused' });
+    // A refused request counts too, without a model; a command answered is not a request to a model.
+    const theirs = await chat(`/usage slack:${person} 7`);
+    expect(theirs).toMatch(new RegExp(`^slack:${person}, last 7 days: 2 messages`));
+    expect(theirs).toMatch(/\n• offline: 1 messages, [1-9]\d* tokens in/);
+    expect(theirs).toMatch(/\n• no model: 1 messages, 0 tokens in, 0 out, \$0\.00/);
+    const everyone = await chat('/usage all 30');
+    expect(everyone).toMatch(/^Everyone, last 30 days: [2-9]\d* messages/);
+    expect(everyone).toContain(`• ${(await userOf('slack', person))?.id}: 2 messages`);
+    expect(await chat('/usage 7 8')).toMatch(/^error invalid_request: Usage: \/usage/);
+    expect(await chat('/usage nobody:1')).toMatch(/^error invalid_request: "nobody:1" names no user/);
+  });
+
+  it('/audit shows admins the newest records and checks the chain; others are refused, and that is audited', async () => {
+    for (const message of ['one', 'two', 'three']) await chat(message);
+    const listed = await chat('/audit 3');
+    expect(listed).toMatch(/^The last 3 audit records, newest first:\n#\d+ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+ (ok|refused)/);
+    expect(await chat('/audit verify')).toMatch(/^The audit chain is intact: \d+ records, ending in hash [0-9a-f]{16}…\.$/);
+    expect(await chat('/audit 99')).toMatch(/^error invalid_request: Usage: \/audit.*from 1 to 50/);
+    const person = fresh();
+    await store.setRole((await store.resolveUser({ platform: 'slack', externalId: person }, { role: 'user' })).id, 'user');
+    expect(text(await say('slack', person, '/audit'))).toMatch(/^error forbidden/);
+    expect((await store.listAudit({ action: 'audit.read' }))[0]).toMatchObject({ outcome: 'refused', actorId: (await userOf('slack', person))?.id });
   });
 });

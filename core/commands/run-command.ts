@@ -7,6 +7,7 @@ import type { Command, CommandInvocation, CommandServices } from './command.ts';
 import { conversationCommands } from './conversation-commands.ts';
 import { toolCommands } from './tool-commands.ts';
 import { documentCommands } from './document-commands.ts';
+import { reportCommands } from './report-commands.ts';
 import type { ParsedCommand } from './parse-command.ts';
 
 export type { CommandInvocation, CommandServices } from './command.ts';
@@ -20,6 +21,7 @@ export const commands: Record<string, Command> = {
   ...conversationCommands,
   ...toolCommands,
   ...documentCommands,
+  ...reportCommands,
   link: {
     usage: '/link (get a code) · /link CODE (confirm it from your other chat) · admins: /link <user> <user>',
     async run({ linking }, { actor, direct }, args) {

@@ -12,6 +12,8 @@ describe('parseConfig', () => {
         host: '127.0.0.1',
         dataDir: './data',
         redisUrl: undefined,
+        mongodbUrl: undefined,
+        requestLogTtlDays: 90,
         jwtSecret: undefined,
         roles: ['worker', 'http', 'telegram', 'discord', 'slack'],
         workerConcurrency: 1000,
@@ -42,6 +44,7 @@ describe('parseConfig', () => {
         memory: { maxTokens: 16_000, summary: false },
         systemPrompt: undefined,
         tools: { enabled: ['current_time', 'calculator', 'search_knowledge', 'fetch_url'], roles: {}, maxRounds: 5, fetchAllowedHosts: [] },
+        usage: { prices: {}, userBudgetUsd: undefined, budgetPeriod: 'month' },
         knowledge: { topK: 4, minScore: 0.3, chunkSize: 1200, chunkOverlap: 200 },
         tiers: { mode: 'auto', longInputChars: 2000, reasoningCues: defaultReasoningCues },
         secrets: [],
@@ -77,6 +80,29 @@ describe('parseConfig', () => {
       'RAG_CHUNK_OVERLAP: expected less than half of RAG_CHUNK_SIZE (400) (got "300")',
       'FETCH_ALLOWED_HOSTS: required when TOOLS names fetch_url: the hosts it may read, for example docs.example.com,*.wikipedia.org',
     ]);
+  });
+
+  it('reads the price table, budgets and the MongoDB store, and refuses bad ones with what is expected', () => {
+    const result = parseConfig({
+      PRICES: '{"openai/gpt-4o":{"input":2,"output":8,"cachedInput":1}}',
+      USER_BUDGET_USD: '12.5',
+      USER_BUDGET_PERIOD: 'day',
+      MONGODB_URL: 'mongodb://db.internal:27017/gateway',
+      REQUEST_LOG_TTL_DAYS: '30',
+    });
+    expect(result.ok && result.config).toMatchObject({
+      usage: { prices: { 'openai/gpt-4o': { input: 2, output: 8, cachedInput: 1 } }, userBudgetUsd: 12.5, budgetPeriod: 'day' },
+      mongodbUrl: 'mongodb://db.internal:27017/gateway',
+      requestLogTtlDays: 30,
+    });
+    const bad = parseConfig({ PRICES: '{"openai/gpt-4o":{"input":"cheap"}}', USER_BUDGET_USD: '-3', USER_BUDGET_PERIOD: 'week', MONGODB_URL: 'postgres://x' });
+    expect(bad.ok ? [] : bad.problems).toEqual([
+      'MONGODB_URL: expected a mongodb:// or mongodb+srv:// connection string',
+      expect.stringMatching(/^PRICES: openai\/gpt-4o\.input: .*expected \{"provider\/model":\{"input":<\$\/M>/),
+      'USER_BUDGET_USD: expected more than 0 dollars (got "-3")',
+      'USER_BUDGET_PERIOD: expected day or month (got "week")',
+    ]);
+    expect(parseConfig({ PRICES: 'not json' })).toMatchObject({ ok: false, problems: [expect.stringMatching(/^PRICES: expected JSON such as/)] });
   });
 
   it('treats empty values as unset', () => {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { platformSchema, type Platform } from '../contracts/job.ts';
 import { builtInToolNames, toolListSchema, toolRolesSchema, type ToolsConfig } from '../tools/built-in/tools-config.ts';
 import { defaultTierHeuristic, type TierHeuristic } from '../models/tier-router.ts';
+import { budgetPeriods, pricesSchema } from '../usage/usage-config.ts';
 import { providerAliases, providerCatalog, providerIds, type ProviderId } from '../models/provider-catalog.ts';
 
 /**
@@ -12,7 +13,7 @@ export const roleNames = ['worker', 'http', 'telegram', 'discord', 'slack'] as c
 export type Role = (typeof roleNames)[number];
 
 /** Variables whose values must never be echoed, not even in a configuration error. */
-const secretNames = new Set(['JWT_SECRET', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'DISCORD_BOT_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', ...providerIds.map((id) => `${providerCatalog[id].envPrefix}_API_KEY`)]);
+const secretNames = new Set(['JWT_SECRET', 'MONGODB_URL', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'DISCORD_BOT_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', ...providerIds.map((id) => `${providerCatalog[id].envPrefix}_API_KEY`)]);
 
 const integer = (min: number, max: number) => {
   const error = { error: `expected an integer from ${min} to ${max}` };
@@ -118,6 +119,8 @@ export const configSchema = z
     HOST: z.string().min(1, { error: 'expected a host name or IP address to listen on' }).default('127.0.0.1'),
     DATA_DIR: z.string().min(1, { error: 'expected a directory path' }).default('./data'),
     REDIS_URL: redisUrl.optional(),
+    MONGODB_URL: z.string().regex(/^mongodb(\+srv)?:\/\/\S+$/, { error: 'expected a mongodb:// or mongodb+srv:// connection string' }).optional(),
+    REQUEST_LOG_TTL_DAYS: integer(1, 36_500).default(90),
     JWT_SECRET: z
       .string()
       .min(32, { error: 'expected at least 32 characters (HS256 needs a 256-bit key); unset it to have one generated' })
@@ -197,6 +200,10 @@ export const configSchema = z
       .string()
       .transform((value) => value.split(',').map((cue) => cue.trim().toLowerCase()).filter(Boolean))
       .optional(),
+    // Usage and cost: prices over the built-in table, and a spending cap per user per period.
+    PRICES: pricesSchema.default({}),
+    USER_BUDGET_USD: z.coerce.number({ error: 'expected US dollars, for example 20' }).positive({ error: 'expected more than 0 dollars' }).optional(),
+    USER_BUDGET_PERIOD: z.enum(budgetPeriods, { error: 'expected day or month' }).default('month'),
     LLM_PROVIDER: providerName.optional(),
     LLM_FALLBACK_PROVIDERS: providerList.default([]),
     LLM_TEMPERATURE: z.coerce
@@ -254,6 +261,8 @@ export const configSchema = z
     host: env.HOST,
     dataDir: env.DATA_DIR,
     redisUrl: env.REDIS_URL,
+    mongodbUrl: env.MONGODB_URL,
+    requestLogTtlDays: env.REQUEST_LOG_TTL_DAYS,
     jwtSecret: env.JWT_SECRET,
     roles: env.ROLES,
     adminUsers: env.ADMIN_USERS,
@@ -293,6 +302,7 @@ export const configSchema = z
       maxRounds: env.TOOLS_MAX_ROUNDS,
       fetchAllowedHosts: env.FETCH_ALLOWED_HOSTS,
     } satisfies ToolsConfig,
+    usage: { prices: env.PRICES, userBudgetUsd: env.USER_BUDGET_USD, budgetPeriod: env.USER_BUDGET_PERIOD },
     knowledge: { topK: env.RAG_TOP_K, minScore: env.RAG_MIN_SCORE, chunkSize: env.RAG_CHUNK_SIZE, chunkOverlap: env.RAG_CHUNK_OVERLAP },
     /** Every configured secret's value, masked wherever text from users or models is recorded. */
     secrets: [...secretNames].flatMap((name) => {

@@ -21,7 +21,7 @@ export const errorCodes = {
   api_key_revoked: { status: 401, retryable: false, type: 'invalid_request_error' },
   /** The API key may not call this model. */
   model_not_allowed: { status: 403, retryable: false, type: 'permission_error' },
-  /** The API key's token budget is spent. 402, not 429: waiting does not help, and clients do not retry it. */
+  /** A budget (the API key's tokens or dollars, the user's dollars this period) is spent. 402, not 429: waiting does not help, and clients do not retry it. */
   budget_exceeded: { status: 402, retryable: false, type: 'insufficient_quota' },
   /** A new chat user awaiting an admin's approval (ACCESS_MODE=pairing); the message carries their code. */
   pairing_required: { status: 403, retryable: false, type: 'permission_error' },

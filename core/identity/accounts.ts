@@ -28,7 +28,15 @@ const perMinute = perMinuteSchema.nullable();
 export const updateUserSchema = z
   .object({
     role: z.enum(['admin', 'user', 'blocked']).optional(),
-    limits: z.object({ requestsPerMinute: perMinute.optional(), tokensPerMinute: perMinute.optional() }).strict().optional(),
+    limits: z
+      .object({
+        requestsPerMinute: perMinute.optional(),
+        tokensPerMinute: perMinute.optional(),
+        /** US dollars per budget period (USER_BUDGET_PERIOD); 0: no budget, whatever USER_BUDGET_USD says. */
+        budgetUsd: z.number().min(0).max(1e9).nullable().optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type UpdateUser = z.infer<typeof updateUserSchema>;
@@ -101,7 +109,7 @@ export class Accounts {
     }
     if (update.limits) {
       const limits = { ...user.limits };
-      for (const name of ['requestsPerMinute', 'tokensPerMinute'] as const) {
+      for (const name of ['requestsPerMinute', 'tokensPerMinute', 'budgetUsd'] as const) {
         const value = update.limits[name];
         if (value === null) delete limits[name];
         else if (value !== undefined) limits[name] = value;

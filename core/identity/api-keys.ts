@@ -26,6 +26,8 @@ export const createApiKeySchema = z
     tokensPerMinute: perMinuteSchema.optional(),
     /** Tokens (input + output) the key may spend in all; absent: no budget. */
     budgetTokens: z.number().int().positive().max(1e15).optional(),
+    /** US dollars the key may spend in all, priced by the price table (PRICES); absent: no budget. */
+    budgetUsd: z.number().positive().max(1e9).optional(),
     /** The model names (as clients send them, tiers included) the key may call; absent: any. */
     models: z.array(z.string().min(1).max(200)).min(1).max(100).optional(),
     /** Absent: never expires. */
@@ -96,6 +98,8 @@ export class ApiKeys {
       },
       budgetTokens: input.budgetTokens ?? null,
       spentTokens: 0,
+      budgetUsd: input.budgetUsd ?? null,
+      spentUsd: 0,
       models: input.models ?? null,
     };
     await this.#store.createApiKey(key);

@@ -13,6 +13,7 @@ import { withProviderLimit } from './with-provider-limit.ts';
 import { withFailover } from './with-failover.ts';
 import { withRetry } from './with-retry.ts';
 import { withTimeouts } from './with-timeouts.ts';
+import { withMetrics } from './with-metrics.ts';
 
 export type Tier = 'instant' | 'thinking';
 
@@ -188,7 +189,7 @@ export class ModelRegistry {
 
   #deployment(provider: ProviderConfig, modelId: string): LanguageModel {
     const { firstByteTimeoutMs: firstByteMs, timeoutMs: totalMs } = this.#llm;
-    const timed = withTimeouts(createLanguageModel(provider, modelId), { firstByteMs, totalMs });
+    const timed = withMetrics(withTimeouts(createLanguageModel(provider, modelId), { firstByteMs, totalMs }));
     const guarded = this.#circuits ? withCircuitBreaker(timed, this.#circuits) : timed;
     // Outside the breaker: waiting for our own limit says nothing about the provider's health.
     const prefix = providerCatalog[provider.id].envPrefix;

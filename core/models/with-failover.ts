@@ -1,4 +1,5 @@
 import { GatewayError } from '../errors/gateway-error.ts';
+import { providerMetrics } from '../metrics/provider-metrics.ts';
 import type { LanguageModel, StreamPart } from './language-model.ts';
 
 /** Worth trying the next deployment: the provider failed, was skipped, refused our key, or the prompt did not fit. */
@@ -25,6 +26,7 @@ export function withFailover(models: readonly LanguageModel[]): LanguageModel {
         return { model, value: await call(model) };
       } catch (error) {
         if (!shouldFailOver(error) || abortSignal?.aborted) throw error;
+        if (model !== models.at(-1)) providerMetrics.failovers.inc({ provider: model.provider, model: model.modelId });
         lastError = error;
       }
     }

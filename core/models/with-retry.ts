@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GatewayError } from '../errors/gateway-error.ts';
+import { providerMetrics } from '../metrics/provider-metrics.ts';
 import type { CallOptions, LanguageModel } from './language-model.ts';
 
 export interface RetryOptions {
@@ -32,6 +33,7 @@ export function withRetry(model: LanguageModel, options: RetryOptions = {}): Lan
         const retryAfter = (error as { retryAfterMs?: number }).retryAfterMs;
         if (retryAfter !== undefined && retryAfter > maxRetryAfterMs) throw error;
         const delay = retryAfter ?? random() * Math.min(maxDelayMs, baseDelayMs * 2 ** retry);
+        providerMetrics.retries.inc({ provider: model.provider, model: model.modelId });
         await sleep(delay, undefined, { signal: call.abortSignal });
       }
     }

@@ -45,7 +45,7 @@ export class ModelRounds {
   /** One model call; `name` keys its checkpoint (`infer` for the first, `infer:<round>` after). */
   async call(name: string, options: Omit<CallOptions, 'abortSignal'>): Promise<GenerateResult> {
     const started = performance.now();
-    const { job, checkpoints, abortSignal } = this.#ctx;
+    const { job, checkpoints, abortSignal, log } = this.#ctx;
     try {
       const result = await checkpoints.once(name, async () => {
         const { stream } = await this.#options.model.doStream({ ...options, abortSignal });
@@ -59,10 +59,14 @@ export class ModelRounds {
           await this.#last;
         }
       });
+      log.debug({ call: name, deployment: servedBy(this.#options.model, result), ms: Math.round(performance.now() - started), usage: result.usage, finishReason: result.finishReason }, 'model call');
       this.#usage = this.#usage ? addUsage(this.#usage, result.usage) : result.usage;
       const text = textOf(result.content);
       if (text) this.#texts.push(text);
       return result;
+    } catch (error) {
+      log.debug({ call: name, deployment: servedBy(this.#options.model), ms: Math.round(performance.now() - started), code: (error as GatewayError).code }, 'model call failed');
+      throw error;
     } finally {
       this.inferMs += performance.now() - started;
     }

@@ -1,5 +1,9 @@
 import type { AccessMode } from '../identity/access-policy.ts';
 import type { Message } from '../contracts/message.ts';
+import { PriceTable } from '../usage/prices.ts';
+import { UsageReports } from '../usage/usage-reports.ts';
+import { AuditLog } from '../audit/audit-log.ts';
+import type { BudgetPeriod } from '../usage/usage-config.ts';
 import { Accounts } from '../identity/accounts.ts';
 import type { KnowledgeBase } from '../knowledge/knowledge-base.ts';
 import type { DocumentLibrary } from '../knowledge/document-library.ts';
@@ -55,12 +59,16 @@ export interface PipelineServices {
   toolRounds?: number;
   /** Configured secrets, masked wherever the pipeline records what a model or user sent. Default: none. */
   secrets?: readonly string[];
+  /** Prices every answer (PRICES over the built-in table). Default: the built-in table. */
+  prices?: PriceTable;
+  /** A user's spending cap per period (USER_BUDGET_USD, USER_BUDGET_PERIOD). Default: none. */
+  budgets?: { userUsd: number | undefined; period: BudgetPeriod };
 }
 
 /** The whole life of one message, in order. Each step's file says what it needs and what it adds. */
 export function createPipeline(services: PipelineServices) {
   const { store, models, jwtKey, rateLimits, adminUsers, accessMode, tiers, memory = {}, systemPrompt, tools, toolRounds, secrets, knowledge, documents } = services;
-  const { accounts = new Accounts(store, { adminUsers, accessMode }) } = services;
+  const { accounts = new Accounts(store, { adminUsers, accessMode }), prices = new PriceTable(), budgets } = services;
   const { linking, pairing } = accounts;
   const approvals = tools ? new ToolApprovals({ store, tools, models, secrets }) : undefined;
   const summarize = memory.summary
@@ -69,9 +77,9 @@ export function createPipeline(services: PipelineServices) {
     : undefined;
   return Pipeline.start<JobContext>()
     .use(authenticate({ store, jwtKey, accounts }))
-    .use(authorize({ pairing, notices: rateLimits?.notices }))
+    .use(authorize({ pairing, notices: rateLimits?.notices, budgets: budgets && { store, ...budgets } }))
     .use(rateLimit(rateLimits))
-    .use(handleCommand({ linking, pairing, store, models, approvals, documents }))
+    .use(handleCommand({ linking, pairing, store, models, approvals, documents, usage: new UsageReports(store), audit: new AuditLog(store) }))
     .use(storeInput({ store }))
     .use(recallConversation({ store }))
     .use(routeTier({ models, heuristic: tiers }))
@@ -81,6 +89,6 @@ export function createPipeline(services: PipelineServices) {
     .use(infer())
     .use(runTools({ tools, approvals, store, maxRounds: toolRounds, secrets }))
     .use(storeOutput({ store }))
-    .use(audit({ store }))
+    .use(audit({ store, prices }))
     .use(reply());
 }

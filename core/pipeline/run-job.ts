@@ -4,6 +4,8 @@ import type { ErrorReply, OkReply } from '../contracts/reply.ts';
 import { GatewayError, serializeError, toGatewayError } from '../errors/gateway-error.ts';
 import type { Checkpoints, JobContext } from './context.ts';
 import { createPipeline, type PipelineServices } from './pipeline.ts';
+import { coreMetrics } from '../metrics/core-metrics.ts';
+import { PriceTable } from '../usage/prices.ts';
 import { recordOutcome, type FinishedJob } from './steps/audit.ts';
 import type { RateLimited } from './steps/rate-limit.ts';
 import { replyEnvelope, type Replied } from './steps/reply.ts';
@@ -35,8 +37,9 @@ const publishNowhere = async () => undefined;
 
 /** Runs one attempt of one job through the pipeline and decides its outcome; never throws. */
 export function createJobRunner(services: PipelineServices & { log: Logger }) {
-  const run = createPipeline(services).build<JobContext & Partial<Replied & RateLimited>>();
-  const { store, log } = services;
+  const run = createPipeline(services).build<JobContext & Partial<Replied & RateLimited>>((step, ms) => coreMetrics.stepSeconds.observe({ step }, ms / 1000));
+  const { store, log, prices = new PriceTable() } = services;
+  const outcomes = { store, prices };
 
   return async function runJob(data: unknown, attemptInfo: AttemptInfo): Promise<JobOutcome> {
     const { attempt, final, checkpoints, abortSignal = new AbortController().signal, publish = publishNowhere } = attemptInfo;
@@ -65,7 +68,7 @@ export function createJobRunner(services: PipelineServices & { log: Logger }) {
       if (!ctx.user) {
         // Never answer a sender we could not authenticate, but leave a trace of the attempt.
         ctx.log.warn({ code: error.code, err: thrown }, 'refused a job');
-        await recordOutcome(store, ctx, error).catch((cause: unknown) => ctx.log.error({ err: cause }, 'audit failed'));
+        await recordOutcome(outcomes, ctx, error).catch((cause: unknown) => ctx.log.error({ err: cause }, 'audit failed'));
         return error.retryable && !final ? { kind: 'retry', error } : { kind: 'drop', error };
       }
       if (error.retryable && !final) {
@@ -74,14 +77,14 @@ export function createJobRunner(services: PipelineServices & { log: Logger }) {
       }
       if (error.code === 'rate_limited_again' || error.code === 'pairing_pending') {
         // Told once already (when to come back, or their pairing code): recorded, not answered again.
-        await recordOutcome(store, ctx, error).catch((cause: unknown) => ctx.log.error({ err: cause }, 'audit failed'));
+        await recordOutcome(outcomes, ctx, error).catch((cause: unknown) => ctx.log.error({ err: cause }, 'audit failed'));
         return { kind: 'drop', error };
       }
       if (error.code === 'cancelled') ctx.log.info('job cancelled by its client');
       else if (error.code === 'rate_limited') ctx.log.info({ retryAfterMs: error.retryAfterMs }, 'rate limited');
       else if (error.status < 500) ctx.log.info({ code: error.code }, 'job refused');
       else ctx.log.error({ code: error.code, err: thrown }, 'job failed; answering with the error');
-      await recordOutcome(store, ctx, error).catch((cause: unknown) => ctx.log.error({ err: cause }, 'audit failed'));
+      await recordOutcome(outcomes, ctx, error).catch((cause: unknown) => ctx.log.error({ err: cause }, 'audit failed'));
       // The one place a stream's terminal error is published: a subscriber ends on it.
       if (job.request.stream) await publish({ type: 'error', error: serializeError(error) }).catch(() => {});
       return {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ApiKey, AuditRecord, OneTimeCode, RequestLogEntry, Store, StoredMessage } from './store.ts';
+import { findChainBreak, genesisHash } from '../audit/audit-chain.ts';
+import type { ApiKey, NewAuditRecord, OneTimeCode, RequestLogEntry, Store, StoredMessage } from './store.ts';
 
 /**
  * The behaviour every Store must have. An implementation's own test file calls this with a factory
@@ -38,7 +39,31 @@ export function describeStoreContract(name: string, open: () => Promise<{ store:
       limits: { requestsPerMinute: 10, tokensPerMinute: 1000 },
       budgetTokens: 5000,
       spentTokens: 0,
+      budgetUsd: 2.5,
+      spentUsd: 0,
       models: ['offline', 'instant'],
+    });
+
+    const request = (requestId: string, at: string, overrides: Partial<RequestLogEntry> = {}): RequestLogEntry => ({
+      requestId,
+      jobId: `job-${requestId}`,
+      userId: 'u1',
+      apiKeyId: null,
+      platform: 'http',
+      externalId: 'alice',
+      provider: 'openai',
+      model: 'openai/gpt-4o-mini',
+      tier: 'instant',
+      status: 'ok',
+      errorCode: null,
+      latencyMs: 12,
+      inputTokens: 3,
+      outputTokens: 7,
+      cachedInputTokens: 1,
+      reasoningTokens: 2,
+      costUsd: 0.25,
+      at,
+      ...overrides,
     });
 
     const message = (id: string, at: string, overrides: Partial<StoredMessage> = {}): StoredMessage => ({
@@ -103,48 +128,95 @@ export function describeStoreContract(name: string, open: () => Promise<{ store:
       expect((await store.listMessages('c1', { limit: 2 })).map((m) => m.id)).toEqual(['j1:out', 'j2:in']);
     });
 
+    const auditRecord = (id: string, at: string, overrides: Partial<NewAuditRecord> = {}): NewAuditRecord => ({
+      id,
+      requestId: `req-${id}`,
+      at,
+      actorId: null,
+      action: 'job.refused',
+      outcome: 'refused',
+      detail: { reason: 'invalid_token', nested: { n: 1, list: [1, 'two'] } },
+      ...overrides,
+    });
+
     it('appends audit records idempotently, newest first, with their detail', async () => {
-      const record = (id: string, at: string): AuditRecord => ({
-        id,
-        requestId: `req-${id}`,
-        at,
-        actorId: null,
-        action: 'job.refused',
-        outcome: 'refused',
-        detail: { reason: 'invalid_token', nested: { n: 1 } },
-      });
-      expect(await store.appendAudit(record('a1', '2026-01-01T00:00:01.000Z'))).toBe(true);
-      expect(await store.appendAudit(record('a1', '2026-01-01T00:00:05.000Z'))).toBe(false);
-      await store.appendAudit(record('a2', '2026-01-01T00:00:02.000Z'));
+      expect(await store.appendAudit(auditRecord('a1', '2026-01-01T00:00:01.000Z'))).toBe(true);
+      expect(await store.appendAudit(auditRecord('a1', '2026-01-01T00:00:05.000Z'))).toBe(false);
+      await store.appendAudit(auditRecord('a2', '2026-01-01T00:00:02.000Z'));
       const records = await store.listAudit();
       expect(records.map((r) => r.id)).toEqual(['a2', 'a1']);
-      expect(records[1]).toEqual(record('a1', '2026-01-01T00:00:01.000Z'));
+      expect(records[1]).toMatchObject(auditRecord('a1', '2026-01-01T00:00:01.000Z'));
       expect(await store.listAudit({ limit: 1 })).toHaveLength(1);
     });
 
+    it('chains audit records by hash, in order, without gaps, even when appended at once', async () => {
+      await Promise.all(Array.from({ length: 20 }, (_, i) => store.appendAudit(auditRecord(`c${i}`, `2026-01-01T00:00:${String(i).padStart(2, '0')}.000Z`))));
+      const chain = await store.readAuditChain(0, 100);
+      expect(chain.map((r) => r.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      expect(chain[0]?.prevHash).toBe(genesisHash);
+      expect(chain[1]?.prevHash).toBe(chain[0]?.hash);
+      expect(findChainBreak(undefined, chain)).toBeUndefined();
+      // Paging continues the chain where the previous page ended.
+      const first = await store.readAuditChain(0, 7);
+      const rest = await store.readAuditChain(7, 100);
+      expect(first).toHaveLength(7);
+      expect(rest[0]?.seq).toBe(8);
+      expect(findChainBreak(first.at(-1), rest)).toBeUndefined();
+      // Records read back whole are what was hashed: an edit is detectable.
+      const edited = chain.map((r) => (r.seq === 5 ? { ...r, detail: { reason: 'edited' } } : r));
+      expect(findChainBreak(undefined, edited)).toMatchObject({ seq: 5 });
+    });
+
+    it('finds audit records by action and actor, and pages back by number', async () => {
+      await store.appendAudit(auditRecord('f1', '2026-01-01T00:00:01.000Z', { action: 'role.change', actorId: 'admin1', outcome: 'ok' }));
+      await store.appendAudit(auditRecord('f2', '2026-01-01T00:00:02.000Z'));
+      await store.appendAudit(auditRecord('f3', '2026-01-01T00:00:03.000Z', { action: 'role.change', actorId: 'admin2', outcome: 'ok' }));
+      expect((await store.listAudit({ action: 'role.change' })).map((r) => r.id)).toEqual(['f3', 'f1']);
+      expect((await store.listAudit({ actorId: 'admin1' })).map((r) => r.id)).toEqual(['f1']);
+      const [newest] = await store.listAudit({ limit: 1 });
+      expect(newest?.id).toBe('f3');
+      expect((await store.listAudit({ beforeSeq: newest?.seq })).map((r) => r.id)).toEqual(['f2', 'f1']);
+    });
+
     it('logs one entry per request, newest first', async () => {
-      const entry = (requestId: string, at: string): RequestLogEntry => ({
-        requestId,
-        jobId: `job-${requestId}`,
-        userId: 'u1',
-        platform: 'http',
-        model: 'offline',
-        status: 'ok',
-        errorCode: null,
-        latencyMs: 12,
-        inputTokens: 3,
-        outputTokens: 7,
-        at,
-      });
-      expect(await store.logRequest(entry('r1', '2026-01-01T00:00:01.000Z'))).toBe(true);
-      expect(await store.logRequest(entry('r1', '2026-01-01T00:00:03.000Z'))).toBe(false);
-      await store.logRequest(entry('r2', '2026-01-01T00:00:02.000Z'));
+      expect(await store.logRequest(request('r1', '2026-01-01T00:00:01.000Z'))).toBe(true);
+      expect(await store.logRequest(request('r1', '2026-01-01T00:00:03.000Z'))).toBe(false);
+      await store.logRequest(request('r2', '2026-01-01T00:00:02.000Z', { provider: null, model: null, tier: null, externalId: null }));
       const entries = await store.listRequests();
       expect(entries.map((e) => e.requestId)).toEqual(['r2', 'r1']);
-      expect(entries[1]).toEqual(entry('r1', '2026-01-01T00:00:01.000Z'));
-      expect(await store.usageSince('u1', '2026-01-01T00:00:02.000Z')).toEqual({ requests: 1, inputTokens: 3, outputTokens: 7 });
-      expect(await store.usageSince('u1', '2025-01-01T00:00:00.000Z')).toEqual({ requests: 2, inputTokens: 6, outputTokens: 14 });
-      expect(await store.usageSince('nobody', '2025-01-01T00:00:00.000Z')).toEqual({ requests: 0, inputTokens: 0, outputTokens: 0 });
+      expect(entries[1]).toEqual(request('r1', '2026-01-01T00:00:01.000Z'));
+      expect(entries[0]).toMatchObject({ provider: null, model: null, tier: null, externalId: null });
+      expect(await store.usageSince('u1', '2026-01-01T00:00:02.000Z')).toEqual({ requests: 1, inputTokens: 3, outputTokens: 7, costUsd: 0.25 });
+      expect(await store.usageSince('u1', '2025-01-01T00:00:00.000Z')).toEqual({ requests: 2, inputTokens: 6, outputTokens: 14, costUsd: 0.5 });
+      expect(await store.usageSince('nobody', '2025-01-01T00:00:00.000Z')).toEqual({ requests: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 });
+    });
+
+    it('reports usage grouped by user, provider, model, tier, platform and day', async () => {
+      await store.logRequest(request('g1', '2026-03-01T10:00:00.000Z', { latencyMs: 10 }));
+      await store.logRequest(request('g2', '2026-03-01T23:59:59.000Z', { userId: 'u2', latencyMs: 30, costUsd: 0.5 }));
+      await store.logRequest(request('g3', '2026-03-02T00:00:00.000Z', { provider: 'anthropic', model: 'anthropic/claude-x', tier: 'thinking', latencyMs: 20 }));
+      await store.logRequest(request('g4', '2026-03-02T01:00:00.000Z', {
+        status: 'error', errorCode: 'upstream_error', inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, reasoningTokens: 0, costUsd: 0, latencyMs: 40,
+      }));
+      await store.logRequest(request('g5', '2026-02-28T00:00:00.000Z'));
+
+      const since = '2026-03-01T00:00:00.000Z';
+      expect(await store.usageReport({ since })).toEqual([{
+        requests: 4, errors: 1, inputTokens: 9, outputTokens: 21, cachedInputTokens: 3, reasoningTokens: 6, costUsd: 1, latencyMs: 25,
+      }]);
+      const byDay = await store.usageReport({ since, groupBy: ['day'] });
+      expect(byDay.map((row) => [row.day, row.requests])).toEqual([['2026-03-01', 2], ['2026-03-02', 2]]);
+      const byUser = await store.usageReport({ since, groupBy: ['user'] });
+      expect(byUser).toHaveLength(2);
+      expect(byUser.find((row) => row.user === 'u2')).toMatchObject({ requests: 1, costUsd: 0.5, latencyMs: 30 });
+      const byModel = await store.usageReport({ since, until: '2026-03-02T00:30:00.000Z', userId: 'u1', groupBy: ['provider', 'model', 'tier'] });
+      expect(byModel).toEqual([
+        expect.objectContaining({ provider: 'anthropic', model: 'anthropic/claude-x', tier: 'thinking', requests: 1 }),
+        expect.objectContaining({ provider: 'openai', model: 'openai/gpt-4o-mini', tier: 'instant', requests: 1 }),
+      ]);
+      expect(byModel[0]).not.toHaveProperty('user');
+      expect(await store.usageReport({ since: '2027-01-01T00:00:00.000Z' })).toEqual([]);
+      expect(await store.usageReport({ since, groupBy: ['platform'] })).toEqual([expect.objectContaining({ platform: 'http', requests: 4 })]);
     });
 
     it('keeps conversation settings, merging changes and removing what is set to undefined', async () => {
@@ -160,8 +232,8 @@ export function describeStoreContract(name: string, open: () => Promise<{ store:
     it('keeps per-user limit overrides, and lists users most recently seen first', async () => {
       const a = await store.resolveUser({ platform: 'telegram', externalId: 'l1' }, { role: 'user' });
       expect(a.limits).toEqual({});
-      await store.setLimits(a.id, { requestsPerMinute: 5, tokensPerMinute: 0 });
-      expect((await store.getUser(a.id))?.limits).toEqual({ requestsPerMinute: 5, tokensPerMinute: 0 });
+      await store.setLimits(a.id, { requestsPerMinute: 5, tokensPerMinute: 0, budgetUsd: 12.5 });
+      expect((await store.getUser(a.id))?.limits).toEqual({ requestsPerMinute: 5, tokensPerMinute: 0, budgetUsd: 12.5 });
       await store.setLimits(a.id, { tokensPerMinute: 900 });
       expect((await store.findUser({ platform: 'telegram', externalId: 'l1' }))?.limits).toEqual({ tokensPerMinute: 900 });
       expect(await store.findUser({ platform: 'telegram', externalId: 'nobody' })).toBeUndefined();
@@ -220,7 +292,7 @@ export function describeStoreContract(name: string, open: () => Promise<{ store:
 
     it('stores API keys by hash, revokes them once, and counts their spend once per request', async () => {
       await store.createApiKey(apiKey('key_1', 'u1'));
-      await store.createApiKey({ ...apiKey('key_2', 'u2', 'h2'), createdAt: '2026-01-02T00:00:00.000Z', budgetTokens: null, models: null, limits: {} });
+      await store.createApiKey({ ...apiKey('key_2', 'u2', 'h2'), createdAt: '2026-01-02T00:00:00.000Z', budgetTokens: null, budgetUsd: null, models: null, limits: {} });
       expect(await store.getApiKey('key_1')).toEqual(apiKey('key_1', 'u1'));
       expect((await store.findApiKeyByHash('h2'))?.id).toBe('key_2');
       expect(await store.findApiKeyByHash('unknown')).toBeUndefined();
@@ -231,14 +303,11 @@ export function describeStoreContract(name: string, open: () => Promise<{ store:
       expect(await store.revokeApiKey('nothing', '2026-01-04T00:00:00.000Z')).toBe(false);
       expect((await store.getApiKey('key_1'))?.revokedAt).toBe('2026-01-03T00:00:00.000Z');
 
-      const entry: RequestLogEntry = {
-        requestId: 'rk1', jobId: 'jk1', userId: 'u2', apiKeyId: 'key_2', platform: 'http', model: 'offline', status: 'ok',
-        errorCode: null, latencyMs: 5, inputTokens: 30, outputTokens: 12, at: '2026-01-01T00:00:00.000Z',
-      };
+      const entry = request('rk1', '2026-01-01T00:00:00.000Z', { userId: 'u2', apiKeyId: 'key_2', inputTokens: 30, outputTokens: 12, costUsd: 0.125 });
       await store.logRequest(entry);
       await store.logRequest(entry);
-      await store.logRequest({ ...entry, requestId: 'rk2', inputTokens: 1, outputTokens: 2 });
-      expect((await store.getApiKey('key_2'))?.spentTokens).toBe(45);
+      await store.logRequest({ ...entry, requestId: 'rk2', inputTokens: 1, outputTokens: 2, costUsd: 0.5 });
+      expect(await store.getApiKey('key_2')).toMatchObject({ spentTokens: 45, spentUsd: 0.625 });
       expect((await store.listRequests())[1]).toEqual(entry);
     });
 

@@ -3,10 +3,12 @@ import type { Platform } from '../contracts/job.ts';
 /** `pending`: a new chat user awaiting an admin's approval (ACCESS_MODE=pairing). */
 export type UserRole = 'admin' | 'user' | 'blocked' | 'pending';
 
-/** Per-minute limits that replace the role's defaults: a number replaces it, 0 means none, absent keeps it. */
+/** Limits that replace the role's defaults: a number replaces it, 0 means none, absent keeps it. */
 export interface LimitOverrides {
   requestsPerMinute?: number;
   tokensPerMinute?: number;
+  /** US dollars the user may spend per budget period (USER_BUDGET_PERIOD). */
+  budgetUsd?: number;
 }
 
 export interface User {
@@ -52,6 +54,9 @@ export interface ApiKey {
   /** Tokens (input + output) the key may spend in all; null: no budget. */
   budgetTokens: number | null;
   spentTokens: number;
+  /** US dollars the key may spend in all; null: no budget. */
+  budgetUsd: number | null;
+  spentUsd: number;
   /** Model names (as clients send them) the key may call; null: any. */
   models: string[] | null;
 }
@@ -86,6 +91,41 @@ export interface UsageTotals {
   requests: number;
   inputTokens: number;
   outputTokens: number;
+  costUsd: number;
+}
+
+/** Ways to group usage: by user, provider, model, tier, platform, or day (UTC, `YYYY-MM-DD`). */
+export type UsageGroup = 'user' | 'provider' | 'model' | 'tier' | 'platform' | 'day';
+
+export interface UsageQuery {
+  /** ISO time, inclusive. */
+  since: string;
+  /** ISO time, exclusive. Default: no end. */
+  until?: string;
+  /** Only this user's requests. Default: everyone's. */
+  userId?: string;
+  /** Default: none, one row of totals. */
+  groupBy?: UsageGroup[];
+}
+
+/** One group's totals. The grouped-by fields are set (null where the request had none); the others absent. */
+export interface UsageRow {
+  user?: string | null;
+  provider?: string | null;
+  model?: string | null;
+  tier?: string | null;
+  platform?: string;
+  day?: string;
+  requests: number;
+  /** Requests that ended in an error (refusals and failures), of `requests`. */
+  errors: number;
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+  reasoningTokens: number;
+  costUsd: number;
+  /** Mean latency of the group's requests. */
+  latencyMs: number;
 }
 
 export interface StoredMessage {
@@ -99,7 +139,8 @@ export interface StoredMessage {
   createdAt: string;
 }
 
-export interface AuditRecord {
+/** An audit event as written by the gateway; the store chains it (`seq`, `prevHash`, `hash`). */
+export interface NewAuditRecord {
   /** Deterministic per event, so a retried job is audited once. */
   id: string;
   requestId: string;
@@ -108,22 +149,57 @@ export interface AuditRecord {
   actorId: string | null;
   action: string;
   outcome: 'ok' | 'refused' | 'error' | 'cancelled';
+  /** JSON only: what JSON.stringify keeps is what is hashed. */
   detail: Record<string, unknown>;
 }
 
+/**
+ * An audit record as stored: append-only, numbered from 1 without gaps, each hashed together with the
+ * previous record's hash (core/audit/audit-chain.ts), so an edited, removed or reordered record breaks
+ * the chain and `npm run audit:verify` finds it.
+ */
+export interface AuditRecord extends NewAuditRecord {
+  seq: number;
+  /** The previous record's hash; 64 zeros for the first. */
+  prevHash: string;
+  hash: string;
+}
+
+export interface AuditQuery extends ListOptions {
+  /** Only records numbered below this (the next page). */
+  beforeSeq?: number;
+  action?: string;
+  actorId?: string;
+}
+
+/** One completion: who asked, what served it, what it used and cost. */
 export interface RequestLogEntry {
   requestId: string;
   jobId: string;
   userId: string | null;
-  /** The API key that made the request; its tokens count against the key's budget. */
+  /** The API key that made the request; its tokens and cost count against the key's budget. */
   apiKeyId?: string | null;
   platform: Platform;
+  /** The sender as the platform names them (a chat user id, or the token's subject). */
+  externalId: string | null;
+  /** The provider that served (or was asked, when the call failed); null when no model was reached. */
+  provider: string | null;
+  /** `provider/model` (or `offline`) as a client would name it. */
   model: string | null;
+  tier: 'instant' | 'thinking' | null;
   status: 'ok' | 'error' | 'cancelled';
   errorCode: string | null;
   latencyMs: number;
+  /** Every prompt token, cached ones included. */
   inputTokens: number;
+  /** Every answer token, reasoning ones included. */
   outputTokens: number;
+  /** Of `inputTokens`, those read from the provider's prompt cache. */
+  cachedInputTokens: number;
+  /** Of `outputTokens`, those spent on hidden reasoning. */
+  reasoningTokens: number;
+  /** From the price table (PRICES); 0 for an unpriced model. */
+  costUsd: number;
   at: string;
 }
 
@@ -190,19 +266,28 @@ export interface Store {
   /** The newest `limit` messages, oldest first. */
   listMessages(conversationId: string, options?: ListOptions): Promise<StoredMessage[]>;
 
-  appendAudit(record: AuditRecord): Promise<boolean>;
+  /**
+   * Appends the record to the chain: the next `seq`, the last record's hash as `prevHash`, and its own
+   * `hash` (core/audit/audit-chain.ts), atomically across processes. A second record with the same id is
+   * ignored (false).
+   */
+  appendAudit(record: NewAuditRecord): Promise<boolean>;
   /** Newest first. */
-  listAudit(options?: ListOptions): Promise<AuditRecord[]>;
+  listAudit(options?: AuditQuery): Promise<AuditRecord[]>;
+  /** Oldest first, the records numbered above `afterSeq`: for verifying the chain page by page. */
+  readAuditChain(afterSeq: number, limit: number): Promise<AuditRecord[]>;
 
   /**
    * One entry per request id; a second write for the same request is ignored. An entry with an
-   * `apiKeyId` adds its tokens to that key's `spentTokens`, once.
+   * `apiKeyId` adds its tokens to that key's `spentTokens` and its cost to `spentUsd`, once.
    */
   logRequest(entry: RequestLogEntry): Promise<boolean>;
   /** Newest first. */
   listRequests(options?: ListOptions): Promise<RequestLogEntry[]>;
-  /** The user's requests and tokens logged at or after `since` (ISO time). */
+  /** The user's requests, tokens and cost logged at or after `since` (ISO time). */
   usageSince(userId: string, since: string): Promise<UsageTotals>;
+  /** Totals per group, ordered by the grouped-by fields (day ascending). */
+  usageReport(query: UsageQuery): Promise<UsageRow[]>;
 
   /** Resolves when the store can serve; rejects otherwise. Used by /health. */
   ping(): Promise<void>;

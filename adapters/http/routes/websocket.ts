@@ -1,3 +1,4 @@
+import { httpMetrics } from '../http-metrics.ts';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
@@ -60,6 +61,7 @@ export const websocket: FastifyPluginAsync<WebSocketOptions> = async (app, optio
 
   app.get('/v1/ws', { websocket: true }, (socket: WebSocket, request: FastifyRequest) => {
     let principal: ApiPrincipal | undefined;
+    httpMetrics.sockets.inc();
     const inFlight = new Map<string, { jobId: string; controller: AbortController }>();
     const send = (frame: object) =>
       new Promise<void>((resolve) => {
@@ -100,6 +102,7 @@ export const websocket: FastifyPluginAsync<WebSocketOptions> = async (app, optio
     const relay = async (id: string, jobId: string, kind: 'chat' | 'text', includeUsage: boolean, afterId?: string) => {
       const controller = new AbortController();
       inFlight.set(id, { jobId, controller });
+      httpMetrics.activeStreams.inc({ transport: 'websocket' });
       // A job that ends without publishing (dropped before it ran) must still end this request.
       let dropped: unknown;
       jobs.awaitReply(jobId, { timeoutMs: replyTimeoutMs }).catch((error: unknown) => {
@@ -119,6 +122,7 @@ export const websocket: FastifyPluginAsync<WebSocketOptions> = async (app, optio
         if (dropped) await sendError(id, dropped);
       } finally {
         inFlight.delete(id);
+        httpMetrics.activeStreams.dec({ transport: 'websocket' });
       }
     };
 
@@ -178,6 +182,7 @@ export const websocket: FastifyPluginAsync<WebSocketOptions> = async (app, optio
     });
 
     socket.on('close', () => {
+      httpMetrics.sockets.dec();
       clearInterval(heartbeat);
       clearTimeout(authTimer);
       for (const { jobId, controller } of inFlight.values()) {

@@ -2,6 +2,8 @@ import type { ErrorCode } from '../../errors/codes.ts';
 import type { GatewayError } from '../../errors/gateway-error.ts';
 import { servedBy } from '../../models/served-by.ts';
 import type { Store } from '../../store/store.ts';
+import { splitDeployment, type PriceTable } from '../../usage/prices.ts';
+import { coreMetrics } from '../../metrics/core-metrics.ts';
 import type { Step } from '../compose.ts';
 import type { JobContext } from '../context.ts';
 import type { Authenticated } from './authenticate.ts';
@@ -26,14 +28,24 @@ const refusals = new Set<ErrorCode>([
 /** What is known of a job when it ends, well or not: every field a later step adds may be missing. */
 export type FinishedJob = JobContext & Partial<Authenticated & Routed & Inferred>;
 
+export interface OutcomeServices {
+  store: Store;
+  /** Prices usage. Default: the built-in table. */
+  prices: PriceTable;
+}
+
 /**
- * Writes the audit record and the request-log entry for a job that ended, one each per job id.
- * Called by the audit step on success and by the runner on failure, so both paths record the same shape.
+ * Writes the audit record and the request-log entry (usage and cost) for a job that ended, one each per
+ * job id, and counts its tokens and cost. Called by the audit step on success and by the runner on
+ * failure, so both paths record the same shape.
  */
-export async function recordOutcome(store: Store, ctx: FinishedJob, error?: GatewayError) {
+export async function recordOutcome({ store, prices }: OutcomeServices, ctx: FinishedJob, error?: GatewayError) {
   const { job, user, model, route, result } = ctx;
   const at = new Date().toISOString();
   const modelName = model ? servedBy(model, result) : null;
+  const usage = result?.usage ?? { inputTokens: 0, outputTokens: 0 };
+  const costUsd = modelName ? prices.costOf(modelName, usage) : 0;
+  const deployment = modelName ? splitDeployment(modelName) : undefined;
   const refused = error !== undefined && refusals.has(error.code);
   const outcome = !error ? 'ok' : refused ? 'refused' : error.code === 'cancelled' ? 'cancelled' : 'error';
   await store.appendAudit({
@@ -58,21 +70,33 @@ export async function recordOutcome(store: Store, ctx: FinishedJob, error?: Gate
     userId: user?.id ?? null,
     apiKeyId: ctx.apiKey?.id ?? null,
     platform: job.source.platform,
+    externalId: ctx.identity?.externalId ?? null,
+    provider: deployment?.provider ?? null,
     model: modelName,
+    tier: route?.tier ?? null,
     status: outcome === 'cancelled' ? 'cancelled' : error ? 'error' : 'ok',
     errorCode: error?.code ?? null,
     latencyMs: Date.now() - Date.parse(job.source.receivedAt),
-    inputTokens: result?.usage.inputTokens ?? 0,
-    outputTokens: result?.usage.outputTokens ?? 0,
+    inputTokens: usage.inputTokens,
+    outputTokens: usage.outputTokens,
+    cachedInputTokens: usage.cachedInputTokens ?? 0,
+    reasoningTokens: usage.reasoningTokens ?? 0,
+    costUsd,
     at,
   });
+  coreMetrics.jobs.inc({ platform: job.source.platform, outcome });
+  if (outcome === 'ok') {
+    const upstreamMs = ctx.rounds?.inferMs ?? 0;
+    coreMetrics.overheadSeconds.observe(Math.max(0, Date.now() - Date.parse(job.source.receivedAt) - upstreamMs) / 1000);
+  }
+  if (deployment && result) coreMetrics.countUsage(deployment, usage, costUsd);
 }
 
-export function audit({ store }: { store: Store }): Step<JobContext & Authenticated & Routed & Inferred> {
+export function audit(services: OutcomeServices): Step<JobContext & Authenticated & Routed & Inferred> {
   return {
     name: 'audit',
     async run(ctx, next) {
-      await recordOutcome(store, ctx);
+      await recordOutcome(services, ctx);
       await next();
     },
   };

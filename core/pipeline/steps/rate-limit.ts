@@ -1,3 +1,4 @@
+import { coreMetrics } from '../../metrics/core-metrics.ts';
 import type { RoleLimits } from '../../config/config.ts';
 import type { InboundJob } from '../../contracts/job.ts';
 import type { LimitOverrides } from '../../store/store.ts';
@@ -110,12 +111,14 @@ async function refusal(ctx: JobContext & Authenticated, taken: Extract<TakeResul
   const short = (spec: Bucket) => (taken.buckets.find((level) => level.key === spec.key)?.remaining ?? spec.cost) < spec.cost;
   if (retryAfterMs === null) {
     const tokens = specs.find((spec) => spec.kind === 'tokens' && spec.cost > spec.capacity)!;
+    coreMetrics.rateLimited.inc({ scope: tokens.key.includes(':key:') ? 'key' : 'user', kind: 'tokens' });
     return new GatewayError(
       'rate_limited',
       `This request needs about ${tokens.cost} tokens, more than ${tokens.whose} limit of ${tokens.capacity} tokens per minute; send a shorter one.`,
     );
   }
   const limit = specs.find((spec) => spec.kind === 'requests' && short(spec)) ?? specs.find(short) ?? specs[0]!;
+  coreMetrics.rateLimited.inc({ scope: limit.key.includes(':key:') ? 'key' : 'user', kind: limit.kind });
   const what = `${limit.whose} limit of ${limit.capacity} ${limit.kind} per minute`;
   const message = `You have reached ${what}. Please try again in ${seconds(retryAfterMs)} s.`;
   // A chat user is told once per wait; HTTP clients get their 429 every time, as they expect.

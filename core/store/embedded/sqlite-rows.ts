@@ -45,7 +45,26 @@ export const addedColumns = [
   ['requests', 'api_key_id', 'TEXT'],
   ['conversations', 'settings', 'TEXT'],
   ['codes', 'payload', 'TEXT'],
+  ['users', 'budget_usd', 'REAL'],
+  ['api_keys', 'budget_usd', 'REAL'],
+  ['api_keys', 'spent_usd', 'REAL NOT NULL DEFAULT 0'],
+  ['requests', 'external_id', 'TEXT'],
+  ['requests', 'provider', 'TEXT'],
+  ['requests', 'tier', 'TEXT'],
+  ['requests', 'cached_input_tokens', 'INTEGER NOT NULL DEFAULT 0'],
+  ['requests', 'reasoning_tokens', 'INTEGER NOT NULL DEFAULT 0'],
+  ['requests', 'cost_usd', 'REAL NOT NULL DEFAULT 0'],
+  // Records written before the chain existed keep a null seq: they are outside the chain.
+  ['audit', 'seq', 'INTEGER'],
+  ['audit', 'prev_hash', 'TEXT'],
+  ['audit', 'hash', 'TEXT'],
 ] as const;
+
+/** Indexes on added columns, created once the columns exist. */
+export const laterIndexes = `
+  CREATE UNIQUE INDEX IF NOT EXISTS audit_by_seq ON audit(seq);
+  CREATE INDEX IF NOT EXISTS requests_by_user ON requests(user_id, at);
+`;
 
 export type Row = Record<string, unknown>;
 
@@ -57,7 +76,7 @@ export const toLimits = (row: Row): LimitOverrides => ({
 export const toUser = (row: Row): User => ({
   id: String(row.id),
   role: row.role as UserRole,
-  limits: toLimits(row),
+  limits: { ...toLimits(row), ...(row.budget_usd === null ? {} : { budgetUsd: Number(row.budget_usd) }) },
   createdAt: String(row.created_at),
   lastSeenAt: String(row.last_seen_at),
 });
@@ -86,6 +105,8 @@ export const toApiKey = (row: Row): ApiKey => ({
   limits: toLimits(row),
   budgetTokens: row.budget_tokens === null ? null : Number(row.budget_tokens),
   spentTokens: Number(row.spent_tokens),
+  budgetUsd: row.budget_usd === null ? null : Number(row.budget_usd),
+  spentUsd: Number(row.spent_usd),
   models: row.models === null ? null : (JSON.parse(String(row.models)) as string[]),
 });
 
@@ -115,19 +136,38 @@ export const toAudit = (row: Row): AuditRecord => ({
   action: String(row.action),
   outcome: row.outcome as AuditRecord['outcome'],
   detail: JSON.parse(String(row.detail)) as Record<string, unknown>,
+  seq: Number(row.seq),
+  prevHash: String(row.prev_hash),
+  hash: String(row.hash),
 });
 
 export const toRequest = (row: Row): RequestLogEntry => ({
   requestId: String(row.request_id),
   jobId: String(row.job_id),
   userId: nullableString(row.user_id),
-  ...(row.api_key_id === null ? {} : { apiKeyId: String(row.api_key_id) }),
+  apiKeyId: nullableString(row.api_key_id),
   platform: row.platform as Platform,
-  model: row.model === null ? null : String(row.model),
+  externalId: nullableString(row.external_id),
+  provider: nullableString(row.provider),
+  model: nullableString(row.model),
+  tier: row.tier as RequestLogEntry['tier'],
   status: row.status as RequestLogEntry['status'],
-  errorCode: row.error_code === null ? null : String(row.error_code),
+  errorCode: nullableString(row.error_code),
   latencyMs: Number(row.latency_ms),
   inputTokens: Number(row.input_tokens),
   outputTokens: Number(row.output_tokens),
+  cachedInputTokens: Number(row.cached_input_tokens),
+  reasoningTokens: Number(row.reasoning_tokens),
+  costUsd: Number(row.cost_usd),
   at: String(row.at),
 });
+
+/** The column (or expression) behind each way of grouping usage. */
+export const usageColumns = {
+  user: 'user_id',
+  provider: 'provider',
+  model: 'model',
+  tier: 'tier',
+  platform: 'platform',
+  day: 'substr(at, 1, 10)',
+} as const;

@@ -3,9 +3,13 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Platform } from '../../contracts/job.ts';
+import { chainAudit } from '../../audit/audit-chain.ts';
 import type {
   ApiKey,
-  AuditRecord,
+  AuditQuery,
+  NewAuditRecord,
+  UsageQuery,
+  UsageRow,
   LimitOverrides,
   OneTimeCode,
   Conversation,
@@ -20,7 +24,7 @@ import type {
   UserRole,
 } from '../store.ts';
 import { statementCache } from './statement-cache.ts';
-import { addedColumns, schema, toApiKey, toAudit, toCode, toConversation, toMessage, toRequest, toUser } from './sqlite-rows.ts';
+import { addedColumns, laterIndexes, schema, toApiKey, toAudit, toCode, toConversation, toMessage, toRequest, toUser, usageColumns } from './sqlite-rows.ts';
 
 const lastSeenResolutionMs = 60_000;
 
@@ -49,6 +53,7 @@ export class SqliteStore implements Store {
       const columns = this.#db.prepare(`PRAGMA table_info(${table})`).all().map((row) => row.name);
       if (!columns.includes(column)) this.#db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
     }
+    this.#db.exec(laterIndexes);
   }
 
   async resolveUser(identity: ExternalIdentity, defaults: { role: UserRole }): Promise<User> {
@@ -87,9 +92,9 @@ export class SqliteStore implements Store {
     return this.#statement('SELECT * FROM users ORDER BY last_seen_at DESC, rowid DESC LIMIT ?').all(limit).map(toUser);
   }
 
-  async setLimits(userId: string, { requestsPerMinute, tokensPerMinute }: LimitOverrides) {
-    this.#batched(() => this.#statement('UPDATE users SET requests_per_minute = ?, tokens_per_minute = ? WHERE id = ?')
-      .run(requestsPerMinute ?? null, tokensPerMinute ?? null, userId));
+  async setLimits(userId: string, { requestsPerMinute, tokensPerMinute, budgetUsd }: LimitOverrides) {
+    this.#batched(() => this.#statement('UPDATE users SET requests_per_minute = ?, tokens_per_minute = ?, budget_usd = ? WHERE id = ?')
+      .run(requestsPerMinute ?? null, tokensPerMinute ?? null, budgetUsd ?? null, userId));
   }
 
   async mergeUsers(fromId: string, intoId: string) {
@@ -141,7 +146,8 @@ export class SqliteStore implements Store {
   async createApiKey(key: ApiKey) {
     this.#batched(() => this.#statement(
         `INSERT INTO api_keys (id, user_id, name, prefix, hash, created_at, created_by, expires_at, revoked_at,
-           requests_per_minute, tokens_per_minute, budget_tokens, spent_tokens, models) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           requests_per_minute, tokens_per_minute, budget_tokens, spent_tokens, models, budget_usd, spent_usd)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         key.id,
@@ -158,6 +164,8 @@ export class SqliteStore implements Store {
         key.budgetTokens,
         key.spentTokens,
         key.models === null ? null : JSON.stringify(key.models),
+        key.budgetUsd,
+        key.spentUsd,
       ));
   }
 
@@ -247,23 +255,39 @@ export class SqliteStore implements Store {
       .map(toMessage);
   }
 
-  async appendAudit(record: AuditRecord) {
-    const { changes } = this.#batched(() => this.#statement(
-        `INSERT OR IGNORE INTO audit (id, request_id, at, actor_id, action, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(record.id, record.requestId, record.at, record.actorId, record.action, record.outcome, JSON.stringify(record.detail)));
-    return changes > 0;
+  async appendAudit(record: NewAuditRecord) {
+    // BEGIN IMMEDIATE holds the write lock for the batch, so reading the head and appending after it is
+    // one step even when several processes share the file.
+    return this.#transaction(() => {
+      if (this.#statement('SELECT 1 FROM audit WHERE id = ?').get(record.id)) return false;
+      const head = this.#statement('SELECT seq, hash FROM audit WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1').get();
+      const linked = chainAudit(head ? { seq: Number(head.seq), hash: String(head.hash) } : undefined, record);
+      this.#statement(
+        `INSERT INTO audit (id, request_id, at, actor_id, action, outcome, detail, seq, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(linked.id, linked.requestId, linked.at, linked.actorId, linked.action, linked.outcome, JSON.stringify(linked.detail), linked.seq, linked.prevHash, linked.hash);
+      return true;
+    });
   }
 
-  async listAudit({ limit = 100 }: ListOptions = {}) {
-    return this.#statement('SELECT * FROM audit ORDER BY at DESC, rowid DESC LIMIT ?').all(limit).map(toAudit);
+  async listAudit({ limit = 100, beforeSeq, action, actorId }: AuditQuery = {}) {
+    const where = ['seq IS NOT NULL'];
+    const values: (string | number)[] = [];
+    if (beforeSeq !== undefined) (where.push('seq < ?'), values.push(beforeSeq));
+    if (action !== undefined) (where.push('action = ?'), values.push(action));
+    if (actorId !== undefined) (where.push('actor_id = ?'), values.push(actorId));
+    return this.#statement(`SELECT * FROM audit WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`).all(...values, limit).map(toAudit);
+  }
+
+  async readAuditChain(afterSeq: number, limit: number) {
+    return this.#statement('SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?').all(afterSeq, limit).map(toAudit);
   }
 
   async logRequest(entry: RequestLogEntry) {
     const { changes } = this.#transaction(() => {
       const inserted = this.#statement(
-        `INSERT OR IGNORE INTO requests (request_id, job_id, user_id, api_key_id, platform, model, status, error_code, latency_ms,
-           input_tokens, output_tokens, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR IGNORE INTO requests (request_id, job_id, user_id, api_key_id, platform, external_id, provider, model, tier, status,
+           error_code, latency_ms, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, cost_usd, at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         entry.requestId,
@@ -271,16 +295,23 @@ export class SqliteStore implements Store {
         entry.userId,
         entry.apiKeyId ?? null,
         entry.platform,
+        entry.externalId,
+        entry.provider,
         entry.model,
+        entry.tier,
         entry.status,
         entry.errorCode,
         Math.round(entry.latencyMs),
         entry.inputTokens,
         entry.outputTokens,
+        entry.cachedInputTokens,
+        entry.reasoningTokens,
+        entry.costUsd,
         entry.at,
       );
       if (inserted.changes > 0 && entry.apiKeyId) {
-        this.#statement('UPDATE api_keys SET spent_tokens = spent_tokens + ? WHERE id = ?').run(entry.inputTokens + entry.outputTokens, entry.apiKeyId);
+        this.#statement('UPDATE api_keys SET spent_tokens = spent_tokens + ?, spent_usd = spent_usd + ? WHERE id = ?')
+          .run(entry.inputTokens + entry.outputTokens, entry.costUsd, entry.apiKeyId);
       }
       return inserted;
     });
@@ -293,10 +324,42 @@ export class SqliteStore implements Store {
 
   async usageSince(userId: string, since: string): Promise<UsageTotals> {
     const row = this.#statement(
-      `SELECT COUNT(*) AS requests, COALESCE(SUM(input_tokens), 0) AS input, COALESCE(SUM(output_tokens), 0) AS output
+      `SELECT COUNT(*) AS requests, COALESCE(SUM(input_tokens), 0) AS input, COALESCE(SUM(output_tokens), 0) AS output,
+         COALESCE(SUM(cost_usd), 0) AS cost
        FROM requests WHERE user_id = ? AND at >= ?`,
     ).get(userId, since);
-    return { requests: Number(row?.requests ?? 0), inputTokens: Number(row?.input ?? 0), outputTokens: Number(row?.output ?? 0) };
+    return {
+      requests: Number(row?.requests ?? 0),
+      inputTokens: Number(row?.input ?? 0),
+      outputTokens: Number(row?.output ?? 0),
+      costUsd: Number(row?.cost ?? 0),
+    };
+  }
+
+  async usageReport({ since, until, userId, groupBy = [] }: UsageQuery): Promise<UsageRow[]> {
+    const where = ['at >= ?'];
+    const values: string[] = [since];
+    if (until !== undefined) (where.push('at < ?'), values.push(until));
+    if (userId !== undefined) (where.push('user_id = ?'), values.push(userId));
+    const keys = groupBy.map((group) => `${usageColumns[group]} AS ${group}`);
+    const grouped = groupBy.length > 0 ? `GROUP BY ${groupBy.join(', ')} ORDER BY ${groupBy.join(', ')}` : '';
+    const rows = this.#statement(
+      `SELECT ${[...keys, ''].join(', ')} COUNT(*) AS requests, SUM(status = 'error') AS errors, SUM(input_tokens) AS input,
+         SUM(output_tokens) AS output, SUM(cached_input_tokens) AS cached, SUM(reasoning_tokens) AS reasoning,
+         SUM(cost_usd) AS cost, AVG(latency_ms) AS latency
+       FROM requests WHERE ${where.join(' AND ')} ${grouped}`,
+    ).all(...values);
+    return rows.filter((row) => Number(row.requests) > 0).map((row) => ({
+      ...Object.fromEntries(groupBy.map((group) => [group, row[group] === null ? null : String(row[group])])),
+      requests: Number(row.requests),
+      errors: Number(row.errors),
+      inputTokens: Number(row.input),
+      outputTokens: Number(row.output),
+      cachedInputTokens: Number(row.cached),
+      reasoningTokens: Number(row.reasoning),
+      costUsd: Number(row.cost),
+      latencyMs: Number(row.latency),
+    }));
   }
 
   async ping() {
