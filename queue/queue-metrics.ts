@@ -1,13 +1,12 @@
 import type { Queue } from 'bullmq';
-import { Gauge } from 'prom-client';
-import { metric } from '../core/metrics/metric.ts';
+import { gauge } from '../core/metrics/metric.ts';
 
 const states = ['waiting', 'active', 'delayed', 'failed'] as const;
 
 /** Queues this process holds a handle on, one per name: read when /metrics is scraped. */
 const watched = new Map<string, Queue>();
 
-metric('gateway_queue_jobs', () => new Gauge({
+gauge({
   name: 'gateway_queue_jobs',
   help: 'Jobs in each queue by state (waiting, active, delayed, failed), read from Redis when scraped.',
   labelNames: ['queue', 'state'] as const,
@@ -19,7 +18,7 @@ metric('gateway_queue_jobs', () => new Gauge({
       if (counts) for (const state of states) this.set({ queue: name, state }, counts[state] ?? 0);
     }));
   },
-}));
+});
 
 /** Reports `queue`'s counts at /metrics until the returned function is called. */
 export function watchQueue(queue: Queue): () => void {

@@ -1,11 +1,10 @@
-import { Gauge } from 'prom-client';
-import { metric } from '../metrics/metric.ts';
+import { gauge } from '../metrics/metric.ts';
 import type { ModelRegistry } from './registry.ts';
 
 const levels = { closed: 0, 'half-open': 1, open: 2 } as const;
 let watched: ModelRegistry | undefined;
 
-metric('gateway_circuit_state', () => new Gauge({
+gauge({
   name: 'gateway_circuit_state',
   help: "Each configured deployment's circuit, read when scraped: 0 closed (calls flow), 1 half-open (one trial call), 2 open (skipped).",
   labelNames: ['provider', 'model'] as const,
@@ -16,7 +15,7 @@ metric('gateway_circuit_state', () => new Gauge({
       for (const circuit of provider.circuits) this.set({ provider: provider.id, model: circuit.model }, levels[circuit.state]);
     }
   },
-}));
+});
 
 /** Reports `registry`'s circuit states at /metrics (the process's one registry). */
 export function watchCircuits(registry: ModelRegistry) {

@@ -109,13 +109,17 @@ export interface UsageQuery {
 }
 
 /** One group's totals. The grouped-by fields are set (null where the request had none); the others absent. */
-export interface UsageRow {
+export interface UsageRow extends UsageFigures {
   user?: string | null;
   provider?: string | null;
   model?: string | null;
   tier?: string | null;
   platform?: string;
   day?: string;
+}
+
+/** What a group of requests used and cost. */
+export interface UsageFigures {
   requests: number;
   /** Requests that ended in an error (refusals and failures), of `requests`. */
   errors: number;

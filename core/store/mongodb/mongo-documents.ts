@@ -9,6 +9,7 @@ import type {
   OneTimeCode,
   RequestLogEntry,
   StoredMessage,
+  UsageFigures,
   UsageGroup,
   UsageQuery,
   UsageRow,
@@ -277,15 +278,8 @@ export function usagePipeline({ since, until, userId }: UsageQuery, groups: read
   return pipeline;
 }
 
-export interface UsageGroupDoc {
+export interface UsageGroupDoc extends Omit<UsageFigures, 'latencyMs'> {
   _id: Partial<Record<UsageGroup, string | null>> | null;
-  requests: number;
-  errors: number;
-  inputTokens: number;
-  outputTokens: number;
-  cachedInputTokens: number;
-  reasoningTokens: number;
-  costUsd: number;
   latencyMs: number | null;
 }
 
