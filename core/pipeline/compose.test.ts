@@ -63,3 +63,28 @@ describe('Pipeline', () => {
     expect(misordered.stepNames).toEqual(['needA']);
   });
 });
+
+describe('compose with an observer', () => {
+  const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const step = (name: string, before: number, after: number): Step<object> => ({
+    name,
+    async run(_ctx, next) {
+      await wait(before);
+      await next();
+      await wait(after);
+    },
+  });
+
+  it("tells each step's own time, the steps after it excluded, even when a later step throws", async () => {
+    const times = new Map<string, number>();
+    const failing: Step<object> = { name: 'failing', run: async () => (await wait(30), Promise.reject(new Error('boom'))) };
+    const run = compose([step('outer', 20, 20), step('inner', 10, 0), failing], (name, ms) => times.set(name, ms));
+    await expect(run({})).rejects.toThrow('boom');
+    expect([...times.keys()]).toEqual(['failing', 'inner', 'outer']);
+    expect(times.get('failing')).toBeGreaterThanOrEqual(25);
+    expect(times.get('inner')).toBeLessThan(25);
+    // The outer step's after-part never ran (next threw), so it spent about its 20 ms before.
+    expect(times.get('outer')).toBeGreaterThanOrEqual(15);
+    expect(times.get('outer')).toBeLessThan(30);
+  });
+});
