@@ -18,6 +18,7 @@ import { toHttpError } from './error-body.ts';
 import { chatCompletions } from './routes/chat-completions.ts';
 import { health, type HealthCheck } from './routes/health.ts';
 import { metrics } from './routes/metrics.ts';
+import { openApi } from './openapi.ts';
 import { completions } from './routes/completions.ts';
 import { embeddings } from './routes/embeddings.ts';
 import { models } from './routes/models.ts';
@@ -114,6 +115,8 @@ export function buildHttpAdapter(options: HttpAdapterOptions) {
     }
   };
   const authenticate = (request: FastifyRequest) => authenticateRequest(request, verify);
+  // First: its onRoute hook must see every route registered after it.
+  app.register(openApi);
   app.register(health, { checks: options.healthChecks });
   app.register(metrics);
   app.register(models, { authenticate, models: options.models });

@@ -64,6 +64,17 @@ export const chatCompletionRequestSchema = z.object({
   tools: z.array(tool).max(128).nullish(),
   tool_choice: toolChoice.nullish(),
   user: z.string().max(200).optional(),
+}).meta({
+  examples: [
+    { model: 'default', messages: [{ role: 'system', content: 'Answer in one sentence.' }, { role: 'user', content: 'What is the capital of France?' }] },
+    { model: 'thinking', messages: [{ role: 'user', content: 'Plan a three-day trip to Lisbon.' }], stream: true, stream_options: { include_usage: true } },
+    {
+      model: 'default',
+      messages: [{ role: 'user', content: 'What is the weather in Paris?' }],
+      tools: [{ type: 'function', function: { name: 'get_weather', description: 'Current weather of a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }],
+      tool_choice: 'auto',
+    },
+  ],
 });
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
 
@@ -92,16 +103,43 @@ export const chatCompletionSchema = z.object({
     prompt_tokens_details: z.object({ cached_tokens: z.number().int() }).optional(),
     completion_tokens_details: z.object({ reasoning_tokens: z.number().int() }).optional(),
   }),
+}).meta({
+  examples: [{
+    id: 'chatcmpl-9f2c61d0a4b84e0e',
+    object: 'chat.completion',
+    created: 1795424102,
+    model: 'openai/gpt-4o-mini',
+    choices: [{ index: 0, message: { role: 'assistant', content: 'Paris is the capital of France.', refusal: null }, finish_reason: 'stop', logprobs: null }],
+    usage: { prompt_tokens: 24, completion_tokens: 8, total_tokens: 32, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } },
+  }],
 });
 export type ChatCompletion = z.infer<typeof chatCompletionSchema>;
 
 export const modelListSchema = z.object({
   object: z.literal('list'),
   data: z.array(z.object({ id: z.string(), object: z.literal('model'), created: z.number().int(), owned_by: z.string() })),
+}).meta({
+  examples: [{
+    object: 'list',
+    data: [
+      { id: 'default', object: 'model', created: 1795420000, owned_by: 'openai' },
+      { id: 'thinking', object: 'model', created: 1795420000, owned_by: 'openai' },
+      { id: 'openai/gpt-4o-mini', object: 'model', created: 1795420000, owned_by: 'openai' },
+    ],
+  }],
 });
 
 export const errorBodySchema = z.object({
   error: z.object({ message: z.string(), type: z.string(), param: z.string().nullable(), code: z.string().nullable() }),
+}).meta({
+  examples: [{
+    error: {
+      message: 'No token provided. Send "Authorization: Bearer <token>"; `npm run -s token -- --user <name>` prints one. (request id: req_5f2c9a7e1b3d4c6f)',
+      type: 'invalid_request_error',
+      param: null,
+      code: 'missing_token',
+    },
+  }],
 });
 export type ErrorBody = z.infer<typeof errorBodySchema>;
 
@@ -122,7 +160,7 @@ export const completionRequestSchema = z.object({
   logprobs: z.null({ error: 'logprobs are not supported' }).optional(),
   best_of: z.literal(1, { error: 'best_of is not supported' }).nullish(),
   user: z.string().max(200).optional(),
-});
+}).meta({ examples: [{ model: 'default', prompt: 'Write a haiku about the sea.', max_tokens: 60 }] });
 export type CompletionRequest = z.infer<typeof completionRequestSchema>;
 
 export const completionSchema = z.object({
@@ -139,6 +177,15 @@ export const completionSchema = z.object({
     }),
   ),
   usage: chatCompletionSchema.shape.usage,
+}).meta({
+  examples: [{
+    id: 'cmpl-9f2c61d0a4b84e0e',
+    object: 'text_completion',
+    created: 1795424102,
+    model: 'openai/gpt-4o-mini',
+    choices: [{ text: 'Grey waves fold and break\nsalt wind carries gull voices\nthe tide keeps its time', index: 0, logprobs: null, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 14, completion_tokens: 19, total_tokens: 33 },
+  }],
 });
 
 export const embeddingRequestSchema = z.object({
@@ -148,13 +195,23 @@ export const embeddingRequestSchema = z.object({
   }),
   encoding_format: z.enum(['float', 'base64']).optional(),
   user: z.string().max(200).optional(),
-});
+}).meta({ examples: [{ model: 'default', input: ['The canteen serves lentil soup on Tuesdays.', 'Where is the library?'] }] });
 
 export const embeddingListSchema = z.object({
   object: z.literal('list'),
   data: z.array(z.object({ object: z.literal('embedding'), index: z.number().int(), embedding: z.union([z.array(z.number()), z.string()]) })),
   model: z.string(),
   usage: z.object({ prompt_tokens: z.number().int(), total_tokens: z.number().int() }),
+}).meta({
+  examples: [{
+    object: 'list',
+    data: [
+      { object: 'embedding', index: 0, embedding: [0.0123, -0.0456, 0.0789] },
+      { object: 'embedding', index: 1, embedding: [-0.0211, 0.0342, 0.0017] },
+    ],
+    model: 'openai/text-embedding-3-small',
+    usage: { prompt_tokens: 15, total_tokens: 15 },
+  }],
 });
 
 export const providerListSchema = z.object({
@@ -176,4 +233,26 @@ export const providerListSchema = z.object({
       ),
     }),
   ),
+}).meta({
+  examples: [{
+    object: 'list',
+    data: [
+      {
+        id: 'openai',
+        role: 'primary',
+        base_url: 'https://api.openai.com/v1',
+        status: 'ok',
+        models: { instant: 'gpt-4o-mini', thinking: 'o4-mini', embedding: 'text-embedding-3-small' },
+        circuits: [{ model: 'gpt-4o-mini', state: 'closed', consecutive_failures: 0 }],
+      },
+      {
+        id: 'anthropic',
+        role: 'fallback',
+        base_url: null,
+        status: 'degraded',
+        models: { instant: 'claude-haiku-4-5', thinking: 'claude-sonnet-4-5', embedding: null },
+        circuits: [{ model: 'claude-haiku-4-5', state: 'open', consecutive_failures: 5, retry_in_ms: 12000 }],
+      },
+    ],
+  }],
 });

@@ -33,7 +33,13 @@ export const createApiKeySchema = z
     /** Absent: never expires. */
     expiresInDays: z.number().int().min(1).max(3650).optional(),
   })
-  .strict();
+  .strict()
+  .meta({
+    examples: [
+      { user: 'telegram:123456789', name: 'ci-bot', requestsPerMinute: 60, budgetTokens: 1_000_000, models: ['default', 'thinking'], expiresInDays: 90 },
+      { name: 'dashboard', budgetUsd: 25 },
+    ],
+  });
 export type CreateApiKey = z.infer<typeof createApiKeySchema>;
 
 /** A key as shown to people: everything but its hash. */

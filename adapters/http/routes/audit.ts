@@ -52,15 +52,31 @@ const chainReportSchema = z.object({
   records: z.number().int(),
   headHash: z.string().nullable(),
   break: z.object({ seq: z.number().int(), id: z.string(), problem: z.string() }).optional(),
+}).meta({
+  examples: [
+    { ok: true, records: 1842, headHash: '9be1c0d4f2a3…' },
+    { ok: false, records: 976, headHash: '9be1c0d4f2a3…', break: { seq: 977, id: 'req_5f2c:user.role', problem: 'its content does not match its hash: the record was changed' } },
+  ],
 });
 
 /** GET /v1/audit (admins): the audit trail, newest first; GET /v1/audit/verify: the hash chain checked. */
 export const auditRoutes: FastifyPluginAsyncZod<AuditRoutesOptions> = async (app, { audit, actorOf }) => {
-  app.get('/v1/audit', { schema: { querystring: auditQuerySchema, response: { 200: auditListSchema } } }, async (request) => {
+  const list = {
+    summary: 'The audit trail',
+    description: 'Admins. Who did what, newest first: `limit` records (default 50), older ones with `before` (the previous page\'s `nextBefore`), filtered by `action` or `actor`.',
+    querystring: auditQuerySchema,
+    response: { 200: auditListSchema },
+  };
+  app.get('/v1/audit', { schema: list }, async (request) => {
     const { records, nextBefore } = await audit.list(await actorOf(request), request.query);
     return { object: 'list' as const, data: records, nextBefore };
   });
-  app.get('/v1/audit/verify', { schema: { response: { 200: chainReportSchema } } }, async (request) => {
+  const verify = {
+    summary: 'Verify the audit chain',
+    description: 'Admins. Recomputes the hash chain; `break` names the first record edited, removed or reordered. Keep `headHash` elsewhere to detect truncation too.',
+    response: { 200: chainReportSchema },
+  };
+  app.get('/v1/audit/verify', { schema: verify }, async (request) => {
     const report = await audit.verify(await actorOf(request));
     return { ok: !report.break, ...report };
   });

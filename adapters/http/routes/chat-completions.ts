@@ -47,6 +47,13 @@ export function toChatCompletion(reply: OkReply): ChatCompletion {
   };
 }
 
+/** How both completion endpoints behave beyond their bodies, for their documentation. */
+export const completionNotes =
+  'With `"stream": true` the answer comes as OpenAI\'s chunks: server-sent events ending in `data: [DONE]`, or newline-delimited JSON ' +
+  'when the request accepts `application/x-ndjson`. Optional headers: `Idempotency-Key` (a retry gets the first answer, not a second one) and ' +
+  '`X-Conversation-Id` (requests of one conversation are answered in order). Answers carry `x-ratelimit-*` headers, and ' +
+  '`x-gateway-tier` and `x-gateway-route-reason` (which tier answered, and why).';
+
 /** SSE unless the client asked for newline-delimited JSON. */
 export const streamFormat = (request: FastifyRequest) => (/application\/x-ndjson/.test(request.headers.accept ?? '') ? 'ndjson' : 'sse');
 
@@ -58,7 +65,17 @@ export const chatCompletions: FastifyPluginAsyncZod<ChatCompletionsOptions> = as
   const { jwtKey, authenticate, models, jobs, replyTimeoutMs } = options;
   app.post(
     '/v1/chat/completions',
-    { schema: { body: chatCompletionRequestSchema, response: { 200: chatCompletionSchema } } },
+    {
+      schema: {
+        summary: 'Create a chat completion',
+        description:
+          "OpenAI's chat completions, through the queue and the pipeline (tiers, limits, tools, knowledge) like every chat message. " +
+          '`model` is an id from GET /v1/models, a tier (`default` or `instant`, `thinking`), or `offline`. ' +
+          completionNotes,
+        body: chatCompletionRequestSchema,
+        response: { 200: chatCompletionSchema },
+      },
+    },
     async (request, reply) => {
       const principal = await authenticate(request);
       const { body } = request;

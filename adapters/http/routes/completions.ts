@@ -6,7 +6,7 @@ import { chunker } from '../openai-chunks.ts';
 import { completionRequestSchema, completionSchema } from '../openai-schemas.ts';
 import { streamResponse } from '../stream-response.ts';
 import { completionAsChat, toJob } from '../to-job.ts';
-import { streamFormat, toChatCompletion, type ChatCompletionsOptions } from './chat-completions.ts';
+import { completionNotes, streamFormat, toChatCompletion, type ChatCompletionsOptions } from './chat-completions.ts';
 
 /**
  * POST /v1/completions, the legacy text-completion API: the prompt becomes one user message and goes
@@ -14,7 +14,13 @@ import { streamFormat, toChatCompletion, type ChatCompletionsOptions } from './c
  */
 export const completions: FastifyPluginAsyncZod<ChatCompletionsOptions> = async (app, options) => {
   const { jwtKey, authenticate, models, jobs, replyTimeoutMs } = options;
-  app.post('/v1/completions', { schema: { body: completionRequestSchema, response: { 200: completionSchema } } }, async (request, reply) => {
+  const schema = {
+    summary: 'Create a text completion (legacy)',
+    description: "OpenAI's legacy completions: the prompt becomes one user message, answered through the chat pipeline by any provider. " + completionNotes,
+    body: completionRequestSchema,
+    response: { 200: completionSchema },
+  };
+  app.post('/v1/completions', { schema }, async (request, reply) => {
     const principal = await authenticate(request);
     const { body } = request;
     models.resolve(body.model);

@@ -15,7 +15,15 @@ export interface EmbeddingsOptions {
  * order, so the HTTP process calls the provider itself rather than queueing.
  */
 export const embeddings: FastifyPluginAsyncZod<EmbeddingsOptions> = async (app, { authenticate, models }) => {
-  app.post('/v1/embeddings', { schema: { body: embeddingRequestSchema, response: { 200: embeddingListSchema } } }, async (request) => {
+  const schema = {
+    summary: 'Create embeddings',
+    description:
+      'Vectors for one string or up to 2048, from the embedding model of a provider (`default`: the primary provider\'s). ' +
+      '`encoding_format: "base64"` returns each vector as little-endian float32 bytes, base64.',
+    body: embeddingRequestSchema,
+    response: { 200: embeddingListSchema },
+  };
+  app.post('/v1/embeddings', { schema }, async (request) => {
     const { apiKey } = await authenticate(request);
     const { body } = request;
     if (apiKey && !keyAllows(apiKey, body.model)) {

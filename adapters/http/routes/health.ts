@@ -14,10 +14,21 @@ const healthSchema = z.object({
   status: z.enum(['ok', 'unavailable']),
   checks: z.record(z.string(), z.object({ status: z.enum(['ok', 'down']), detail: z.string().optional() })),
 });
+// One example per status: the same schema, shown as each status looks.
+const healthy = healthSchema.meta({ description: 'Every check passed.', examples: [{ status: 'ok', checks: { redis: { status: 'ok' }, store: { status: 'ok' }, worker: { status: 'ok' } } }] });
+const unhealthy = healthSchema.meta({
+  description: 'Something is down; `checks` says what.',
+  examples: [{ status: 'unavailable', checks: { redis: { status: 'down', detail: 'no answer within 2000 ms' }, store: { status: 'ok' }, worker: { status: 'ok' } } }],
+});
 
 /** GET /health: 200 when every check passes, 503 naming what is down. For probes; no token needed. */
 export const health: FastifyPluginAsyncZod<HealthOptions> = async (app, { checks, timeoutMs = 2000 }) => {
-  app.get('/health', { schema: { response: { 200: healthSchema, 503: healthSchema } } }, async (_request, reply) => {
+  const schema = {
+    summary: 'Health of this process',
+    description: 'For probes; no credential. 200 when every check of this process (`redis`, `store`, `worker`, chat adapters…) passes, 503 naming what is down.',
+    response: { 200: healthy, 503: unhealthy },
+  };
+  app.get('/health', { schema }, async (_request, reply) => {
     const results = await Promise.all(
       Object.entries(checks).map(async ([name, check]) => {
         const result = await Promise.race([

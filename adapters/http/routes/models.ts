@@ -12,7 +12,12 @@ export interface ModelsOptions {
 /** GET /v1/models: what clients may put in `model`. */
 export const models: FastifyPluginAsyncZod<ModelsOptions> = async (app, { authenticate, models: registry }) => {
   const created = Math.floor(Date.now() / 1000);
-  app.get('/v1/models', { schema: { response: { 200: modelListSchema } } }, async (request) => {
+  const schema = {
+    summary: 'List models',
+    description: 'What clients may put in `model`: the tiers and every configured provider\'s models. An API key limited to some models sees only those.',
+    response: { 200: modelListSchema },
+  };
+  app.get('/v1/models', { schema }, async (request) => {
     const { apiKey } = await authenticate(request);
     return {
       object: 'list' as const,

@@ -10,7 +10,12 @@ export interface ProvidersOptions {
 
 /** GET /v1/providers: configured providers, their role, models, health and circuit states; never a key. */
 export const providers: FastifyPluginAsyncZod<ProvidersOptions> = async (app, { authenticate, models }) => {
-  app.get('/v1/providers', { schema: { response: { 200: providerListSchema } } }, async (request) => {
+  const schema = {
+    summary: 'List providers',
+    description: 'Configured LLM providers: their role (primary, fallback), models per tier, health, and circuit-breaker state per model. Never a key.',
+    response: { 200: providerListSchema },
+  };
+  app.get('/v1/providers', { schema }, async (request) => {
     await authenticate(request);
     const statuses = await models.providers();
     return {

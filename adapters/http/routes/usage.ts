@@ -54,7 +54,15 @@ export const usageReportSchema = z
 
 /** GET /v1/usage: requests, tokens and cost; your own, or (admins) anyone's, grouped by user, provider, model, tier, platform or day. */
 export const usageRoutes: FastifyPluginAsyncZod<UsageRoutesOptions> = async (app, { usage, actorOf }) => {
-  app.get('/v1/usage', { schema: { querystring: usageQuerySchema, response: { 200: usageReportSchema } } }, async (request) => {
+  const schema = {
+    summary: 'Usage and cost',
+    description:
+      'Requests, errors, tokens (input, output, cached, reasoning), cost in USD and latency: your own, or (admins) anyone\'s with `user` (`all`: everyone). ' +
+      'Grouped by `groupBy` (comma-separated: user, provider, model, tier, platform, day), over the last `days` (default 30) or `since`..`until`.',
+    querystring: usageQuerySchema,
+    response: { 200: usageReportSchema },
+  };
+  app.get('/v1/usage', { schema }, async (request) => {
     const report = await usage.report(await actorOf(request), request.query);
     return { object: 'usage' as const, user: report.user, since: report.since, until: report.until, groupBy: report.groupBy, data: report.rows, total: report.total };
   });

@@ -1,5 +1,5 @@
 import { httpMetrics } from '../http-metrics.ts';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest, FastifySchema } from 'fastify';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import { deserializeError, GatewayError } from '../../../core/errors/gateway-error.ts';
@@ -51,6 +51,25 @@ const clientFrame = z.discriminatedUnion(
   { error: 'expected a frame of type auth, request, cancel, resume or ping' },
 );
 
+/** The frame protocol, for the API documentation, with this process's times. */
+const protocol = (seconds: { auth: number; resume: number; ping: number }) => `One socket, many streamed requests, each tagged with an id the client chooses, so answers interleave. Every frame is JSON text.
+
+**Authenticate** with \`Authorization: Bearer <credential>\` on the upgrade request or, where headers cannot be set (browsers), with a first frame \`{"type":"auth","token":"<credential>"}\` within ${seconds.auth} s. The gateway answers \`{"type":"ready","user":"<subject>"}\`; a bad credential gets an \`error\` frame, then close code 4401.
+
+**Client frames**
+- \`{"type":"request","id":"r1","endpoint":"chat.completions","conversation_id":"c1","body":{…}}\`: \`body\` is a POST /v1/chat/completions body (with \`"endpoint":"completions"\`, a POST /v1/completions body), always streamed. Requests sharing a \`conversation_id\` are answered in order.
+- \`{"type":"cancel","id":"r1"}\`: stops a running request.
+- \`{"type":"resume","id":"r1","token":"<resume token>","after":"<cursor>"}\`: on a new socket after a dropped one (within ${seconds.resume} s), the request's chunks after \`cursor\`.
+- \`{"type":"ping"}\`: answered with \`{"type":"pong"}\`.
+
+**Server frames**
+- \`{"type":"accepted","id":"r1","resume":"<resume token>"}\`: queued; keep the token to resume.
+- \`{"type":"chunk","id":"r1","cursor":"…","data":{…}}\`: \`data\` is one of OpenAI's chunks, as over SSE.
+- \`{"type":"done","id":"r1"}\`: the request finished.
+- \`{"type":"error","id":"r1","error":{"message","type","param","code"}}\`: the request failed or was cancelled (code \`cancelled\`); \`"id":null\` for a frame that could not be read.
+
+The server pings every ${seconds.ping} s and drops a peer that answered nothing since the last ping.`;
+
 /**
  * GET /v1/ws: one socket, many streamed requests. Each request has an id the client chooses; its
  * chunks (OpenAI's, as over SSE) come back tagged with it, so answers interleave freely. The
@@ -59,7 +78,14 @@ const clientFrame = z.discriminatedUnion(
 export const websocket: FastifyPluginAsync<WebSocketOptions> = async (app, options) => {
   const { jwtKey, verify, models, jobs, pingIntervalMs = 30_000, resumeGraceMs = 10_000, authTimeoutMs = 10_000, replyTimeoutMs = 120_000 } = options;
 
-  app.get('/v1/ws', { websocket: true }, (socket: WebSocket, request: FastifyRequest) => {
+  const schema: FastifySchema = {
+    summary: 'Stream completions over a WebSocket',
+    description: protocol({ auth: authTimeoutMs / 1000, resume: resumeGraceMs / 1000, ping: pingIntervalMs / 1000 }),
+    // The credential may come in the first frame instead of the upgrade request.
+    security: [{ bearer: [] }, {}],
+    response: { 101: z.null().meta({ description: 'Switching Protocols: the socket is open; frames as described above.' }) },
+  };
+  app.get('/v1/ws', { websocket: true, schema }, (socket: WebSocket, request: FastifyRequest) => {
     let principal: ApiPrincipal | undefined;
     httpMetrics.sockets.inc();
     const inFlight = new Map<string, { jobId: string; controller: AbortController }>();
