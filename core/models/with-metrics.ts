@@ -26,11 +26,17 @@ export function withMetrics(model: LanguageModel): LanguageModel {
           providerMetrics.firstTokenSeconds.observe(labels, (performance.now() - started) / 1000);
         }
         if (part.type === 'finish') outcome = 'ok';
-        if (part.type === 'error') (outcome = 'error'), failed(started, part.error);
+        if (part.type === 'error') {
+          outcome = 'error';
+          failed(started, part.error);
+        }
         yield part;
       }
     } catch (error) {
-      if (outcome === undefined) (outcome = 'error'), failed(started, error);
+      if (outcome === undefined) {
+        outcome = 'error';
+        failed(started, error);
+      }
       throw error;
     } finally {
       // A stream the caller stopped reading early (cancelled) is neither; it is not timed.

@@ -13,8 +13,6 @@ export interface Inferred {
   result: GenerateResult;
   /** The model calls of this job, which the tools loop continues. */
   rounds: ModelRounds;
-  /** Milliseconds spent waiting for the model: the upstream share of the job's latency. */
-  inferMs: number;
 }
 
 /** Tells the chat how an admin lets a waiting tool call run. */
@@ -47,7 +45,6 @@ export function infer(): Step<JobContext & Prompted & Routed & Offered & Retriev
       const epilogue = (text: string) => [citedSourcesLine(ctx.context, text), approvalNote(ctx.approvalCodes ?? [])].filter(Boolean).join('\n\n');
       ctx.rounds = new ModelRounds(ctx, { model: ctx.model, route: ctx.route, backendTools: ctx.offered.backend, epilogue });
       ctx.result = await ctx.rounds.call('infer', { prompt: ctx.prompt, ...callOptions(ctx) });
-      ctx.inferMs = ctx.rounds.inferMs;
       await next();
     },
   };

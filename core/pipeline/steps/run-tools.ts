@@ -82,7 +82,6 @@ export function runTools({ tools, approvals, store, maxRounds = 5, secrets = [] 
         ctx.result = await ctx.rounds.call(`infer:${round}`, { prompt: ctx.prompt, ...callOptions(ctx), ...(last ? { toolChoice: { type: 'none' } } : {}) });
       }
       ctx.result = ctx.rounds.answer(ctx.result);
-      ctx.inferMs = ctx.rounds.inferMs;
       await next();
     },
   };
