@@ -41,5 +41,7 @@ export interface CommandInvocation {
 export interface Command {
   /** One line: how to call it, and what it does. */
   usage: string;
+  /** Only admins may run it at all, so /help shows it only to them. Default: anyone (it checks finer rights itself). */
+  admin?: boolean;
   run(services: CommandServices, invocation: CommandInvocation, args: string[]): Promise<string>;
 }

@@ -41,6 +41,7 @@ export const reportCommands: Record<string, Command> = {
     },
   },
   audit: {
+    admin: true,
     usage: '/audit [n] (admins: the last n audit records, 10 unless said) · /audit verify (check the hash chain)',
     async run({ audit }, { actor }, args) {
       if (!audit) throw new GatewayError('invalid_request', 'The audit trail is not available here.');

@@ -142,10 +142,15 @@ describe('conversation commands', () => {
     return text(await runJob(job, { attempt: 1, final: true, checkpoints: redisCheckpoints(client, job.id) }));
   }
 
-  it('/start greets and /help lists every command with its usage', async () => {
+  it('/start greets and /help lists the commands this user may run, with their usage', async () => {
     expect(await chat('/start')).toMatch(/^Hello! I am an AI assistant/);
     const help = await chat('/help');
-    for (const name of ['start', 'help', 'new', 'model', 'think', 'usage', 'link', 'unlink', 'pair']) expect(help).toContain(`• /${name}`);
+    for (const name of ['start', 'help', 'new', 'model', 'think', 'usage', 'link', 'unlink', 'pair', 'audit', 'approve', 'deny', 'docs']) expect(help).toContain(`• /${name}`);
+    const person = fresh();
+    await store.setRole((await store.resolveUser({ platform: 'slack', externalId: person }, { role: 'user' })).id, 'user');
+    const theirs = text(await say('slack', person, '/help'));
+    for (const name of ['start', 'help', 'new', 'model', 'think', 'usage', 'link', 'unlink', 'docs']) expect(theirs).toContain(`• /${name}`);
+    for (const name of ['pair', 'audit', 'approve', 'deny']) expect(theirs).not.toContain(`• /${name}`);
   });
 
   it('/model shows the choices, switches this chat to a known model, refuses an unknown one, and goes back to the default', async () => {

@@ -44,6 +44,7 @@ export const commands: Record<string, Command> = {
     },
   },
   pair: {
+    admin: true,
     usage: '/pair (list who waits) · /pair approve CODE · /pair deny CODE',
     async run({ pairing }, { actor }, args) {
       const [verb, code, ...rest] = args;
@@ -65,11 +66,12 @@ function usageError(name: string) {
   return new GatewayError('invalid_request', `Usage: ${commands[name]!.usage}`);
 }
 
-/** /help: every command with its usage, the same list in every chat. */
+/** /help: the commands this user may run, with their usage, the same list in every chat. */
 commands.help = {
   usage: '/help (this list)',
-  async run() {
-    return ['I am an AI assistant: send me a message and I answer. Commands:', ...Object.values(commands).map((command) => `• ${command.usage}`)].join('\n');
+  async run(_services, { actor }) {
+    const mine = Object.values(commands).filter((command) => !command.admin || actor.user.role === 'admin');
+    return ['I am an AI assistant: send me a message and I answer. Commands:', ...mine.map((command) => `• ${command.usage}`)].join('\n');
   },
 };
 

@@ -4,6 +4,7 @@ import type { Command } from './command.ts';
 /** Admins decide on tool calls that wait for approval (high-risk tools while untrusted content is in context). */
 export const toolCommands: Record<string, Command> = {
   approve: {
+    admin: true,
     usage: '/approve CODE (admins: run a tool call that waits for approval, and answer with its result)',
     async run({ approvals, store }, { actor, conversation }, args) {
       if (args.length !== 1) throw new GatewayError('invalid_request', `Usage: ${toolCommands.approve!.usage}`);
@@ -24,6 +25,7 @@ export const toolCommands: Record<string, Command> = {
     },
   },
   deny: {
+    admin: true,
     usage: '/deny CODE (admins: refuse a tool call that waits for approval)',
     async run({ approvals }, { actor }, args) {
       if (args.length !== 1) throw new GatewayError('invalid_request', `Usage: ${toolCommands.deny!.usage}`);
