@@ -80,10 +80,8 @@ export function buildHttpAdapter(options: HttpAdapterOptions) {
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
-  });
-  // Counted when the response closes: a hijacked reply (a stream) never reaches onResponse, and its
-  // duration is the stream's.
-  app.addHook('onRequest', async (request, reply) => {
+    // Counted when the response closes: a hijacked reply (a stream) never reaches onResponse, and its
+    // duration is the stream's.
     const started = performance.now();
     reply.raw.once('close', () => {
       const route = request.routeOptions.url ?? 'unmatched';

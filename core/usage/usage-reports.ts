@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { auditAction, findUserByRef, type Actor } from '../identity/actor.ts';
-import type { Store, UsageGroup, UsageRow } from '../store/store.ts';
+import type { Store, UsageFigures, UsageGroup, UsageRow } from '../store/store.ts';
 
 export const usageGroups = ['user', 'provider', 'model', 'tier', 'platform', 'day'] as const satisfies readonly UsageGroup[];
 
@@ -39,10 +39,19 @@ export interface UsageReport {
   until: string;
   groupBy: UsageGroup[];
   rows: UsageRow[];
-  total: UsageRow;
+  total: UsageFigures;
 }
 
-const emptyRow = (): UsageRow => ({ requests: 0, errors: 0, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, reasoningTokens: 0, costUsd: 0, latencyMs: 0 });
+/** The groups' totals added up; the mean latency weighted by each group's requests. */
+function totalOf(rows: readonly UsageRow[]): UsageFigures {
+  const total: UsageFigures = { requests: 0, errors: 0, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, reasoningTokens: 0, costUsd: 0, latencyMs: 0 };
+  for (const row of rows) {
+    for (const field of ['requests', 'errors', 'inputTokens', 'outputTokens', 'cachedInputTokens', 'reasoningTokens', 'costUsd'] as const) total[field] += row[field];
+    total.latencyMs += row.latencyMs * row.requests;
+  }
+  total.latencyMs = total.requests > 0 ? total.latencyMs / total.requests : 0;
+  return total;
+}
 
 /**
  * Usage and cost from the request log: anyone their own; admins anyone's, or everyone's grouped as they
@@ -60,9 +69,9 @@ export class UsageReports {
     const end = until ?? new Date().toISOString();
     const start = since ?? new Date(Date.parse(end) - days * 86_400_000).toISOString();
     if (start >= end) throw new GatewayError('invalid_request', `"since" (${start}) must come before "until" (${end}).`, { param: 'since' });
-    const rows = await this.#store.usageReport({ since: start, until: end, userId: userId ?? undefined, groupBy });
-    const [total = emptyRow()] = groupBy.length === 0 ? rows : await this.#store.usageReport({ since: start, until: end, userId: userId ?? undefined });
-    return { user: userId, since: start, until: end, groupBy, rows: groupBy.length === 0 ? [] : rows, total };
+    // Without an `until`, nothing is cut off: a request logged in this very millisecond counts.
+    const rows = await this.#store.usageReport({ since: start, until, userId: userId ?? undefined, groupBy });
+    return { user: userId, since: start, until: end, groupBy, rows: groupBy.length === 0 ? [] : rows, total: totalOf(rows) };
   }
 
   /** The user id asked about (null: everyone); only admins may ask about others, and a refusal is audited. */
