@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { commandSpecs } from '../core/contracts/commands.ts';
 import { startFakeOpenAI, streamedAnswer, withEmbeddings } from './fakes/fake-openai.ts';
 import type { FakeServer } from './fakes/fake-server.ts';
 import { startFakeTelegram, type FakeTelegram } from './fakes/fake-telegram.ts';
@@ -57,9 +58,7 @@ async function settled(chat: number, done: (texts: string[]) => boolean, timeout
 
 describe('Telegram adapter', () => {
   it('registers its commands and answers a private message as a threaded reply, with typing shown', async () => {
-    expect(telegram.calls('setMyCommands')[0]?.commands).toEqual(
-      ['start', 'help', 'new', 'model', 'think', 'usage', 'link'].map((command) => expect.objectContaining({ command })),
-    );
+    expect(telegram.calls('setMyCommands')[0]?.commands).toEqual(commandSpecs.map(({ name }) => expect.objectContaining({ command: name })));
     const chat = nextChat();
     telegram.pushText('Hi there', { userId: chat });
     const [message, ...more] = await settled(chat, (texts) => texts.includes('Hello!'));

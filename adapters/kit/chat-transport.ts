@@ -1,4 +1,5 @@
 import type { ReplyTo } from '../../core/contracts/job.ts';
+import type { ReplyAction } from '../../core/contracts/reply.ts';
 import { GatewayError, type GatewayErrorOptions } from '../../core/errors/gateway-error.ts';
 import type { Capabilities } from './capabilities.ts';
 import type { Dialect } from './markdown.ts';
@@ -11,6 +12,11 @@ export interface SendOptions {
   plain?: boolean;
   /** The message this one answers, shown as a reply to it. */
   replyToMessageId?: string;
+  /**
+   * Buttons under the message (Telegram's inline keyboard, Discord's components, Slack's actions block).
+   * A press comes back as a job whose text is the button's command, from the presser, in this chat.
+   */
+  buttons?: readonly ReplyAction[];
 }
 
 /**
@@ -24,7 +30,7 @@ export interface ChatTransport {
   /** Posts a message; its platform id. */
   send(target: ChatTarget, text: string, options?: SendOptions): Promise<string>;
   /** Replaces a message's text. Editing to the same text succeeds. */
-  edit(target: ChatTarget, messageId: string, text: string, options?: Pick<SendOptions, 'plain'>): Promise<void>;
+  edit(target: ChatTarget, messageId: string, text: string, options?: Pick<SendOptions, 'plain' | 'buttons'>): Promise<void>;
   /** Shows that an answer is being written (Telegram's "typing…"), where the platform has it. */
   typing(target: ChatTarget): Promise<void>;
 }

@@ -111,13 +111,14 @@ export class ReplyDelivery {
    * One call with the platform's answers handled: its rate limit waited out (within reason), and
    * markup it rejects sent again as the plain text a person would read.
    */
-  async #post<T>(target: ChatTarget, message: ChatMessage, call: (text: string, options: Pick<SendOptions, 'plain'>) => Promise<T>): Promise<T> {
+  async #post<T>(target: ChatTarget, message: ChatMessage, call: (text: string, options: Pick<SendOptions, 'plain' | 'buttons'>) => Promise<T>): Promise<T> {
     let { text, plain } = message;
+    const buttons = message.buttons ? { buttons: message.buttons } : {};
     let waited = 0;
     for (;;) {
       try {
         await this.#pacer.ready(target.id);
-        return await call(text, { plain });
+        return await call(text, { plain, ...buttons });
       } catch (error) {
         if (!(error instanceof PlatformCallError)) throw error;
         if (error.code === 'platform_formatting_rejected' && !plain) {

@@ -1,4 +1,4 @@
-import type { Reply } from '../../core/contracts/reply.ts';
+import type { Reply, ReplyAction } from '../../core/contracts/reply.ts';
 import type { Dialect } from './markdown.ts';
 import { splitMessage } from './split-message.ts';
 
@@ -6,6 +6,8 @@ import { splitMessage } from './split-message.ts';
 export interface ChatMessage {
   text: string;
   plain: boolean;
+  /** The reply's buttons, on its last message. */
+  buttons?: readonly ReplyAction[];
 }
 
 /** Plain text in pieces of at most `limit`, cut at a line, else a word, else anywhere. */
@@ -29,6 +31,7 @@ export function splitPlain(text: string, limit: number): string[] {
 export function replyMessages(reply: Reply, dialect: Dialect, limit: number): ChatMessage[] {
   if (reply.status === 'error') return splitPlain(`⚠️ ${reply.error.message}`, limit).map((text) => ({ text, plain: true }));
   const rendered = splitMessage(reply.message.content, dialect, limit);
-  if (rendered.length > 0) return rendered.map((text) => ({ text, plain: false }));
-  return [{ text: '(The model answered with no text.)', plain: true }];
+  const messages: ChatMessage[] = rendered.length > 0 ? rendered.map((text) => ({ text, plain: false })) : [{ text: '(The model answered with no text.)', plain: true }];
+  if (reply.actions) messages.at(-1)!.buttons = reply.actions;
+  return messages;
 }

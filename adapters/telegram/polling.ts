@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Telegram } from 'telegraf';
 import type { Watchdog } from '../kit/watchdog.ts';
+import { telegramAllowedUpdates } from './telegram-update.ts';
 
 export interface TelegramPollingOptions {
   telegram: Telegram;
@@ -49,7 +50,7 @@ export class TelegramPolling {
     let backoffMs = 0;
     while (!signal.aborted) {
       try {
-        const payload = { offset: this.#offset, timeout: timeoutSeconds, allowed_updates: ['message' as const] };
+        const payload = { offset: this.#offset, timeout: timeoutSeconds, allowed_updates: [...telegramAllowedUpdates] };
         // telegraf types the signal as the abort-controller shim's; node-fetch takes Node's own.
         const updates = await telegram.callApi('getUpdates', payload, { signal: signal as Parameters<Telegram['callApi']>[2] extends { signal?: infer S } ? S : never });
         watchdog?.beat();

@@ -2,13 +2,15 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { AttachmentError, readAttachment } from '../kit/attachments.ts';
 import type { FastifyPluginAsync } from 'fastify';
 import { Telegraf } from 'telegraf';
+import type { BotCommand } from 'telegraf/types';
+import { commandSpecs } from '../../core/contracts/commands.ts';
 import { GatewayError } from '../../core/errors/gateway-error.ts';
 import type { ChatAdapter, ChatAdapterParts } from '../kit/chat-adapter.ts';
 import { ChatReplies } from '../kit/chat-replies.ts';
 import { Watchdog } from '../kit/watchdog.ts';
 import { TelegramPolling } from './polling.ts';
 import { telegramTransport } from './telegram-transport.ts';
-import { telegramUpdateSchema, type TelegramUpdate } from './telegram-update.ts';
+import { telegramAllowedUpdates, telegramUpdateSchema, type TelegramUpdate } from './telegram-update.ts';
 import { toTelegramEvent, type BotIdentity, type GroupMode } from './to-job.ts';
 
 export interface TelegramAdapterOptions extends Omit<ChatAdapterParts, 'tokens'> {
@@ -32,16 +34,11 @@ export interface TelegramAdapter extends ChatAdapter {
   webhook?: FastifyPluginAsync;
 }
 
-/** The commands Telegram offers in its menu; each is answered by the gateway, the same in every chat. */
-export const telegramCommands = [
-  { command: 'start', description: 'Start talking to the assistant' },
-  { command: 'help', description: 'What I can do, and the commands' },
-  { command: 'new', description: 'Start a fresh conversation' },
-  { command: 'model', description: 'Show or choose the model' },
-  { command: 'think', description: 'Think harder about your next message' },
-  { command: 'usage', description: 'Your usage and limits' },
-  { command: 'link', description: 'Link this chat with your other accounts' },
-];
+/**
+ * The commands Telegram offers in its menu: the gateway's, each answered the same in every chat.
+ * Admin commands are listed too: Telegram's menu cannot tell who is an admin, and core refuses others.
+ */
+export const telegramCommands: readonly BotCommand[] = commandSpecs.map(({ name, description }) => ({ command: name, description }));
 
 /** Telegram's secret_token: 1-256 of A-Z a-z 0-9 _ -. Derived, it is stable across replicas and restarts. */
 export const webhookSecretFor = (token: string) => createHash('sha256').update(`telegram-webhook:${token}`).digest('base64url');
@@ -70,8 +67,20 @@ export async function startTelegramAdapter(options: TelegramAdapterOptions): Pro
   const replies = new ChatReplies({ transport: telegramTransport(telegram), parts: options });
   const context = { bot: me, jwtKey, groupMode };
 
+  /**
+   * A button press is answered at once, whatever becomes of it: until it is, the client shows a spinner
+   * on the button. Not awaited: queueing the press does not wait on it. Answering a redelivered press
+   * again is refused by Telegram (the query is too old), which is harmless.
+   */
+  const answerPress = (update: TelegramUpdate) => {
+    const press = update.callback_query;
+    if (!press || press.from.is_bot) return;
+    telegram.answerCbQuery(press.id).catch((error: unknown) => log.debug({ reason: (error as Error).message }, 'could not answer a Telegram callback query'));
+  };
+
   /** One update into the queue; resolves once it is safely there. */
   const handle = async (update: TelegramUpdate): Promise<void> => {
+    answerPress(update);
     const event = toTelegramEvent(update, context);
     if (event.kind === 'ignore') return;
     if (event.kind === 'unsupported') return replies.cannotRead(event.jobId, event.target, event.what);
@@ -96,7 +105,7 @@ export async function startTelegramAdapter(options: TelegramAdapterOptions): Pro
   let watchdog: Watchdog | undefined;
   let webhook: FastifyPluginAsync | undefined;
   if (webhookUrl) {
-    await telegram.setWebhook(webhookUrl, { secret_token: webhookSecret, allowed_updates: ['message'] });
+    await telegram.setWebhook(webhookUrl, { secret_token: webhookSecret, allowed_updates: [...telegramAllowedUpdates] });
     const path = new URL(webhookUrl).pathname;
     // Refusals are thrown: the server it is mounted on (the HTTP adapter or the probe server) answers
     // them in the API's error shape.
@@ -106,7 +115,7 @@ export async function startTelegramAdapter(options: TelegramAdapterOptions): Pro
           throw new GatewayError('invalid_token', 'The X-Telegram-Bot-Api-Secret-Token header is missing or wrong.');
         }
         const parsed = telegramUpdateSchema.safeParse(request.body);
-        if (!parsed.success) throw new GatewayError('invalid_request', 'The body is not a Telegram Update (it needs an integer update_id and a well-formed message).');
+        if (!parsed.success) throw new GatewayError('invalid_request', 'The body is not a Telegram Update (it needs an integer update_id and a well-formed message or callback_query).');
         try {
           await handle(parsed.data);
         } catch (error) {

@@ -1,4 +1,5 @@
 import type { Telegram } from 'telegraf';
+import type { ReplyAction } from '../../core/contracts/reply.ts';
 import { telegramCapabilities } from '../kit/capabilities.ts';
 import { PlatformCallError, type ChatTarget, type ChatTransport } from '../kit/chat-transport.ts';
 import { telegramHtml } from '../kit/telegram-html.ts';
@@ -43,14 +44,27 @@ export function toPlatformError(error: unknown): PlatformCallError {
 
 const isNotModified = (error: unknown) => /message is not modified/i.test((error as CallFailure | undefined)?.response?.description ?? '');
 
+/**
+ * Buttons as an inline keyboard, one row. A press sends the command back as the callback query's
+ * `data` (at most 64 bytes, which the contract's commands keep to). `style` colours the button (Bot API
+ * 9.4); telegraf's types predate it, and servers that do not know it ignore it.
+ */
+export function inlineKeyboard(buttons: readonly ReplyAction[]) {
+  return {
+    inline_keyboard: [buttons.map(({ label, command, style }) => ({ text: label, callback_data: command, ...(style ? { style } : {}) }))],
+  };
+}
+
 /** The kit's calls over telegraf's Bot API client, in HTML parse mode. */
 export function telegramTransport(telegram: Telegram): ChatTransport {
   const thread = (target: ChatTarget) => (target.threadId ? { message_thread_id: Number(target.threadId) } : {});
+  // An edit without reply_markup removes a keyboard the message had: buttons are given on every edit that keeps them.
+  const markup = (buttons: readonly ReplyAction[] | undefined) => (buttons?.length ? { reply_markup: inlineKeyboard(buttons) } : {});
   return {
     platform: 'telegram',
     capabilities: telegramCapabilities,
     dialect: telegramHtml,
-    async send(target, text, { plain = false, replyToMessageId } = {}) {
+    async send(target, text, { plain = false, replyToMessageId, buttons } = {}) {
       try {
         const message = await telegram.sendMessage(target.id, text, {
           ...(plain ? {} : { parse_mode: 'HTML' as const }),
@@ -58,17 +72,19 @@ export function telegramTransport(telegram: Telegram): ChatTransport {
           // A reply survives its question being deleted meanwhile.
           ...(replyToMessageId ? { reply_parameters: { message_id: Number(replyToMessageId), allow_sending_without_reply: true } } : {}),
           link_preview_options: { is_disabled: true },
+          ...markup(buttons),
         });
         return String(message.message_id);
       } catch (error) {
         throw toPlatformError(error);
       }
     },
-    async edit(target, messageId, text, { plain = false } = {}) {
+    async edit(target, messageId, text, { plain = false, buttons } = {}) {
       try {
         await telegram.editMessageText(target.id, Number(messageId), undefined, text, {
           ...(plain ? {} : { parse_mode: 'HTML' as const }),
           link_preview_options: { is_disabled: true },
+          ...markup(buttons),
         });
       } catch (error) {
         if (isNotModified(error)) return;

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 
 /**
- * The part of a Telegram Update the adapter reads (Bot API `Update`, `Message`), validated at the edge:
- * webhook bodies and polled updates alike. Unknown fields pass through untouched.
+ * The part of a Telegram Update the adapter reads (Bot API `Update`, `Message`, `CallbackQuery`),
+ * validated at the edge: webhook bodies and polled updates alike. Unknown fields pass through untouched.
  */
 const int = z.number().int();
 
@@ -35,12 +35,14 @@ export const telegramDocumentSchema = z.looseObject({
   file_size: int.nonnegative().optional(),
 });
 
+const chatSchema = z.looseObject({ id: int, type: z.enum(['private', 'group', 'supergroup', 'channel']) });
+
 export const telegramMessageSchema = z.looseObject({
   message_id: int,
   message_thread_id: int.optional(),
   is_topic_message: z.boolean().optional(),
   from: userSchema.optional(),
-  chat: z.looseObject({ id: int, type: z.enum(['private', 'group', 'supergroup', 'channel']) }),
+  chat: chatSchema,
   date: int,
   text: z.string().optional(),
   entities: z.array(entitySchema).optional(),
@@ -51,8 +53,37 @@ export const telegramMessageSchema = z.looseObject({
 });
 export type TelegramMessage = z.infer<typeof telegramMessageSchema>;
 
+/**
+ * The bot's message whose button was pressed (Bot API `MaybeInaccessibleMessage`): only where it is,
+ * which even a message too old to be shown again (`date` 0) still says.
+ */
+const pressedMessageSchema = z.looseObject({
+  message_id: int,
+  message_thread_id: int.optional(),
+  is_topic_message: z.boolean().optional(),
+  chat: chatSchema,
+  date: int,
+});
+
+/**
+ * A press of an inline keyboard's button (Bot API `CallbackQuery`). `data` is the button's, as the
+ * client sends it: a modified client may send any text, so it is taken as no more than what its presser
+ * could have typed. Without `message` the button was on an inline-mode message, with no chat of ours.
+ */
+export const telegramCallbackQuerySchema = z.looseObject({
+  id: z.string().min(1),
+  from: userSchema,
+  message: pressedMessageSchema.optional(),
+  data: z.string().optional(),
+});
+export type TelegramCallbackQuery = z.infer<typeof telegramCallbackQuerySchema>;
+
 export const telegramUpdateSchema = z.looseObject({
   update_id: int.nonnegative(),
   message: telegramMessageSchema.optional(),
+  callback_query: telegramCallbackQuerySchema.optional(),
 });
+
+/** The updates the adapter asks for, by polling and by webhook alike: Telegram sends no others. */
+export const telegramAllowedUpdates = ['message', 'callback_query'] as const;
 export type TelegramUpdate = z.infer<typeof telegramUpdateSchema>;

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { InboundJobInput } from '../../core/contracts/job.ts';
+import { inboundJobSchema, type InboundJobInput } from '../../core/contracts/job.ts';
 import { mintJobToken } from '../../core/identity/tokens.ts';
 import { forJob, telegramCapabilities } from '../kit/capabilities.ts';
 import type { ChatTarget } from '../kit/chat-transport.ts';
 import { readsAttachments, type FileRef } from '../kit/attachments.ts';
-import { telegramDocumentSchema, unsupportedKinds, type TelegramMessage, type TelegramUpdate } from './telegram-update.ts';
+import { telegramDocumentSchema, unsupportedKinds, type TelegramCallbackQuery, type TelegramMessage, type TelegramUpdate } from './telegram-update.ts';
 
 /** When the bot answers in groups: when mentioned, replied to or given a command (default); always; never. */
 export type GroupMode = 'mention' | 'all' | 'off';
@@ -31,13 +31,18 @@ export type TelegramEvent =
 /** Unique per bot and update, so a redelivered update is the same job; bots have their own update ids. */
 export const telegramJobId = (botId: number, updateId: number) => `telegram-${botId}-${updateId}`;
 
-function targetOf(message: TelegramMessage): ChatTarget {
+type Entity = NonNullable<TelegramMessage['entities']>[number];
+type User = NonNullable<TelegramMessage['from']>;
+/** Where a message sits: the chat, and the forum topic when it is in one. */
+type Placed = Pick<TelegramMessage, 'message_id' | 'message_thread_id' | 'is_topic_message' | 'chat'>;
+
+function targetOf(message: Placed): ChatTarget {
   const thread = message.is_topic_message && message.message_thread_id !== undefined ? { threadId: String(message.message_thread_id) } : {};
   return { id: String(message.chat.id), messageId: String(message.message_id), ...thread };
 }
 
-/** Whether a group message is addressed to the bot, and its text without the bot's @name. */
-function addressing(message: TelegramMessage, bot: BotIdentity): { addressed: boolean; text: string } {
+/** Whether a group message is addressed to the bot, and the entity that names the bot by its @name (to take out). */
+function addressing(message: TelegramMessage, bot: BotIdentity): { addressed: boolean; botMention: Entity | undefined } {
   const text = message.text ?? message.caption ?? '';
   const entities = message.entities ?? message.caption_entities ?? [];
   const handle = `@${bot.username}`.toLowerCase();
@@ -51,8 +56,79 @@ function addressing(message: TelegramMessage, bot: BotIdentity): { addressed: bo
   // `/help@other_bot` in a group is for another bot.
   const commandForUs = commandText !== undefined && (!commandText.includes('@') || commandText.endsWith(handle));
   const repliedTo = message.reply_to_message?.from?.id === bot.id;
-  const stripped = mention?.type === 'mention' ? (text.slice(0, mention.offset) + text.slice(mention.offset + mention.length)).replace(/\s{2,}/g, ' ').trim() : text;
-  return { addressed: Boolean(mention) || commandForUs || repliedTo, text: stripped };
+  return { addressed: Boolean(mention) || commandForUs || repliedTo, botMention: mention?.type === 'mention' ? mention : undefined };
+}
+
+/**
+ * The text as the job carries it: the bot's @name taken out, and in a command's arguments a person
+ * named without a username (a `text_mention`, which is only a link to them) written `telegram:<id>`, the
+ * way core names an identity. An `@name` stays: core finds its owner by the handle jobs carry.
+ * Entity offsets count UTF-16 units, as JavaScript strings do.
+ */
+function jobText(text: string, entities: readonly Entity[], botMention: Entity | undefined): string {
+  const commandEnd = text.startsWith('/') ? /^\S*/.exec(text)![0].length : undefined;
+  const edits = entities
+    .flatMap((entity) => {
+      if (entity === botMention) return [{ entity, replacement: '' }];
+      if (commandEnd !== undefined && entity.type === 'text_mention' && entity.user && entity.offset >= commandEnd) {
+        return [{ entity, replacement: `telegram:${entity.user.id}` }];
+      }
+      return [];
+    })
+    // From the end, so each edit leaves the offsets before it valid.
+    .sort((a, b) => b.entity.offset - a.entity.offset);
+  let result = text;
+  for (const { entity, replacement } of edits) result = result.slice(0, entity.offset) + replacement + result.slice(entity.offset + entity.length);
+  return botMention ? result.replace(/\s{2,}/g, ' ').trim() : result;
+}
+
+/** The sender's @name for `source.handle`, when they have one the contract takes. */
+function handleOf(from: User): { handle?: string } {
+  const handle = inboundJobSchema.shape.source.shape.handle.safeParse(from.username);
+  return handle.success && handle.data ? { handle: handle.data } : {};
+}
+
+interface JobParts {
+  updateId: number;
+  from: User;
+  chat: TelegramMessage['chat'];
+  target: ChatTarget;
+  text: string;
+  receivedAt: Date;
+}
+
+/** The job for a person's text in a chat, typed or pressed; the conversation is the chat, or its forum topic. */
+function jobFor({ updateId, from, chat, target, text, receivedAt }: JobParts, { bot, jwtKey }: TelegramEventContext): InboundJobInput {
+  const id = telegramJobId(bot.id, updateId);
+  const identity = { platform: 'telegram' as const, externalId: String(from.id) };
+  const conversation = target.threadId ? `telegram-${chat.id}-${target.threadId}` : `telegram-${chat.id}`;
+  return {
+    v: 1,
+    id,
+    requestId: `req_${randomUUID().replaceAll('-', '')}`,
+    source: { platform: 'telegram', eventId: `${bot.id}:${updateId}`, receivedAt: receivedAt.toISOString(), direct: chat.type === 'private', ...handleOf(from) },
+    conversationId: conversation,
+    identityToken: mintJobToken(jwtKey, id, identity),
+    replyTo: { adapter: 'telegram', chat: target },
+    capabilities: forJob(telegramCapabilities),
+    input: { messages: [{ role: 'user', content: text }] },
+    request: { stream: true },
+  };
+}
+
+/**
+ * A button pressed under one of the bot's messages: the same as its presser sending the button's
+ * command in that chat. Group mode does not apply: a press on the bot's own message is addressed to it.
+ */
+function pressEvent(updateId: number, press: TelegramCallbackQuery, context: TelegramEventContext): TelegramEvent {
+  const { from, message, data } = press;
+  if (from.is_bot) return { kind: 'ignore', reason: 'not from a person' };
+  if (!message) return { kind: 'ignore', reason: 'a button on an inline-mode message' };
+  if (data === undefined || !data.trim()) return { kind: 'ignore', reason: 'a button without data' };
+  if (message.chat.type === 'channel') return { kind: 'ignore', reason: 'a channel post' };
+  const target = targetOf(message);
+  // A press has no date of its own; it happened just now.
+  return { kind: 'job', target, job: jobFor({ updateId, from, chat: message.chat, target, text: data, receivedAt: new Date() }, context) };
 }
 
 /**
@@ -60,7 +136,9 @@ function addressing(message: TelegramMessage, bot: BotIdentity): { addressed: bo
  * unsupported, or nothing (another bot, a group message not for us, an edit). The jobId derives from
  * the update id; the conversation is the chat (a forum topic is its own).
  */
-export function toTelegramEvent(update: TelegramUpdate, { bot, jwtKey, groupMode }: TelegramEventContext): TelegramEvent {
+export function toTelegramEvent(update: TelegramUpdate, context: TelegramEventContext): TelegramEvent {
+  const { bot, groupMode } = context;
+  if (update.callback_query) return pressEvent(update.update_id, update.callback_query, context);
   const message = update.message;
   if (!message) return { kind: 'ignore', reason: 'not a new message' };
   const from = message.from;
@@ -68,8 +146,9 @@ export function toTelegramEvent(update: TelegramUpdate, { bot, jwtKey, groupMode
   const direct = message.chat.type === 'private';
   if (message.chat.type === 'channel') return { kind: 'ignore', reason: 'a channel post' };
   if (!direct && groupMode === 'off') return { kind: 'ignore', reason: 'groups are off' };
-  const { addressed, text } = direct ? { addressed: true, text: message.text ?? message.caption ?? '' } : addressing(message, bot);
+  const { addressed, botMention } = direct ? { addressed: true, botMention: undefined } : addressing(message, bot);
   if (!direct && groupMode === 'mention' && !addressed) return { kind: 'ignore', reason: 'not addressed to the bot' };
+  const text = jobText(message.text ?? message.caption ?? '', message.entities ?? message.caption_entities ?? [], botMention);
 
   const id = telegramJobId(bot.id, update.update_id);
   const target = targetOf(message);
@@ -85,23 +164,10 @@ export function toTelegramEvent(update: TelegramUpdate, { bot, jwtKey, groupMode
   }
   if (!text.trim()) return { kind: 'ignore', reason: 'empty after the mention' };
 
-  const identity = { platform: 'telegram' as const, externalId: String(from.id) };
-  const conversation = target.threadId ? `telegram-${message.chat.id}-${target.threadId}` : `telegram-${message.chat.id}`;
   return {
     kind: 'job',
     target,
-    job: {
-      v: 1,
-      id,
-      requestId: `req_${randomUUID().replaceAll('-', '')}`,
-      source: { platform: 'telegram', eventId: `${bot.id}:${update.update_id}`, receivedAt: new Date(message.date * 1000).toISOString(), direct },
-      conversationId: conversation,
-      identityToken: mintJobToken(jwtKey, id, identity),
-      replyTo: { adapter: 'telegram', chat: target },
-      capabilities: forJob(telegramCapabilities),
-      input: { messages: [{ role: 'user', content: text }] },
-      request: { stream: true },
-    },
+    job: jobFor({ updateId: update.update_id, from, chat: message.chat, target, text, receivedAt: new Date(message.date * 1000) }, context),
     ...(file ? { download: { fileId: file.file_id, name: file.file_name ?? 'document', mediaType: file.mime_type, size: file.file_size } } : {}),
   };
 }

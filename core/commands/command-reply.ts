@@ -1,5 +1,5 @@
 import type { InboundJob } from '../contracts/job.ts';
-import type { OkReply } from '../contracts/reply.ts';
+import type { OkReply, ReplyAction } from '../contracts/reply.ts';
 import type { JobContext } from '../pipeline/context.ts';
 import { replyEnvelope } from '../pipeline/steps/reply.ts';
 
@@ -8,8 +8,11 @@ export const gatewayModel = 'gateway';
 
 const noUsage = { inputTokens: 0, outputTokens: 0 };
 
-/** A reply written by the gateway, not a model; a streaming job gets it as one part, so every adapter shows it alike. */
-export async function gatewayReply(ctx: Pick<JobContext, 'job' | 'publish'>, text: string): Promise<OkReply> {
+/**
+ * A reply written by the gateway, not a model; a streaming job gets it as one part, so every adapter
+ * shows it alike. `actions` become buttons under it where the chat has them.
+ */
+export async function gatewayReply(ctx: Pick<JobContext, 'job' | 'publish'>, text: string, actions?: ReplyAction[]): Promise<OkReply> {
   const { job } = ctx;
   if (job.request.stream) {
     await ctx.publish({ type: 'start', model: gatewayModel, created: Math.floor(Date.now() / 1000) });
@@ -23,5 +26,6 @@ export async function gatewayReply(ctx: Pick<JobContext, 'job' | 'publish'>, tex
     model: gatewayModel,
     finishReason: 'stop',
     usage: noUsage,
+    ...(actions?.length ? { actions } : {}),
   };
 }

@@ -36,7 +36,12 @@ describe('/docs from a chat', () => {
     expect(answerOf(await say('/docs add', { ...admin, attachments: [{ name: 'blob.bin', data: Buffer.from([0, 255, 0, 1]).toString('base64') }] }))).toMatch(/^error unsupported_media_type: /);
     expect(answerOf(await say('/docs add https://example.com/x', admin))).toMatch(/^error forbidden: Adding documents by URL is off: set FETCH_ALLOWED_HOSTS/);
 
-    expect(answerOf(await say(`/docs remove ${id}`, admin))).toMatch(/^Removed (badges\.pdf|handbook\.md)/);
+    // Removing asks first; only the admin who asked can confirm.
+    const asked = answerOf(await say(`/docs remove ${id}`, admin));
+    expect(asked).toMatch(new RegExp(`^Remove (badges\\.pdf|handbook\\.md) \\(${id}, \\d+ chars\\) from slack:T1\\? .*\\nPress Confirm, or send /confirm [A-Z0-9]{4}-[A-Z0-9]{4} within 5 minutes`));
+    expect(await knowledge.list('slack:T1')).toHaveLength(2);
+    const code = /\/confirm (\S+)/.exec(asked)![1]!;
+    expect(answerOf(await say(`/confirm ${code}`, admin))).toMatch(/^Removed (badges\.pdf|handbook\.md)/);
     expect(await knowledge.list('slack:T1')).toHaveLength(1);
   });
 

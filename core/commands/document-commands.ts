@@ -1,7 +1,7 @@
 import { GatewayError } from '../errors/gateway-error.ts';
 import type { Command } from './command.ts';
 
-const usage = '/docs (the documents this chat searches) · /docs add <url>, or /docs add with files attached · /docs remove <id> (admins)';
+const usage = '/docs (the documents this chat searches) · /docs add <url>, or /docs add with files attached · /docs remove <id> (admins; asks to confirm)';
 const usageError = () => new GatewayError('invalid_request', `Usage: ${usage}`);
 const size = (chars: number) => (chars >= 10_000 ? `${Math.round(chars / 1000)}k chars` : `${chars} chars`);
 
@@ -9,6 +9,12 @@ const size = (chars: number) => (chars >= 10_000 ? `${Math.round(chars / 1000)}k
 export const documentCommands: Record<string, Command> = {
   docs: {
     usage,
+    async confirm({ documents }, { actor }, args) {
+      // Anything else, a non-admin's attempt included, is run() to answer (and refuse).
+      if (args[0] !== 'remove' || args.length !== 2 || !documents || actor.user.role !== 'admin') return undefined;
+      const document = await documents.get(actor, args[1]!);
+      return `Remove ${document.name} (${document.id}, ${size(document.chars)}) from ${document.workspace}? Answers stop drawing on it.`;
+    },
     async run({ documents }, { actor, workspace, attachments }, args) {
       if (!documents) throw new GatewayError('invalid_request', 'The knowledge base is not available on this gateway.');
       const [verb = 'list', ...rest] = args;

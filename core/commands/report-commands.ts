@@ -40,6 +40,25 @@ export const reportCommands: Record<string, Command> = {
       ].join('\n');
     },
   },
+  providers: {
+    admin: true,
+    usage: '/providers (admins: each model provider\'s health, and the circuit of each of its models)',
+    async run({ models }, _invocation, args) {
+      if (args.length > 0) throw new GatewayError('invalid_request', `Usage: ${reportCommands.providers!.usage}`);
+      const providers = await models.providers();
+      return [
+        'Model providers:',
+        ...providers.map((provider) => {
+          const circuits = provider.circuits.map((circuit) => {
+            const failing = circuit.consecutiveFailures > 0 ? `, ${circuit.consecutiveFailures} failure${circuit.consecutiveFailures === 1 ? '' : 's'} in a row` : '';
+            const retry = circuit.retryInMs !== undefined ? `, retried in ${Math.ceil(circuit.retryInMs / 1000)} s` : '';
+            return `${circuit.model} ${circuit.state}${failing}${retry}`;
+          });
+          return `• ${provider.id} (${provider.role}): ${provider.status}. Instant ${provider.models.instant}, thinking ${provider.models.thinking}.${circuits.length ? ` Circuits: ${circuits.join('; ')}.` : ''}`;
+        }),
+      ].join('\n');
+    },
+  },
   audit: {
     admin: true,
     usage: '/audit [n] (admins: the last n audit records, 10 unless said) · /audit verify (check the hash chain)',

@@ -59,7 +59,7 @@ describe('pairing (ACCESS_MODE=pairing, the default)', () => {
     // A user who is not an admin cannot approve, and the attempt is audited.
     await store.setRole((await store.resolveUser({ platform: 'slack', externalId: 'plain' }, { role: 'user' })).id, 'user');
     expect(text(await say('slack', 'plain', `/pair approve ${code}`))).toMatch(/^error forbidden: Only an administrator/);
-    expect((await store.listAudit()).some((r) => r.action === 'pairing.approve' && r.outcome === 'refused')).toBe(true);
+    expect((await store.listAudit()).some((r) => r.action === 'command.pair' && r.outcome === 'refused')).toBe(true);
 
     expect(text(await say('telegram', 'admin', '/pair'))).toContain(`${code}  telegram:${person}`);
     expect(text(await say('telegram', 'admin', `/pair approve ${code.toLowerCase()}`))).toBe(`Approved: telegram:${person} may now talk to the assistant.`);
@@ -128,7 +128,7 @@ describe('linking identities', () => {
     const person = fresh();
     await store.resolveUser({ platform: 'slack', externalId: person }, { role: 'user' });
     expect(text(await say('slack', person, '/link a b c'))).toBe('error invalid_request: Usage: /link (get a code) · /link CODE (confirm it from your other chat) · admins: /link <user> <user>');
-    expect(text(await say('slack', person, '/pair maybe X'))).toMatch(/^error invalid_request: Usage: \/pair/);
+    expect(text(await say('telegram', 'admin', '/pair maybe X'))).toMatch(/^error invalid_request: Usage: \/pair.*\(argument 1: /);
     expect(text(await say('slack', person, '/unlink telegram:admin'))).toMatch(/^error forbidden/);
     expect(text(await say('slack', person, '/link nobody:1 slack:x'))).toMatch(/^error forbidden/);
   });
@@ -154,7 +154,7 @@ describe('conversation commands', () => {
   });
 
   it('/model shows the choices, switches this chat to a known model, refuses an unknown one, and goes back to the default', async () => {
-    expect(await chat('/model')).toBe('This chat uses default. Available: default, instant, thinking, offline.');
+    expect(await chat('/model')).toBe('This chat uses the default (chosen by tier). Available: default, instant, thinking, offline.');
     expect(await chat('/model thinking')).toBe('This chat now uses thinking.');
     expect(await store.getConversationSettings(conversation)).toMatchObject({ model: 'thinking' });
     expect(await chat('/model gpt-9')).toMatch(/^error model_not_found: .*gpt-9/);
@@ -204,6 +204,6 @@ describe('conversation commands', () => {
     const person = fresh();
     await store.setRole((await store.resolveUser({ platform: 'slack', externalId: person }, { role: 'user' })).id, 'user');
     expect(text(await say('slack', person, '/audit'))).toMatch(/^error forbidden/);
-    expect((await store.listAudit({ action: 'audit.read' }))[0]).toMatchObject({ outcome: 'refused', actorId: (await userOf('slack', person))?.id });
+    expect((await store.listAudit({ action: 'command.audit' }))[0]).toMatchObject({ outcome: 'refused', actorId: (await userOf('slack', person))?.id });
   });
 });

@@ -70,6 +70,11 @@ export const inboundJobSchema = z.object({
      * never in a group. HTTP requests count as direct. Default: false.
      */
     direct: z.boolean().optional(),
+    /**
+     * The sender's @name on the platform (a Telegram or Discord username), without the @: admins may name
+     * them so in commands (`/block @ann`). A convenience for finding people, never a credential.
+     */
+    handle: z.string().regex(/^[\w.]{1,64}$/).optional(),
   }),
   /** Messages of one conversation are answered one at a time, in order. */
   conversationId: idSchema,

@@ -25,6 +25,20 @@ export const routeSchema = z.object({
 });
 export type Route = z.infer<typeof routeSchema>;
 
+/**
+ * A button a chat may show under a reply (a command's "Confirm" and "Cancel"). Pressing it is the same
+ * as its presser sending `command` in that chat; a platform without buttons shows only the text, which
+ * says what to type.
+ */
+export const replyActionSchema = z.object({
+  label: z.string().min(1).max(40),
+  /** At most 64 bytes: Telegram's limit for a button's data. */
+  command: z.string().regex(/^\/[a-z][\w -]{0,62}$/),
+  /** `danger` for what cannot be undone. Default: the platform's plain button. */
+  style: z.enum(['primary', 'danger']).optional(),
+});
+export type ReplyAction = z.infer<typeof replyActionSchema>;
+
 const limitStateSchema = z.object({ limit: z.number().int().nonnegative(), remaining: z.number().int().nonnegative(), resetMs: z.number().int().nonnegative() });
 
 /** The sender's rate-limit buckets after this job, for headers such as OpenAI's `x-ratelimit-*`. */
@@ -50,6 +64,8 @@ export const replySchema = z.discriminatedUnion('status', [
     finishReason: finishReasonSchema,
     usage: usageSchema,
     route: routeSchema.optional(),
+    /** Buttons under the reply's last message, where the chat has them. */
+    actions: z.array(replyActionSchema).min(1).max(5).optional(),
   }),
   replyBase.extend({
     status: z.literal('error'),

@@ -69,15 +69,16 @@ export class Accounts {
   }
 
   /**
-   * The user behind a verified identity, created on first sight. ADMIN_USERS is authoritative for the
+   * The user behind a verified identity, created on first sight; `handle` is the @name the platform
+   * showed with it, so admins can name them by it. ADMIN_USERS is authoritative for the
    * identities it names; a token vouching for an admin (minted with the gateway's secret, or by the
    * identity provider) makes its user one too, unless an admin blocked them.
    */
-  async resolve(identity: JobIdentity): Promise<User> {
+  async resolve(identity: JobIdentity, { handle }: { handle?: string } = {}): Promise<User> {
     const listed = this.#admins.has(identityRef(identity));
     const vouched = listed || identity.role === 'admin';
     const role = vouched ? 'admin' : (identity.role ?? roleForNewIdentity(identity.platform, this.#accessMode));
-    const user = await this.#store.resolveUser(identity, { role });
+    const user = await this.#store.resolveUser(identity, { role, ...(handle ? { handle } : {}) });
     if (!vouched || user.role === 'admin' || (user.role === 'blocked' && !listed)) return user;
     await this.#store.setRole(user.id, 'admin');
     return { ...user, role: 'admin' };

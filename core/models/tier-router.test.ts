@@ -30,6 +30,13 @@ describe('decideTier', () => {
     ['a cue inside a longer word is not one', { text: 'tell me about the planets and improvements' }, 'instant', 'default'],
     ['a long message', { text: 'word '.repeat(500) }, 'thinking', 'long-input'],
     ['a required tool call', { toolRequired: true }, 'thinking', 'tools'],
+    ["the chat's tier over a reasoning cue", { chatTier: 'instant', text: 'Compare Postgres and MySQL' }, 'instant', 'tier-alias'],
+    ["the chat's model over its tier", { chatModel: 'openai/o-reasoner', chatTier: 'instant' }, 'thinking', 'named-model'],
+    ["the chat's tier over the gateway's model", { chatTier: 'instant', globalModel: 'openai/o-reasoner' }, 'instant', 'tier-alias'],
+    ["the gateway's model", { globalModel: 'openai/o-reasoner' }, 'thinking', 'named-model'],
+    ["the gateway's tier", { globalTier: 'thinking' }, 'thinking', 'tier-alias'],
+    ['/think over the gateway\'s tier', { globalTier: 'instant', thinkNext: true }, 'thinking', 'think-command'],
+    ['the request over the gateway\'s model', { requested: 'instant', globalModel: 'openai/o-reasoner' }, 'instant', 'tier-alias'],
   ] as const)('%s → %s (%s)', (_name, patch, tier, reason) => {
     expect(decideTier(input(patch))).toMatchObject({ tier, reason });
   });

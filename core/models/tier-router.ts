@@ -55,6 +55,11 @@ export interface RouteInput {
   requested: string | undefined;
   /** The model the chat chose with `/model`; `default` or absent: no choice. */
   chatModel: string | undefined;
+  /** The tier the chat chose with `/tier`; absent: no choice. */
+  chatTier?: Tier;
+  /** The gateway-wide defaults (`/model global`, `/tier global`), below any choice of the chat's. */
+  globalModel?: string;
+  globalTier?: Tier;
   /** The registry's tier for a named model (not an alias). */
   tierOf: (model: string) => Tier;
   /** The chat said `/think` before this message. */
@@ -72,7 +77,7 @@ const codePattern = /```|(^|\n)( {4}|\t)\S|(^|\n)\s*(def |class |function |impor
 
 /**
  * Decides the tier of one job. A choice wins over the heuristic: the request's model, then `/think`
- * for this one message, then the chat's `/model`.
+ * for this one message, then the chat's `/model` and `/tier`, then the gateway's.
  */
 export function decideTier(input: RouteInput, heuristic: TierHeuristic = defaultTierHeuristic): RouteDecision {
   const named = (name: string): RouteDecision => {
@@ -82,6 +87,9 @@ export function decideTier(input: RouteInput, heuristic: TierHeuristic = default
   if (chosen(input.requested)) return named(input.requested);
   if (input.thinkNext) return { tier: 'thinking', reason: 'think-command' };
   if (chosen(input.chatModel)) return named(input.chatModel);
+  if (input.chatTier) return { tier: input.chatTier, reason: 'tier-alias' };
+  if (chosen(input.globalModel)) return named(input.globalModel);
+  if (input.globalTier) return { tier: input.globalTier, reason: 'tier-alias' };
   if (heuristic.mode === 'off') return { tier: 'instant', reason: 'default' };
   if (input.toolRequired) return { tier: 'thinking', reason: 'tools' };
   if (codePattern.test(input.text)) return { tier: 'thinking', reason: 'code' };

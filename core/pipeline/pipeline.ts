@@ -8,6 +8,7 @@ import { Accounts } from '../identity/accounts.ts';
 import type { KnowledgeBase } from '../knowledge/knowledge-base.ts';
 import type { DocumentLibrary } from '../knowledge/document-library.ts';
 import { summarizeTurns } from '../memory/summarize-turns.ts';
+import { GatewayDefaults } from '../settings/gateway-defaults.ts';
 import { ToolApprovals } from '../tools/tool-approvals.ts';
 import type { ToolRegistry } from '../tools/tool-registry.ts';
 import type { ModelRegistry } from '../models/registry.ts';
@@ -69,7 +70,8 @@ export interface PipelineServices {
 export function createPipeline(services: PipelineServices) {
   const { store, models, jwtKey, rateLimits, adminUsers, accessMode, tiers, memory = {}, systemPrompt, tools, toolRounds, secrets, knowledge, documents } = services;
   const { accounts = new Accounts(store, { adminUsers, accessMode }), prices = new PriceTable(), budgets } = services;
-  const { linking, pairing } = accounts;
+  const { pairing } = accounts;
+  const defaults = new GatewayDefaults(store);
   const approvals = tools ? new ToolApprovals({ store, tools, models, secrets }) : undefined;
   const summarize = memory.summary
     ? (previous: string | undefined, turns: Message[], abortSignal: AbortSignal) =>
@@ -79,10 +81,10 @@ export function createPipeline(services: PipelineServices) {
     .use(authenticate({ store, jwtKey, accounts }))
     .use(authorize({ pairing, notices: rateLimits?.notices, budgets: budgets && { store, ...budgets } }))
     .use(rateLimit(rateLimits))
-    .use(handleCommand({ linking, pairing, store, models, approvals, documents, usage: new UsageReports(store), audit: new AuditLog(store) }))
+    .use(handleCommand({ accounts, store, models, defaults, approvals, documents, usage: new UsageReports(store), audit: new AuditLog(store) }))
     .use(storeInput({ store }))
     .use(recallConversation({ store }))
-    .use(routeTier({ models, heuristic: tiers }))
+    .use(routeTier({ models, heuristic: tiers, defaults }))
     .use(retrieveContext({ knowledge }))
     .use(offerTools({ tools }))
     .use(buildPrompt({ store, systemPrompt, memory: { maxTokens: memory.maxTokens, summarize } }))

@@ -229,6 +229,23 @@ export function describeStoreContract(name: string, open: () => Promise<{ store:
       expect(await store.getConversationSettings('telegram-9')).toEqual({ model: 'thinking', historyFrom: '2026-01-01T00:00:00.000Z' });
     });
 
+    it('keeps gateway-wide defaults, merging changes and removing what is set to undefined', async () => {
+      expect(await store.getGatewaySettings()).toEqual({});
+      await store.updateGatewaySettings({ model: 'openai/gpt-4o', tier: 'thinking' });
+      await store.updateGatewaySettings({ model: undefined });
+      expect(await store.getGatewaySettings()).toEqual({ tier: 'thinking' });
+    });
+
+    it('finds a user by the @name their identity was seen with, in any case, on its platform only', async () => {
+      const ann = await store.resolveUser({ platform: 'telegram', externalId: '71' }, { role: 'user', handle: 'Ann_S' });
+      await store.resolveUser({ platform: 'discord', externalId: '72' }, { role: 'user', handle: 'bob' });
+      expect((await store.findUserByHandle('telegram', 'ann_s'))?.id).toBe(ann.id);
+      expect((await store.findUserByHandle('telegram', 'ANN_S'))?.id).toBe(ann.id);
+      expect(await store.findUserByHandle('discord', 'ann_s')).toBeUndefined();
+      expect(await store.findUserByHandle('telegram', 'bob')).toBeUndefined();
+      expect(await store.listIdentities(ann.id)).toEqual([{ platform: 'telegram', externalId: '71', handle: 'ann_s' }]);
+    });
+
     it('keeps per-user limit overrides, and lists users most recently seen first', async () => {
       const a = await store.resolveUser({ platform: 'telegram', externalId: 'l1' }, { role: 'user' });
       expect(a.limits).toEqual({});

@@ -23,10 +23,11 @@ export interface User {
 
 /**
  * A short-lived code that proves one person holds two identities (`link`), or awaits an admin: a new
- * user (`pairing`) or a high-risk tool call (`tool-approval`).
+ * user (`pairing`) or a high-risk tool call (`tool-approval`); or one admin's go-ahead for a destructive
+ * command (`confirm`).
  */
 export interface OneTimeCode {
-  purpose: 'link' | 'pairing' | 'tool-approval';
+  purpose: 'link' | 'pairing' | 'tool-approval' | 'confirm';
   /** Normalized: upper case, no separators. */
   code: string;
   userId: string;
@@ -66,6 +67,11 @@ export interface ExternalIdentity {
   externalId: string;
 }
 
+/** An identity as listed: with the @name it was last seen with, where the platform has one (lower case). */
+export interface IdentityView extends ExternalIdentity {
+  handle?: string;
+}
+
 export interface Conversation {
   id: string;
   userId: string;
@@ -78,12 +84,20 @@ export interface Conversation {
 export interface ConversationSettings {
   /** The model this conversation asks for, as a client would name it; absent: the default. */
   model?: string;
+  /** The tier this conversation uses when it names no model (`/tier`); absent: the gateway's default, else the heuristic. */
+  tier?: 'instant' | 'thinking';
   /** The next message goes to the thinking tier; cleared once it has. */
   thinkNext?: boolean;
   /** Turns before this moment are no longer shown to the model (`/new`). */
   historyFrom?: string;
   /** Older turns folded into a few sentences (MEMORY_SUMMARY=on), through the message `throughId`, said at `through`. */
   summary?: { text: string; through: string; throughId: string };
+}
+
+/** Defaults for every conversation that chose none of its own (`/model global`, `/tier global`). */
+export interface GatewaySettings {
+  model?: string;
+  tier?: 'instant' | 'thinking';
 }
 
 /** What a user spent over a period. */
@@ -218,16 +232,21 @@ export interface ListOptions {
  * whether they wrote, because a retried job repeats them.
  */
 export interface Store {
-  /** The internal user behind an external identity, created on first sight with `defaults.role`. */
-  resolveUser(identity: ExternalIdentity, defaults: { role: UserRole }): Promise<User>;
+  /**
+   * The internal user behind an external identity, created on first sight with `defaults.role`. A
+   * `handle` (the platform @name, any case) is kept with the identity, refreshed with "last seen".
+   */
+  resolveUser(identity: ExternalIdentity, defaults: { role: UserRole; handle?: string }): Promise<User>;
   getUser(id: string): Promise<User | undefined>;
   /** Makes the user an admin, a user, or blocked. */
   setRole(userId: string, role: UserRole): Promise<void>;
   /** Replaces the user's limit overrides. */
   setLimits(userId: string, limits: LimitOverrides): Promise<void>;
-  listIdentities(userId: string): Promise<ExternalIdentity[]>;
+  listIdentities(userId: string): Promise<IdentityView[]>;
   /** The user behind an identity, if it has been seen. */
   findUser(identity: ExternalIdentity): Promise<User | undefined>;
+  /** The user last seen with this @name on the platform (any case), if any. */
+  findUserByHandle(platform: Platform, handle: string): Promise<User | undefined>;
   /** Most recently seen first. */
   listUsers(options?: ListOptions): Promise<User[]>;
   /**
@@ -265,6 +284,11 @@ export interface Store {
    * conversation if needed.
    */
   updateConversationSettings(conversation: Pick<Conversation, 'id' | 'userId' | 'platform'>, patch: ConversationSettings): Promise<void>;
+
+  /** The gateway-wide defaults; `{}` when none are set. */
+  getGatewaySettings(): Promise<GatewaySettings>;
+  /** Merges `patch` into the gateway-wide defaults (a key set to undefined is removed). */
+  updateGatewaySettings(patch: GatewaySettings): Promise<void>;
 
   appendMessage(message: StoredMessage): Promise<boolean>;
   /** The newest `limit` messages, oldest first. */

@@ -88,7 +88,7 @@ describe('untrusted content cannot make the gateway run a tool', () => {
     expect(approved).toMatch(/^Approved fetch_url\.\n\nDone: <untrusted-data source="fetch_url">\nthe intranet page/);
     expect(answerOf(await say(`/approve ${code}`, { user: 'chief' }))).toMatch(/^error invalid_code/);
     const actions = (await store.listAudit()).map((record) => `${record.action}:${record.outcome}`);
-    expect(actions).toEqual(expect.arrayContaining(['tool.approve:refused', 'tool.approve:ok', 'tool.call:ok']));
+    expect(actions).toEqual(expect.arrayContaining(['command.approve:refused', 'tool.approve:ok', 'tool.call:ok']));
   });
 
   it('runs nothing when an admin denies the call', async () => {

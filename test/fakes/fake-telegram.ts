@@ -22,6 +22,16 @@ export interface FakeMessage {
   replyTo: number | undefined;
   threadId: number | undefined;
   edits: number;
+  /** Its inline keyboard's callback buttons, in order (every row); absent when it has none. */
+  buttons?: FakeButton[];
+}
+
+export interface FakeButton {
+  text: string;
+  /** The callback_data a press sends back. */
+  data: string;
+  /** Bot API 9.4's colour: danger, success or primary. */
+  style?: string;
 }
 
 export interface ApiFailure {
@@ -40,7 +50,19 @@ export interface FakeTelegram {
   /** Queues an update for getUpdates (or posts it to the webhook when one is set); its update_id. */
   push(update: Record<string, unknown>): number;
   /** A text message update from a person, with entities for a leading /command. */
-  pushText(text: string, options?: { userId?: number; chatId?: number; chatType?: 'private' | 'group' | 'supergroup'; updateId?: number; replyToBot?: boolean; entities?: unknown[] }): number;
+  pushText(
+    text: string,
+    options?: { userId?: number; username?: string; chatId?: number; chatType?: 'private' | 'group' | 'supergroup'; updateId?: number; replyToBot?: boolean; entities?: unknown[] },
+  ): number;
+  /**
+   * A person's press of a callback button carrying `data`, under the bot's message `messageId` (default:
+   * the bot's newest message in the chat) in chat `chatId` (default: the presser's private chat; a
+   * negative id is a supergroup). Queued like any update; its update_id. The callback query's id is
+   * derived from the update id, so a redelivered update (same `updateId`) is the same query.
+   */
+  pushCallback(data: string, options?: { userId?: number; username?: string; chatId?: number; chatType?: 'private' | 'group' | 'supergroup'; messageId?: number; updateId?: number }): number;
+  /** Presses the button labelled `label` on the bot's newest message in the chat that has one; its update_id. Throws if there is none. */
+  press(chatId: number, label: string, options?: { userId?: number; username?: string }): number;
   /**
    * A file sent as a document with a caption, from a person in a private chat; the bot reads it with
    * getFile and GET /file/bot<token>/<file_path>, as from Telegram.
@@ -61,6 +83,26 @@ export interface FakeTelegram {
   close(): Promise<void>;
   server: FakeServer;
 }
+
+/** An inline keyboard as Telegram checks it: rows of buttons with a text and 1-64 bytes of callback_data. */
+function parseKeyboard(markup: unknown): { ok: true; buttons: FakeButton[] | undefined } | { ok: false; failure: ApiFailure } {
+  if (markup === undefined) return { ok: true, buttons: undefined };
+  // Multipart requests carry reply_markup as JSON text.
+  const parsed = typeof markup === 'string' ? (JSON.parse(markup) as unknown) : markup;
+  const rows = (parsed as { inline_keyboard?: unknown } | null)?.inline_keyboard;
+  if (!Array.isArray(rows) || rows.some((row) => !Array.isArray(row))) return { ok: false, failure: { error_code: 400, description: 'Bad Request: field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays' } };
+  const buttons: FakeButton[] = [];
+  for (const button of (rows as unknown[][]).flat() as { text?: unknown; callback_data?: unknown; style?: unknown; url?: unknown }[]) {
+    if (typeof button.text !== 'string' || !button.text) return { ok: false, failure: { error_code: 400, description: 'Bad Request: BUTTON_TEXT_EMPTY' } };
+    if (typeof button.url === 'string') continue; // a link, not pressed back to the bot
+    const data = button.callback_data;
+    if (typeof data !== 'string' || Buffer.byteLength(data) < 1 || Buffer.byteLength(data) > 64) return { ok: false, failure: { error_code: 400, description: 'Bad Request: BUTTON_DATA_INVALID' } };
+    buttons.push({ text: button.text, data, ...(typeof button.style === 'string' ? { style: button.style } : {}) });
+  }
+  return { ok: true, buttons: buttons.length ? buttons : undefined };
+}
+
+const sameButtons = (a: FakeButton[] | undefined, b: FakeButton[] | undefined) => JSON.stringify(a ?? []) === JSON.stringify(b ?? []);
 
 const allowedTags = new Set(['b', 'strong', 'i', 'em', 'u', 'ins', 's', 'strike', 'del', 'span', 'tg-spoiler', 'a', 'code', 'pre', 'blockquote', 'tg-emoji']);
 
@@ -115,6 +157,8 @@ export async function startFakeTelegram({ token = '123456:TEST-token_for-fake', 
   let webhook: { url: string; secretToken: string | undefined } | undefined;
   /** Files people sent, by file_id: their path for download and their bytes. */
   const files = new Map<string, { path: string; content: Buffer }>();
+  /** Callback queries pushed, by id, and whether answered (Telegram takes one answer per query). */
+  const callbackQueries = new Map<string, { answered: boolean }>();
 
   const reply = (response: ServerResponse, result: unknown) => sendJson(response, 200, { ok: true, result });
   const refuse = (response: ServerResponse, failure: ApiFailure) => sendJson(response, failure.error_code, { ok: false, ...failure });
@@ -148,7 +192,18 @@ export async function startFakeTelegram({ token = '123456:TEST-token_for-fake', 
 
   const methods: Record<string, (body: Record<string, unknown>, response: ServerResponse) => void | Promise<void>> = {
     getMe: (_, response) => reply(response, { id: botId, is_bot: true, first_name: 'Gateway', username, can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false }),
-    setMyCommands: (body, response) => (Array.isArray(body.commands) ? reply(response, true) : refuse(response, { error_code: 400, description: 'Bad Request: commands must be an array' })),
+    setMyCommands: (body, response) => {
+      const commands = body.commands;
+      if (!Array.isArray(commands) || commands.length > 100) return refuse(response, { error_code: 400, description: 'Bad Request: commands must be an array of at most 100' });
+      for (const entry of commands as { command?: unknown; description?: unknown }[]) {
+        // As Telegram checks them: 1-32 lower-case letters, digits and underscores; 1-256 characters of description.
+        if (typeof entry.command !== 'string' || !/^[a-z0-9_]{1,32}$/.test(entry.command)) return refuse(response, { error_code: 400, description: 'Bad Request: BOT_COMMAND_INVALID' });
+        if (typeof entry.description !== 'string' || entry.description.length < 1 || entry.description.length > 256) {
+          return refuse(response, { error_code: 400, description: 'Bad Request: command description is invalid' });
+        }
+      }
+      reply(response, true);
+    },
     deleteWebhook: (_, response) => {
       webhook = undefined;
       reply(response, true);
@@ -178,6 +233,8 @@ export async function startFakeTelegram({ token = '123456:TEST-token_for-fake', 
     sendMessage: (body, response) => {
       const checked = checkText(body);
       if ('error_code' in checked) return refuse(response, checked);
+      const keyboard = parseKeyboard(body.reply_markup);
+      if (!keyboard.ok) return refuse(response, keyboard.failure);
       const chatId = Number(body.chat_id);
       const replyTo = (body.reply_parameters as { message_id?: number } | undefined)?.message_id ?? (body.reply_to_message_id as number | undefined);
       const message: FakeMessage = {
@@ -189,6 +246,7 @@ export async function startFakeTelegram({ token = '123456:TEST-token_for-fake', 
         replyTo,
         threadId: body.message_thread_id as number | undefined,
         edits: 0,
+        ...(keyboard.buttons ? { buttons: keyboard.buttons } : {}),
       };
       chats.set(chatId, [...(chats.get(chatId) ?? []), message]);
       reply(response, { message_id: message.messageId, from: { id: botId, is_bot: true, first_name: 'Gateway', username }, chat: { id: chatId, type: chatId > 0 ? 'private' : 'group' }, date: Math.floor(Date.now() / 1000), text: checked.visible });
@@ -199,16 +257,27 @@ export async function startFakeTelegram({ token = '123456:TEST-token_for-fake', 
       if (!message) return refuse(response, { error_code: 400, description: 'Bad Request: message to edit not found' });
       const checked = checkText(body);
       if ('error_code' in checked) return refuse(response, checked);
-      if (message.text === body.text && message.parseMode === body.parse_mode) {
+      const keyboard = parseKeyboard(body.reply_markup);
+      if (!keyboard.ok) return refuse(response, keyboard.failure);
+      if (message.text === body.text && message.parseMode === body.parse_mode && sameButtons(message.buttons, keyboard.buttons)) {
         return refuse(response, { error_code: 400, description: 'Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message' });
       }
       Object.assign(message, { text: body.text as string, parseMode: body.parse_mode as string | undefined, visible: checked.visible, edits: message.edits + 1 });
+      // An edit without reply_markup takes the keyboard away, as Telegram does.
+      if (keyboard.buttons) message.buttons = keyboard.buttons;
+      else delete message.buttons;
       reply(response, { message_id: message.messageId, chat: { id: chatId, type: 'private' }, date: Math.floor(Date.now() / 1000), text: checked.visible });
     },
     getFile: (body, response) => {
       const file = files.get(String(body.file_id));
       if (!file) return refuse(response, { error_code: 400, description: 'Bad Request: invalid file_id' });
       reply(response, { file_id: body.file_id, file_unique_id: `u${String(body.file_id)}`, file_size: file.content.length, file_path: file.path });
+    },
+    answerCallbackQuery: (body, response) => {
+      const query = callbackQueries.get(String(body.callback_query_id));
+      if (!query || query.answered) return refuse(response, { error_code: 400, description: 'Bad Request: query is too old and response timeout expired or query ID is invalid' });
+      query.answered = true;
+      reply(response, true);
     },
     sendChatAction: (body, response) => (body.action === 'typing' ? reply(response, true) : refuse(response, { error_code: 400, description: 'Bad Request: wrong parameter action in request' })),
   };
@@ -247,6 +316,28 @@ export async function startFakeTelegram({ token = '123456:TEST-token_for-fake', 
     return updateId;
   };
 
+  const person = (userId: number, username: string | undefined) => ({ id: userId, is_bot: false, first_name: `User${userId}`, ...(username ? { username } : {}), language_code: 'en' });
+
+  const pushCallback: FakeTelegram['pushCallback'] = (data, { userId = 42, username, chatId = userId, chatType = chatId > 0 ? 'private' : 'supergroup', messageId, updateId } = {}) => {
+    const id = updateId ?? nextUpdateId++;
+    const queryId = `cbq-${botId}-${id}`;
+    if (!callbackQueries.has(queryId)) callbackQueries.set(queryId, { answered: false });
+    const shown = chats.get(chatId) ?? [];
+    const pressed = messageId === undefined ? shown.at(-1) : shown.find((candidate) => candidate.messageId === messageId);
+    const chat = chatType === 'private' ? { id: chatId, type: 'private', first_name: `User${userId}` } : { id: chatId, type: chatType, title: 'A group' };
+    // The message the button was under, as Telegram includes it: the bot's, with its keyboard.
+    const message = {
+      message_id: pressed?.messageId ?? messageId ?? 1,
+      from: { id: botId, is_bot: true, first_name: 'Gateway', username },
+      chat,
+      date: Math.floor(Date.now() / 1000),
+      ...(pressed ? { text: pressed.visible } : {}),
+      ...(pressed?.threadId !== undefined ? { message_thread_id: pressed.threadId, is_topic_message: true } : {}),
+      ...(pressed?.buttons ? { reply_markup: { inline_keyboard: [pressed.buttons.map((button) => ({ text: button.text, callback_data: button.data }))] } } : {}),
+    };
+    return push({ update_id: id, callback_query: { id: queryId, from: person(userId, username), message, chat_instance: `ci${chatId}`, data } });
+  };
+
   return {
     apiRoot: server.origin,
     token,
@@ -254,13 +345,13 @@ export async function startFakeTelegram({ token = '123456:TEST-token_for-fake', 
     requests: server.requests,
     calls: (method) => server.requests.filter((request) => request.url.endsWith(`/${method}`)).map((request) => (request.body ?? {}) as Record<string, unknown>),
     push,
-    pushText(text, { userId = 42, chatId = userId, chatType = 'private', updateId, replyToBot = false, entities } = {}) {
+    pushText(text, { userId = 42, username, chatId = userId, chatType = 'private', updateId, replyToBot = false, entities } = {}) {
       const command = /^\/\w+(@\w+)?/.exec(text);
       return push({
         ...(updateId === undefined ? {} : { update_id: updateId }),
         message: {
           message_id: nextMessageId++,
-          from: { id: userId, is_bot: false, first_name: `User${userId}`, language_code: 'en' },
+          from: person(userId, username),
           chat: chatType === 'private' ? { id: chatId, type: 'private', first_name: `User${userId}` } : { id: chatId, type: chatType, title: 'A group' },
           date: Math.floor(Date.now() / 1000),
           text,
@@ -285,6 +376,13 @@ export async function startFakeTelegram({ token = '123456:TEST-token_for-fake', 
           ...(command ? { caption_entities: [{ type: 'bot_command', offset: 0, length: command[0].length }] } : {}),
         },
       });
+    },
+    pushCallback,
+    press(chatId, label, options = {}) {
+      const message = (chats.get(chatId) ?? []).findLast((candidate) => candidate.buttons?.some((button) => button.text === label));
+      if (!message) throw new Error(`no message of the bot in chat ${chatId} has a button labelled ${JSON.stringify(label)}`);
+      const button = message.buttons!.find((candidate) => candidate.text === label)!;
+      return pushCallback(button.data, { ...options, chatId, messageId: message.messageId });
     },
     messages: (chatId) => chats.get(chatId) ?? [],
     failNext(method, failure, count = 1, when = () => true) {

@@ -29,6 +29,8 @@ export interface SayOptions {
   attachments?: { name: string; mediaType?: string; data: string }[];
   /** The chat's workspace. */
   workspace?: string;
+  /** The sender's @name on the platform. */
+  handle?: string;
   /** Merged into the job's request (model, tools, tool choice…). */
   request?: InboundJobInput['request'];
   /** Ask for the answer's parts, collected in `published`. */
@@ -90,8 +92,9 @@ export function usePipeline() {
         knowledge,
         /** One message through the pipeline; by default from telegram:alice, always in the same conversation. */
         async say(text: string, options: SayOptions = {}): Promise<JobOutcome> {
-          const { platform = 'telegram', user = 'alice', conversationId = conversation, direct = true, stream, published, request, attachments, workspace } = options;
+          const { platform = 'telegram', user = 'alice', conversationId = conversation, direct = true, stream, published, request, attachments, workspace, handle } = options;
           const job = await httpJob({ platform, user, text, direct, conversationId });
+          if (handle) job.source.handle = handle;
           if (attachments) job.input.attachments = attachments;
           if (workspace) job.workspace = workspace;
           job.request = { ...job.request, ...request, ...(stream ? { stream: true } : {}) };

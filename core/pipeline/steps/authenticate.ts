@@ -42,7 +42,7 @@ export function authenticate({ store, jwtKey, accounts }: AuthenticateServices):
         throw new GatewayError('job_unauthenticated', 'The identity token was minted for another platform.');
       }
       ctx.identity = identity;
-      ctx.user = await accounts.resolve(identity);
+      ctx.user = await accounts.resolve(identity, { handle: ctx.job.source.handle });
       const keyId = keyIdOf(identity);
       // The user is known from here on, so a refusal below is answered, not dropped.
       const apiKey = keyId === undefined ? undefined : await store.getApiKey(keyId);

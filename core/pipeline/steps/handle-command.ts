@@ -35,8 +35,8 @@ export function handleCommand(services: CommandServices | undefined): Step<JobCo
         workspace: workspaceOf(job),
         attachments: (job.input.attachments ?? []).map((file) => ({ ...file, data: Buffer.from(file.data, 'base64') })),
       };
-      const text = await ctx.checkpoints.once('command', () => runCommand(services, invocation, command));
-      (ctx as typeof ctx & Partial<Replied>).reply = await gatewayReply(ctx, text);
+      const answer = await ctx.checkpoints.once('command', () => runCommand(services, invocation, command));
+      (ctx as typeof ctx & Partial<Replied>).reply = await gatewayReply(ctx, answer.text, answer.actions);
     },
   };
 }

@@ -36,6 +36,7 @@ export const schema = `
     created_at TEXT NOT NULL, created_by TEXT, expires_at TEXT, revoked_at TEXT, requests_per_minute INTEGER,
     tokens_per_minute INTEGER, budget_tokens INTEGER, spent_tokens INTEGER NOT NULL DEFAULT 0, models TEXT);
   CREATE INDEX IF NOT EXISTS api_keys_by_user ON api_keys(user_id, created_at);
+  CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
 
 /** Columns added after a table was first released: added to older files on open. */
@@ -58,12 +59,15 @@ export const addedColumns = [
   ['audit', 'seq', 'INTEGER'],
   ['audit', 'prev_hash', 'TEXT'],
   ['audit', 'hash', 'TEXT'],
+  // Lower case: handles are found in any case.
+  ['identities', 'handle', 'TEXT'],
 ] as const;
 
 /** Indexes on added columns, created once the columns exist. */
 export const laterIndexes = `
   CREATE UNIQUE INDEX IF NOT EXISTS audit_by_seq ON audit(seq);
   CREATE INDEX IF NOT EXISTS requests_by_user ON requests(user_id, at);
+  CREATE INDEX IF NOT EXISTS identities_by_handle ON identities(platform, handle);
 `;
 
 export type Row = Record<string, unknown>;

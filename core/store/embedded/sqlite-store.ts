@@ -14,6 +14,8 @@ import type {
   OneTimeCode,
   Conversation,
   ConversationSettings,
+  GatewaySettings,
+  IdentityView,
   UsageTotals,
   ExternalIdentity,
   ListOptions,
@@ -56,11 +58,12 @@ export class SqliteStore implements Store {
     this.#db.exec(laterIndexes);
   }
 
-  async resolveUser(identity: ExternalIdentity, defaults: { role: UserRole }): Promise<User> {
+  async resolveUser(identity: ExternalIdentity, defaults: { role: UserRole; handle?: string }): Promise<User> {
     const now = new Date().toISOString();
+    const handle = defaults.handle?.toLowerCase() ?? null;
     return this.#transaction(() => {
       const found = this.#statement(
-          'SELECT u.* FROM identities i JOIN users u ON u.id = i.user_id WHERE i.platform = ? AND i.external_id = ?',
+          'SELECT u.*, i.handle AS identity_handle FROM identities i JOIN users u ON u.id = i.user_id WHERE i.platform = ? AND i.external_id = ?',
         )
         .get(identity.platform, identity.externalId);
       if (found) {
@@ -68,18 +71,29 @@ export class SqliteStore implements Store {
         // Once a minute is exact enough for "last seen", and spares a write on every message.
         if (Date.parse(now) - Date.parse(user.lastSeenAt) < lastSeenResolutionMs) return user;
         this.#statement('UPDATE users SET last_seen_at = ? WHERE id = ?').run(now, user.id);
+        if (handle && handle !== found.identity_handle) {
+          this.#statement('UPDATE identities SET handle = ? WHERE platform = ? AND external_id = ?').run(handle, identity.platform, identity.externalId);
+        }
         return { ...user, lastSeenAt: now };
       }
-      return this.#createUser(identity, defaults.role, now);
+      return this.#createUser(identity, defaults.role, now, handle);
     });
   }
 
-  #createUser(identity: ExternalIdentity, role: UserRole, now: string): User {
+  #createUser(identity: ExternalIdentity, role: UserRole, now: string, handle: string | null = null): User {
     const user: User = { id: `usr_${randomUUID().replaceAll('-', '')}`, role, limits: {}, createdAt: now, lastSeenAt: now };
     this.#statement('INSERT INTO users (id, role, created_at, last_seen_at) VALUES (?, ?, ?, ?)').run(user.id, user.role, now, now);
-    this.#statement('INSERT INTO identities (platform, external_id, user_id) VALUES (?, ?, ?)')
-      .run(identity.platform, identity.externalId, user.id);
+    this.#statement('INSERT INTO identities (platform, external_id, user_id, handle) VALUES (?, ?, ?, ?)')
+      .run(identity.platform, identity.externalId, user.id, handle);
     return user;
+  }
+
+  async findUserByHandle(platform: Platform, handle: string) {
+    const row = this.#statement(
+        'SELECT u.* FROM identities i JOIN users u ON u.id = i.user_id WHERE i.platform = ? AND i.handle = ? ORDER BY u.last_seen_at DESC LIMIT 1',
+      )
+      .get(platform, handle.toLowerCase());
+    return row ? toUser(row) : undefined;
   }
 
   async findUser(identity: ExternalIdentity) {
@@ -200,10 +214,10 @@ export class SqliteStore implements Store {
     this.#batched(() => this.#statement('UPDATE users SET role = ? WHERE id = ?').run(role, userId));
   }
 
-  async listIdentities(userId: string): Promise<ExternalIdentity[]> {
-    return this.#statement('SELECT platform, external_id FROM identities WHERE user_id = ? ORDER BY platform, external_id')
+  async listIdentities(userId: string): Promise<IdentityView[]> {
+    return this.#statement('SELECT platform, external_id, handle FROM identities WHERE user_id = ? ORDER BY platform, external_id')
       .all(userId)
-      .map((row) => ({ platform: row.platform as Platform, externalId: String(row.external_id) }));
+      .map((row) => ({ platform: row.platform as Platform, externalId: String(row.external_id), ...(row.handle ? { handle: String(row.handle) } : {}) }));
   }
 
   async ensureConversation({ id, userId, platform }: Pick<Conversation, 'id' | 'userId' | 'platform'>) {
@@ -219,6 +233,16 @@ export class SqliteStore implements Store {
     return this.#statement('SELECT * FROM conversations WHERE user_id = ? ORDER BY updated_at DESC, rowid DESC LIMIT ?')
       .all(userId, limit)
       .map(toConversation);
+  }
+
+  async getGatewaySettings(): Promise<GatewaySettings> {
+    const row = this.#statement("SELECT value FROM settings WHERE key = 'gateway'").get();
+    return row ? (JSON.parse(String(row.value)) as GatewaySettings) : {};
+  }
+
+  async updateGatewaySettings(patch: GatewaySettings) {
+    const merged = JSON.stringify({ ...(await this.getGatewaySettings()), ...patch });
+    this.#batched(() => this.#statement("INSERT INTO settings (key, value) VALUES ('gateway', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(merged));
   }
 
   async getConversationSettings(conversationId: string): Promise<ConversationSettings> {

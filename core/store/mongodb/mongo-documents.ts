@@ -1,6 +1,7 @@
 import { MongoServerError, type Document, type ObjectId } from 'mongodb';
 import type { Platform } from '../../contracts/job.ts';
 import type {
+  GatewaySettings,
   ApiKey,
   AuditRecord,
   Conversation,
@@ -33,6 +34,14 @@ export interface IdentityDoc {
   platform: Platform;
   externalId: string;
   userId: string;
+  /** Lower case: handles are found in any case. */
+  handle?: string;
+}
+
+/** The gateway-wide defaults: one document, `_id: 'gateway'`. */
+export interface SettingsDoc {
+  _id: string;
+  value: GatewaySettings;
 }
 
 export interface CodeDoc extends Omit<OneTimeCode, 'payload'> {

@@ -3,13 +3,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { MongoClient, MongoServerError, ObjectId, type Collection, type Db, type Document, type IndexDescription } from 'mongodb';
 import { chainAudit } from '../../audit/audit-chain.ts';
 import type {
-  ApiKey, AuditQuery, Conversation, ConversationSettings, ExternalIdentity, LimitOverrides, ListOptions, NewAuditRecord,
+  ApiKey, AuditQuery, Conversation, ConversationSettings, ExternalIdentity, GatewaySettings, IdentityView, LimitOverrides, ListOptions, NewAuditRecord,
   OneTimeCode, RequestLogEntry, Store, StoredMessage, UsageQuery, UsageRow, UsageTotals, User, UserRole,
 } from '../store.ts';
 import {
   apiKeyDoc, auditDoc, cleanLimits, codeDoc, messageDoc, requestDoc, toApiKey, toAudit, toCode, toConversation, toMessage,
   duplicateOn, isDuplicateKey, retryOnDuplicate, toRequest, toUsageRow, toUser, usagePipeline,
-  type ApiKeyDoc, type AuditDoc, type CodeDoc, type ConversationDoc, type IdentityDoc, type MessageDoc, type RequestDoc,
+  type ApiKeyDoc, type AuditDoc, type CodeDoc, type ConversationDoc, type IdentityDoc, type MessageDoc, type RequestDoc, type SettingsDoc,
   type UsageGroupDoc, type UserDoc,
 } from './mongo-documents.ts';
 
@@ -54,6 +54,7 @@ export class MongoStore implements Store {
   readonly #messages: Collection<MessageDoc>;
   readonly #audit: Collection<AuditDoc>;
   readonly #requests: Collection<RequestDoc>;
+  readonly #settings: Collection<SettingsDoc>;
   #open = true;
   /** This process's audit appends, one at a time: they would only race each other for the next number. */
   #auditQueue: Promise<unknown> = Promise.resolve();
@@ -69,6 +70,7 @@ export class MongoStore implements Store {
     this.#messages = db.collection('messages');
     this.#audit = db.collection('audit');
     this.#requests = db.collection('requests');
+    this.#settings = db.collection('settings');
   }
 
   static async connect(url: string, options: MongoStoreOptions = {}): Promise<MongoStore> {
@@ -93,7 +95,7 @@ export class MongoStore implements Store {
     const indexes = <T extends Document>(collection: Collection<T>, specs: IndexDescription[]) => collection.createIndexes(specs);
     await Promise.all([
       indexes(this.#users, [{ key: { lastSeenAt: -1 } }]),
-      indexes(this.#identities, [{ key: { platform: 1, externalId: 1 }, unique: true }, { key: { userId: 1 } }]),
+      indexes(this.#identities, [{ key: { platform: 1, externalId: 1 }, unique: true }, { key: { userId: 1 } }, { key: { platform: 1, handle: 1 } }]),
       indexes(this.#codes, [
         { key: { purpose: 1, code: 1 }, unique: true },
         { key: { purpose: 1, userId: 1 }, unique: true },
@@ -119,15 +121,17 @@ export class MongoStore implements Store {
     }
   }
 
-  async resolveUser(identity: ExternalIdentity, defaults: { role: UserRole }): Promise<User> {
+  async resolveUser(identity: ExternalIdentity, defaults: { role: UserRole; handle?: string }): Promise<User> {
     const now = new Date().toISOString();
+    const handle = defaults.handle?.toLowerCase();
+    const own = { platform: identity.platform, externalId: identity.externalId };
     let user = await this.findUser(identity);
     if (!user) {
       // The identity is claimed first, with a fresh id on insert only: of concurrent first sightings,
       // one inserts and every other reads its id, so all of them end up with the same user.
       const claimed = await retryOnDuplicate(() => this.#identities.findOneAndUpdate(
-        { platform: identity.platform, externalId: identity.externalId },
-        { $setOnInsert: { userId: newUserId() } },
+        own,
+        { $setOnInsert: { userId: newUserId(), handle } },
         { upsert: true, returnDocument: 'after' },
       ));
       if (!claimed) throw new Error('the identity upsert returned no document');
@@ -141,8 +145,22 @@ export class MongoStore implements Store {
     }
     // Once a minute is exact enough for "last seen", and spares a write on every message.
     if (Date.parse(now) - Date.parse(user.lastSeenAt) < lastSeenResolutionMs) return user;
-    await this.#users.updateOne({ _id: user.id, lastSeenAt: { $lt: now } }, { $set: { lastSeenAt: now } });
+    await Promise.all([
+      this.#users.updateOne({ _id: user.id, lastSeenAt: { $lt: now } }, { $set: { lastSeenAt: now } }),
+      handle ? this.#identities.updateOne({ ...own, handle: { $ne: handle } }, { $set: { handle } }) : undefined,
+    ]);
     return { ...user, lastSeenAt: now };
+  }
+
+  async findUserByHandle(platform: ExternalIdentity['platform'], handle: string) {
+    const [found] = await this.#identities.aggregate<{ user: UserDoc }>([
+      { $match: { platform, handle: handle.toLowerCase() } },
+      { $lookup: { from: 'users', localField: 'userId', foreignField: '_id', as: 'user' } },
+      { $unwind: '$user' },
+      { $sort: { 'user.lastSeenAt': -1 } },
+      { $limit: 1 },
+    ]).toArray();
+    return found ? toUser(found.user) : undefined;
   }
 
   async getUser(id: string) {
@@ -158,9 +176,9 @@ export class MongoStore implements Store {
     await this.#users.updateOne({ _id: userId }, { $set: { limits: cleanLimits(limits) } });
   }
 
-  async listIdentities(userId: string): Promise<ExternalIdentity[]> {
+  async listIdentities(userId: string): Promise<IdentityView[]> {
     const docs = await this.#identities.find({ userId }).sort({ platform: 1, externalId: 1 }).toArray();
-    return docs.map((doc) => ({ platform: doc.platform, externalId: doc.externalId }));
+    return docs.map((doc) => ({ platform: doc.platform, externalId: doc.externalId, ...(doc.handle ? { handle: doc.handle } : {}) }));
   }
 
   async findUser(identity: ExternalIdentity) {
@@ -273,6 +291,24 @@ export class MongoStore implements Store {
   async listConversations(userId: string, { limit = 100 }: ListOptions = {}) {
     if (limit <= 0) return [];
     return (await this.#conversations.find({ userId }).sort({ updatedAt: -1, _id: -1 }).limit(limit).toArray()).map(toConversation);
+  }
+
+  async getGatewaySettings(): Promise<GatewaySettings> {
+    return { ...(await this.#settings.findOne({ _id: 'gateway' }))?.value };
+  }
+
+  async updateGatewaySettings(patch: GatewaySettings) {
+    const set: Document = {};
+    const unset: Document = {};
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === undefined) unset[`value.${key}`] = '';
+      else set[`value.${key}`] = value;
+    }
+    const update: Document = {};
+    if (Object.keys(set).length > 0) update.$set = set;
+    if (Object.keys(unset).length > 0) update.$unset = unset;
+    if (Object.keys(update).length === 0) return;
+    await retryOnDuplicate(() => this.#settings.updateOne({ _id: 'gateway' }, update, { upsert: true }));
   }
 
   async getConversationSettings(conversationId: string): Promise<ConversationSettings> {
