@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { commandSpecs } from '../core/contracts/commands.ts';
 import { startFakeDiscord, type FakeDiscord, type FakeDiscordMessage } from './fakes/fake-discord.ts';
 import { startFakeOpenAI, streamedAnswer, withEmbeddings } from './fakes/fake-openai.ts';
 import type { FakeServer } from './fakes/fake-server.ts';
@@ -67,7 +68,8 @@ describe('Discord adapter', () => {
     const intents = discord.sessions()[0]!.intents;
     // Guilds, GuildMessages, DirectMessages, MessageContent.
     for (const bit of [1 << 0, 1 << 9, 1 << 12, 1 << 15]) expect(intents & bit).toBe(bit);
-    expect(discord.commands().map((command) => command.name)).toEqual(['ask', 'new', 'model', 'think', 'usage', 'link', 'help']);
+    expect(discord.commands().map((command) => command.name)).toEqual(['ask', ...commandSpecs.map((spec) => spec.name)]);
+    expect(discord.commands().find((command) => command.name === 'block')).toMatchObject({ options: [expect.objectContaining({ name: 'user', type: 6, required: true })] });
     expect(discord.commands().find((command) => command.name === 'ask')).toMatchObject({ options: [expect.objectContaining({ name: 'question', type: 3, required: true })] });
 
     const channel = await dm('Hi there');
@@ -182,6 +184,24 @@ describe('Discord adapter', () => {
     expect(answer.ephemeral).toBe(true);
     // A link code is shown only where no one else can read it: here, because the answer is private.
     expect(answer.visible).toMatch(/[A-Z0-9]{4}-[A-Z0-9]{4}/);
+  });
+
+  it("asks an admin to confirm /block of a user picked, with buttons, and a press of Confirm blocks them", async () => {
+    const target = nextUser();
+    await settled(await dm('Hi, I am new', { userId: target }), (texts) => texts.includes('Hello!'));
+    const channel = discord.channelId;
+    const block = discord.interaction('block', { user: target }, { userId: admin });
+    await discord.dispatch('INTERACTION_CREATE', block);
+    const asked = await settled(channel, () => discord.messages(channel).some((message) => message.interactionId === block.id && message.buttons !== undefined));
+    const question = asked.find((message) => message.interactionId === block.id)!;
+    expect(question.visible).toMatch(/^Block .*\?/);
+    expect(question.buttons).toEqual([expect.objectContaining({ label: 'Confirm', style: 4 }), expect.objectContaining({ label: 'Cancel', style: 2 })]);
+    expect(question.buttons![0]!.customId).toMatch(/^\/confirm \S+$/);
+
+    const press = await discord.press(channel, 'Confirm', { userId: admin });
+    const answered = await settled(channel, () => discord.messages(channel).some((message) => message.interactionId === press.id && message.content !== ''));
+    expect(discord.acknowledged(String(press.id))).toBe(5);
+    expect(answered.find((message) => message.interactionId === press.id)!.visible).toMatch(/^Blocked: /);
   });
 
   it("adds files an admin attaches to /docs add to the server's knowledge base, searched from its channels", async () => {

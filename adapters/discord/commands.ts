@@ -1,22 +1,34 @@
-/** A string option of an application command (Discord's option type 3). */
-const text = (name: string, description: string, required = false) => ({ type: 3, name, description, required, max_length: 4000 });
+import { commandSpecs, type CommandOption, type CommandSpec } from '../../core/contracts/commands.ts';
 
 /**
- * The application (slash) commands registered at start, each becoming the gateway's own command or a
- * question. `private` ones are answered only to the person who asked (an ephemeral response): usage and
- * link codes are nobody else's business.
+ * The adapter's own command: a question to the model. In a server the bot otherwise hears only what
+ * mentions it; /ask is the way to ask without that.
  */
-export const discordCommands = [
-  { name: 'ask', description: 'Ask the assistant', options: [text('question', 'What you want to ask', true)], private: false },
-  { name: 'new', description: 'Start a fresh conversation in this channel', options: [], private: false },
-  { name: 'model', description: 'Show or choose the model for this channel', options: [text('name', 'A model name, or "default"')], private: false },
-  { name: 'think', description: 'Your next message goes to the thinking model', options: [], private: false },
-  { name: 'usage', description: 'What you have used', options: [], private: true },
-  { name: 'link', description: 'Link this Discord account with your other chats', options: [text('code', 'The code another chat gave you')], private: true },
-  { name: 'help', description: 'What the assistant can do, and the commands', options: [], private: true },
-] as const;
+const ask: CommandSpec = { name: 'ask', description: 'Ask the assistant', options: [{ name: 'question', description: 'What you want to ask', required: true }] };
 
-export type DiscordCommandName = (typeof discordCommands)[number]['name'];
+/**
+ * The application (slash) commands registered at start: `ask`, and the gateway's own commands as core
+ * lists them, so every chat offers the same ones. `private` ones are answered only to the person who
+ * asked (an ephemeral response): codes and keys are nobody else's business.
+ */
+export const discordCommands: readonly CommandSpec[] = [ask, ...commandSpecs];
 
-/** The commands as Discord's bulk-overwrite endpoint takes them (PUT /applications/{id}/commands). */
-export const commandRegistrations = () => discordCommands.map(({ private: _, ...command }) => ({ type: 1, ...command }));
+/** Discord's application command option types. */
+const optionTypes = { string: 3, user: 6 } as const;
+/** A message holds 2000 characters; a command's text may be two of them, as a typed message may not. */
+const maxStringLength = 4000;
+
+const optionType = (option: CommandOption) => (option.type === 'user' ? optionTypes.user : optionTypes.string);
+
+function registeredOption(option: CommandOption) {
+  const { name, description, required = false, choices } = option;
+  const type = optionType(option);
+  if (type === optionTypes.user) return { type, name, description, required };
+  // A list of choices bounds the value already; Discord shows it as a picker.
+  if (choices) return { type, name, description, required, choices: choices.map((choice) => ({ name: choice, value: choice })) };
+  return { type, name, description, required, max_length: maxStringLength };
+}
+
+/** The commands as Discord's bulk-overwrite endpoint takes them (PUT /applications/{id}/commands); type 1 a slash command. */
+export const commandRegistrations = () =>
+  discordCommands.map(({ name, description, options }) => ({ type: 1, name, description, options: options.map(registeredOption) }));

@@ -1,10 +1,15 @@
+import { decodeJwt } from 'jose';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { commandSpecs } from '../../core/contracts/commands.ts';
+import type { InboundJobInput } from '../../core/contracts/job.ts';
+import type { OkReply, ReplyAction } from '../../core/contracts/reply.ts';
 import { startFakeDiscord, type FakeDiscord } from '../../test/fakes/fake-discord.ts';
 import { waitUntil } from '../../test/helpers/processes.ts';
 import type { DeliveryRecords } from '../kit/delivery-records.ts';
 import type { InteractionTokens } from '../kit/interaction-tokens.ts';
-import { startDiscordAdapter, type DiscordAdapterOptions } from './discord-adapter.ts';
+import { commandRegistrations } from './commands.ts';
+import { startDiscordAdapter, type DiscordAdapter, type DiscordAdapterOptions } from './discord-adapter.ts';
 
 /** The adapter's own start and failure paths, against the fake Discord; records and tokens kept in memory. */
 const fakes: FakeDiscord[] = [];
@@ -119,5 +124,140 @@ describe('Discord adapter start and failures', () => {
     } finally {
       await adapter.close();
     }
+  });
+});
+
+/** A reply to a job, as the worker would send it, with buttons under it. */
+const replyTo = (job: InboundJobInput, content: string, actions?: ReplyAction[]): OkReply => ({
+  v: 1,
+  jobId: job.id,
+  requestId: job.requestId,
+  conversationId: job.conversationId,
+  replyTo: job.replyTo,
+  createdAt: new Date().toISOString(),
+  status: 'ok',
+  message: { role: 'assistant', content },
+  model: 'test',
+  finishReason: 'stop',
+  usage: { inputTokens: 1, outputTokens: 1 },
+  ...(actions ? { actions } : {}),
+});
+const confirmOrCancel: ReplyAction[] = [
+  { label: 'Confirm', command: '/confirm ABCDEFGH', style: 'danger' },
+  { label: 'Cancel', command: '/cancel ABCDEFGH' },
+];
+const shownButtons = [
+  { label: 'Confirm', customId: '/confirm ABCDEFGH', style: 4 },
+  { label: 'Cancel', customId: '/cancel ABCDEFGH', style: 2 },
+];
+
+describe('Discord commands, buttons and presses', () => {
+  let discord: FakeDiscord;
+  let adapter: DiscordAdapter;
+  const jobs: InboundJobInput[] = [];
+  const handled: string[] = [];
+  const admin = '1600000000000000100';
+  /** Dispatches an event and waits until the adapter has handled it (once more); the jobs it queued for it. */
+  const sent = async (type: string, payload: Record<string, unknown>) => {
+    const before = handled.filter((id) => id === payload.id).length;
+    await discord.dispatch(type, payload);
+    expect(await waitUntil(() => handled.filter((id) => id === payload.id).length > before, 5000)).toBe(true);
+    return jobs.filter((job) => job.id === `discord-${String(payload.id)}`);
+  };
+  const pressed = async (channel: string, label: string, where: { userId?: string; dm?: boolean } = {}) => {
+    const before = handled.length;
+    const payload = await discord.press(channel, label, where);
+    expect(await waitUntil(() => handled.slice(before).includes(String(payload.id)), 5000)).toBe(true);
+    return { payload, job: jobs.find((job) => job.id === `discord-${String(payload.id)}`)! };
+  };
+  const ackOf = (interactionId: unknown) => discord.calls('POST', new RegExp(`^/interactions/${String(interactionId)}/`));
+
+  beforeAll(async () => {
+    discord = await startFakeDiscord();
+    adapter = await startDiscordAdapter(
+      options(discord, {
+        enqueue: async (job) => (jobs.push(job), job),
+        onEvent: (outcome) => handled.push(outcome.eventId),
+      }),
+    );
+    await waitUntil(() => discord.commands().length > 0, 5000);
+  });
+  afterAll(async () => {
+    await adapter?.close();
+    await discord?.close();
+  });
+
+  it("registers core's commands and /ask, each option typed", () => {
+    const registered = discord.commands().map(({ id: _, application_id: __, version: ___, ...command }) => command);
+    expect(registered).toEqual(commandRegistrations());
+    expect(registered.map((command) => command.name)).toEqual(['ask', ...commandSpecs.map((spec) => spec.name)]);
+    expect(registered.find((command) => command.name === 'block')).toMatchObject({ options: [{ name: 'user', type: 6, required: true }] });
+  });
+
+  it('turns a user picked in a slash command into discord:<id>, and gives the caller\'s handle', async () => {
+    const [job] = await sent('INTERACTION_CREATE', discord.interaction('block', { user: '1600000000000000777' }, { userId: admin }));
+    expect(job!.input.messages).toEqual([{ role: 'user', content: '/block discord:1600000000000000777' }]);
+    expect(job!.source).toMatchObject({ direct: false, handle: `person${admin.slice(-4)}` });
+    const [typed] = await sent('MESSAGE_CREATE', discord.message('/role <@1600000000000000777> admin', { userId: admin, mentionBot: true }));
+    expect(typed!.input.messages[0]!.content).toBe('/role discord:1600000000000000777 admin');
+  });
+
+  it("shows a reply's buttons under its last message in a channel, and a press is the presser's command there", async () => {
+    const [job] = await sent('MESSAGE_CREATE', discord.message('/block <@1600000000000000778>', { userId: admin, mentionBot: true }));
+    const long = Array.from({ length: 120 }, (_, i) => `Line ${i} of what blocking means for this person.`).join('\n');
+    await adapter.deliver(replyTo(job!, long, confirmOrCancel));
+    const shown = discord.messages(discord.channelId).filter((message) => !message.interactionId).slice(-2);
+    expect(shown.map((message) => message.buttons)).toEqual([undefined, shownButtons]);
+
+    const { payload, job: press } = await pressed(discord.channelId, 'Confirm', { userId: admin });
+    expect(press).toMatchObject({
+      id: `discord-${String(payload.id)}`,
+      source: { direct: false, handle: `person${admin.slice(-4)}` },
+      conversationId: `discord-${discord.channelId}`,
+      replyTo: { adapter: 'discord', chat: { id: discord.channelId, interactionId: payload.id } },
+      input: { messages: [{ role: 'user', content: '/confirm ABCDEFGH' }] },
+    });
+    expect(decodeJwt(press.identityToken)).toMatchObject({ platform: 'discord', sub: admin });
+    expect(discord.acknowledged(String(payload.id))).toBe(5);
+    expect(ackOf(payload.id)[0]!.body).toEqual({ type: 5, data: {} });
+
+    // Discord replaying the press: the same job, acknowledged once.
+    const again = await sent('INTERACTION_CREATE', payload);
+    expect(again.map((job) => job.id)).toEqual([press.id, press.id]);
+    expect(discord.acknowledged(String(payload.id))).toBe(5);
+    // The answer to the press is its own response, edited; the pressed message keeps its buttons.
+    await adapter.deliver(replyTo(press, 'Blocked.'));
+    expect(discord.messages(discord.channelId).find((message) => message.interactionId === payload.id)).toMatchObject({ visible: 'Blocked.', ephemeral: false });
+    expect(discord.messages(discord.channelId).filter((message) => message.buttons).at(-1)!.buttons).toEqual(shownButtons);
+  });
+
+  it("shows buttons on a slash command's @original response, and a press on that ephemeral message is answered privately, as direct", async () => {
+    const interaction = discord.interaction('keys', { action: 'revoke', target: 'key_123' }, { userId: admin });
+    const [job] = await sent('INTERACTION_CREATE', interaction);
+    expect(job).toMatchObject({ source: { direct: true }, input: { messages: [{ content: '/keys revoke key_123' }] } });
+    await adapter.deliver(replyTo(job!, 'Revoke key_123? It cannot be undone.', confirmOrCancel));
+    const original = discord.messages(discord.channelId).find((message) => message.interactionId === interaction.id)!;
+    expect(original).toMatchObject({ visible: 'Revoke key_123? It cannot be undone.', ephemeral: true, buttons: shownButtons });
+    expect(discord.calls('PATCH', /^\/webhooks\/\d+\/[\w.-]+\/messages\/@original$/).at(-1)!.body).toMatchObject({
+      components: [{ type: 1, components: [{ type: 2, style: 4, label: 'Confirm', custom_id: '/confirm ABCDEFGH' }, { type: 2, style: 2, label: 'Cancel', custom_id: '/cancel ABCDEFGH' }] }],
+    });
+
+    const { payload, job: press } = await pressed(discord.channelId, 'Cancel', { userId: admin });
+    expect(payload.message).toEqual({ id: original.id, flags: 64 });
+    expect(press).toMatchObject({ source: { direct: true }, input: { messages: [{ content: '/cancel ABCDEFGH' }] } });
+    expect(ackOf(payload.id)[0]!.body).toEqual({ type: 5, data: { flags: 64 } });
+    await adapter.deliver(replyTo(press, 'Kept.'));
+    expect(discord.messages(discord.channelId).find((message) => message.interactionId === payload.id)).toMatchObject({ visible: 'Kept.', ephemeral: true });
+  });
+
+  it('counts a press in a direct message as direct', async () => {
+    const user = '1600000000000000200';
+    const [job] = await sent('MESSAGE_CREATE', discord.message('/link', { dm: true, userId: user }));
+    await adapter.deliver(replyTo(job!, 'Link this chat?', [{ label: 'Yes', command: '/confirm QWERTYUI', style: 'primary' }]));
+    const channel = String(job!.replyTo.chat!.id);
+    expect(discord.messages(channel).at(-1)!.buttons).toEqual([{ label: 'Yes', customId: '/confirm QWERTYUI', style: 1 }]);
+    const { job: press } = await pressed(channel, 'Yes', { userId: user });
+    expect(press).toMatchObject({ source: { direct: true }, replyTo: { chat: { id: channel } }, input: { messages: [{ content: '/confirm QWERTYUI' }] } });
+    expect(press.workspace).toBeUndefined();
   });
 });

@@ -51,9 +51,9 @@ function startupError(error: unknown): Error {
 /**
  * The Discord adapter: discord.js keeps the gateway session (identify, heartbeats, resume, reconnect)
  * and paces REST calls by Discord's rate-limit buckets; the adapter reads the raw dispatches, validated
- * here, so no cache decides what is seen. Messages and slash commands become jobs keyed by their ids;
- * replies come back through the outbound queue as Discord Markdown, split to 2000 characters, streamed
- * as throttled edits, pinging no one.
+ * here, so no cache decides what is seen. Messages, slash commands and presses of the bot's buttons
+ * become jobs keyed by their ids; replies come back through the outbound queue as Discord Markdown,
+ * split to 2000 characters, streamed as throttled edits, pinging no one, with their buttons.
  */
 export async function startDiscordAdapter(options: DiscordAdapterOptions): Promise<DiscordAdapter> {
   const { token, apiUrl = 'https://discord.com/api', jwtKey, enqueue, records, tokens, log, maxRateLimitWaitMs = 30_000, queueRetryMs = 500 } = options;
@@ -159,6 +159,7 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     }
     if (event.kind !== 'job') return;
     const { job, target, ephemeral } = event;
+    // A button press is answered like a slash command: a new response (type 5), the pressed message left as it was.
     // Discord waits 3 seconds for an acknowledgement: it goes first, before anything that could be slow.
     try {
       await callback(deferredResponse, ephemeral ? { flags: MessageFlags.Ephemeral } : {});

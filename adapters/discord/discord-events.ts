@@ -35,7 +35,7 @@ const optionSchema = z.looseObject({ name: z.string(), type: z.number().int(), v
 export const discordInteractionSchema = z.looseObject({
   id: snowflake,
   application_id: snowflake,
-  /** 2 an application (slash) command; pings, components and autocomplete are not used. */
+  /** 2 an application (slash) command, 3 a message component (a button pressed); pings and autocomplete are not used. */
   type: z.number().int(),
   /** Answers this interaction for 15 minutes: a credential, kept out of jobs and logs. */
   token: z.string().min(1).max(1000),
@@ -45,6 +45,16 @@ export const discordInteractionSchema = z.looseObject({
   member: z.looseObject({ user: userSchema }).optional(),
   /** In a direct message: the user. */
   user: userSchema.optional(),
-  data: z.looseObject({ name: z.string(), options: z.array(optionSchema).default([]) }).optional(),
+  /** A slash command's name and options, or a component's custom_id and component_type (2 a button). */
+  data: z
+    .looseObject({
+      name: z.string().optional(),
+      options: z.array(optionSchema).default([]),
+      custom_id: z.string().max(100).optional(),
+      component_type: z.number().int().optional(),
+    })
+    .optional(),
+  /** A component's message: its flags say whether it was ephemeral (64), seen only by the presser. */
+  message: z.looseObject({ id: snowflake, flags: z.number().int().default(0) }).optional(),
 });
 export type DiscordInteraction = z.infer<typeof discordInteractionSchema>;

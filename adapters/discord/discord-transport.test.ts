@@ -69,6 +69,34 @@ describe('Discord transport', () => {
     expect(discord.messages(target.id)).toHaveLength(2);
   });
 
+  it('puts buttons under a message as one action row, keeps them through an edit without any, and takes them away with none', async () => {
+    const buttons = [
+      { label: 'Confirm', command: '/confirm ABCDEFGH', style: 'danger' as const },
+      { label: 'Cancel', command: '/cancel ABCDEFGH' },
+    ];
+    const id = await transport().send(channel, 'Block them?', { buttons });
+    const shown = () => discord.messages(channel.id).find((message) => message.id === id)!;
+    expect(shown().buttons).toEqual([{ label: 'Confirm', customId: '/confirm ABCDEFGH', style: 4 }, { label: 'Cancel', customId: '/cancel ABCDEFGH', style: 2 }]);
+    await transport().edit(channel, id, 'Block them? (asked again)');
+    expect(shown()).toMatchObject({ visible: 'Block them? (asked again)', buttons: [{ label: 'Confirm' }, { label: 'Cancel' }] });
+    expect(discord.calls('PATCH', /^\/channels\/\d+\/messages\/\d+$/).at(-1)!.body).not.toHaveProperty('components');
+    await transport().edit(channel, id, 'Done.', { buttons: [] });
+    expect(shown().buttons).toBeUndefined();
+  });
+
+  it("puts buttons on an interaction's follow-up, and is refused a button Discord would refuse", async () => {
+    const interaction = discord.interaction('ask', { question: 'q' }, { channelId: '1500000000000000004' });
+    await rest.post(`/interactions/${interaction.id}/${interaction.token}/callback`, { body: { type: 5, data: {} }, auth: false });
+    const target = { id: '1500000000000000004', interactionId: String(interaction.id) };
+    grants.set(String(interaction.id), JSON.stringify({ token: interaction.token, ephemeral: false }));
+    await transport().edit(target, '@original', 'First part');
+    await transport().send(target, 'Last part', { buttons: [{ label: 'Go', command: '/confirm ABCDEFGH', style: 'primary' }] });
+    expect(discord.messages(target.id).map((message) => message.buttons)).toEqual([undefined, [{ label: 'Go', customId: '/confirm ABCDEFGH', style: 1 }]]);
+    const tooLong = await failure(transport().send(channel, 'x', { buttons: [{ label: 'Go', command: `/confirm ${'A'.repeat(100)}` }] }));
+    expect(tooLong).toMatchObject({ code: 'platform_refused' });
+    expect(tooLong.message).toMatch(/^Discord: Invalid Form Body\ncomponents\[0\]\.components\[0\]\.custom_id\[BASE_TYPE_MAX_LENGTH\]: Must be 100 or fewer in length\. \(code 50035\)$/);
+  });
+
   it('calls a request that never reached Discord certain, and one cut off mid-way uncertain', async () => {
     const closed = new REST({ api: 'http://127.0.0.1:9/api', retries: 0 }).setToken(discord.token);
     const error = await failure(discordTransport({ rest: closed, applicationId: '1', tokens }).send(channel, 'x'));

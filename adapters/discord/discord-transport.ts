@@ -1,4 +1,5 @@
-import { DiscordAPIError, HTTPError, MessageFlags, RateLimitError, Routes, type REST } from 'discord.js';
+import { ButtonStyle, ComponentType, DiscordAPIError, HTTPError, MessageFlags, RateLimitError, Routes, type REST } from 'discord.js';
+import type { ReplyAction } from '../../core/contracts/reply.ts';
 import { discordCapabilities } from '../kit/capabilities.ts';
 import { PlatformCallError, type ChatTarget, type ChatTransport } from '../kit/chat-transport.ts';
 import { discordMarkdown, escapeDiscord } from '../kit/discord-markdown.ts';
@@ -43,6 +44,20 @@ export interface DiscordTransportOptions {
 /** No pings, ever: the model's text cannot notify @everyone, @here, a role or a user. */
 const allowedMentions = { parse: [] as string[] };
 
+const buttonStyles = { danger: ButtonStyle.Danger, primary: ButtonStyle.Primary } as const;
+
+/**
+ * A reply's buttons as one action row (a reply has at most 5, a row's limit), each pressed as its
+ * command: the custom_id comes back in the press's interaction. No buttons given: the message's own
+ * are left as they are (a live edit keeps them); none (an empty list): they are taken away.
+ */
+function componentsOf(buttons: readonly ReplyAction[] | undefined) {
+  if (!buttons) return {};
+  if (buttons.length === 0) return { components: [] };
+  const row = buttons.map(({ label, command, style }) => ({ type: ComponentType.Button, style: style ? buttonStyles[style] : ButtonStyle.Secondary, label, custom_id: command }));
+  return { components: [{ type: ComponentType.ActionRow, components: row }] };
+}
+
 /**
  * The kit's calls over discord.js's REST client, whose per-route rate-limit buckets pace every call.
  * A message in a channel is answered with channel messages (a reply to it); a slash command through
@@ -70,27 +85,31 @@ export function discordTransport({ rest, applicationId, tokens }: DiscordTranspo
     platform: 'discord',
     capabilities: discordCapabilities,
     dialect: discordMarkdown,
-    async send(target, text, { plain = false, replyToMessageId } = {}) {
+    async send(target, text, { plain = false, replyToMessageId, buttons } = {}) {
       const grant = await grantOf(target);
+      const components = componentsOf(buttons);
       if (grant) {
         const flags = grant.ephemeral ? MessageFlags.Ephemeral : 0;
-        const message = await call(() => rest.post(Routes.webhook(applicationId, grant.token), { body: body(text, plain, flags), auth: false, query: new URLSearchParams({ wait: 'true' }) }));
+        const followUp = { ...body(text, plain, flags), ...components };
+        const message = await call(() => rest.post(Routes.webhook(applicationId, grant.token), { body: followUp, auth: false, query: new URLSearchParams({ wait: 'true' }) }));
         return (message as { id: string }).id;
       }
       // Past its window, an interaction's answer is not moved to the channel: it may have been private.
       if (target.interactionId) throw expired();
       const reference = replyToMessageId ? { message_reference: { message_id: replyToMessageId, fail_if_not_exists: false } } : {};
-      const message = await call(() => rest.post(Routes.channelMessages(target.id), { body: { ...body(text, plain), ...reference } }));
+      const message = await call(() => rest.post(Routes.channelMessages(target.id), { body: { ...body(text, plain), ...reference, ...components } }));
       return (message as { id: string }).id;
     },
-    async edit(target, messageId, text, { plain = false } = {}) {
+    async edit(target, messageId, text, { plain = false, buttons } = {}) {
       const grant = await grantOf(target);
+      const edited = { ...body(text, plain), ...componentsOf(buttons) };
       if (grant) {
-        await call(() => rest.patch(Routes.webhookMessage(applicationId, grant.token, messageId), { body: body(text, plain), auth: false }));
+        // A slash command's first message is its deferred response, @original: its buttons come with this edit.
+        await call(() => rest.patch(Routes.webhookMessage(applicationId, grant.token, messageId), { body: edited, auth: false }));
         return;
       }
       if (target.interactionId) throw expired();
-      await call(() => rest.patch(Routes.channelMessage(target.id, messageId), { body: body(text, plain) }));
+      await call(() => rest.patch(Routes.channelMessage(target.id, messageId), { body: edited }));
     },
     async typing(target) {
       // A slash command's deferred response already shows "thinking…".

@@ -2,7 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { buttonsOf, componentsOf, interactionBase, interactionOptions, person, type FakeDiscordButton, type FakeDiscordRefusal, type FakeOptionValue } from './fake-discord-interactions.ts';
 import { sendJson, startFakeServer, type FakeServer, type RecordedRequest } from './fake-server.ts';
+
+export type { FakeDiscordButton, FakeOptionValue } from './fake-discord-interactions.ts';
 
 /**
  * A fake Discord on 127.0.0.1: the REST API (v10, JSON, `Authorization: Bot <token>`, errors as
@@ -10,8 +13,9 @@ import { sendJson, startFakeServer, type FakeServer, type RecordedRequest } from
  * WebSocket speaking opcodes HELLO, IDENTIFY, READY, heartbeat and ACK, DISPATCH), so discord.js runs
  * unchanged against it through `rest.api`: the gateway URL comes from `GET /gateway/bot`.
  *
- * It keeps what channels show: messages as edited, with Discord's checks on what the adapter could get
- * wrong (empty or over-2000-character content) and who a message would ping under its allowed_mentions.
+ * It keeps what channels show: messages as edited, with their buttons, with Discord's checks on what the
+ * adapter could get wrong (empty or over-2000-character content, over-long button ids and labels) and
+ * who a message would ping under its allowed_mentions. A person can press a button (`press`).
  */
 
 export interface FakeDiscordMessage {
@@ -29,6 +33,8 @@ export interface FakeDiscordMessage {
   /** Who Discord would notify: `everyone`, `user:<id>`, `role:<id>`. */
   pings: string[];
   edits: number;
+  /** Its buttons (components), absent when it has none. */
+  buttons?: FakeDiscordButton[];
 }
 
 export interface FakeDiscordFailure {
@@ -56,8 +62,16 @@ export interface FakeDiscord {
   /** A MESSAGE_CREATE from a person: in the guild channel unless `channelId`/`dm` say otherwise. Its payload. */
   /** A MESSAGE_CREATE payload from a person; `files` become attachments served from the fake's CDN path. */
   message(content: string, options?: { userId?: string; channelId?: string; dm?: boolean; mentionBot?: boolean; replyToBot?: boolean; id?: string; files?: { name: string; contentType?: string; content: string | Uint8Array }[] }): Record<string, unknown>;
-  /** An INTERACTION_CREATE for a slash command. Its payload. */
-  interaction(name: string, options?: Record<string, string>, where?: { userId?: string; channelId?: string; dm?: boolean }): Record<string, unknown>;
+  /**
+   * An INTERACTION_CREATE for a slash command, its options typed as the bot registered them (a user
+   * option's value a snowflake), or `{ user }` for a user option. Its payload.
+   */
+  interaction(name: string, options?: Record<string, FakeOptionValue>, where?: { userId?: string; channelId?: string; dm?: boolean }): Record<string, unknown>;
+  /**
+   * A person pressing the button labelled `label` on the newest bot message in the channel that has
+   * one: an INTERACTION_CREATE of type 3 dispatched. `dm` defaults to whether the channel is a direct one. Its payload.
+   */
+  press(channelId: string, label: string, where?: { userId?: string; dm?: boolean }): Promise<Record<string, unknown>>;
   /** Messages the bot has in a channel (interaction responses included), oldest first. */
   messages(channelId: string): FakeDiscordMessage[];
   /** Whether an interaction was acknowledged, and how (its callback type). */
@@ -119,7 +133,6 @@ export async function startFakeDiscord({ username = 'gateway-test', botId = snow
   const channelId = snowflake();
   const token = `${Buffer.from(botId).toString('base64url')}.${randomBytes(4).toString('base64url')}.${randomBytes(20).toString('base64url')}`;
   const bot = { id: botId, username, discriminator: '0', global_name: null, avatar: null, bot: true };
-  const person = (id: string) => ({ id, username: `person${id.slice(-4)}`, discriminator: '0', global_name: `Person ${id.slice(-4)}`, avatar: null });
 
   const channels = new Map<string, FakeDiscordMessage[]>();
   const interactions = new Map<string, { token: string; channelId: string; acknowledged?: number; ephemeral: boolean; original?: FakeDiscordMessage }>();
@@ -128,13 +141,17 @@ export async function startFakeDiscord({ username = 'gateway-test', botId = snow
   const failures: { method: string; path: RegExp; failure: FakeDiscordFailure; count: number }[] = [];
 
   const inChannel = (id: string) => channels.get(id) ?? (channels.set(id, []), channels.get(id)!);
-  const error = (response: ServerResponse, status: number, code: number, message: string) => sendJson(response, status, { code, message });
+  const error = (response: ServerResponse, status: number, code: number, message: string, errors?: Record<string, unknown>) =>
+    sendJson(response, status, { code, message, ...(errors ? { errors } : {}) });
+  const refuse = (response: ServerResponse, { status, code, message, errors }: FakeDiscordRefusal) => error(response, status, code, message, errors);
 
-  /** Discord's checks on message content; the message shown, or why it was refused. */
-  const compose = (body: Record<string, unknown>, where: { channelId: string; interactionId?: string; ephemeral?: boolean }): FakeDiscordMessage | { status: number; code: number; message: string } => {
+  /** Discord's checks on message content and buttons; the message shown, or why it was refused. */
+  const compose = (body: Record<string, unknown>, where: { channelId: string; interactionId?: string; ephemeral?: boolean }): FakeDiscordMessage | FakeDiscordRefusal => {
     const content = typeof body.content === 'string' ? body.content : '';
     if (!content.trim()) return { status: 400, code: 50006, message: 'Cannot send an empty message' };
     if (content.length > 2000) return { status: 400, code: 50035, message: 'Invalid Form Body\ncontent[BASE_TYPE_MAX_LENGTH]: Must be 2000 or fewer in length.' };
+    const components = buttonsOf(body);
+    if ('status' in components) return components;
     const reference = body.message_reference as { message_id?: string } | undefined;
     return {
       id: snowflake(),
@@ -146,6 +163,7 @@ export async function startFakeDiscord({ username = 'gateway-test', botId = snow
       ephemeral: where.ephemeral ?? ((Number(body.flags ?? 0) & 64) !== 0),
       pings: pingsOf(content, body.allowed_mentions as never),
       edits: 0,
+      ...(components.buttons ? { buttons: components.buttons } : {}),
     };
   };
   const messageObject = (message: FakeDiscordMessage) => ({
@@ -164,18 +182,21 @@ export async function startFakeDiscord({ username = 'gateway-test', botId = snow
     pinned: false,
     type: message.replyTo ? 19 : 0,
     flags: message.ephemeral ? 64 : 0,
+    components: componentsOf(message.buttons),
   });
   const post = (response: ServerResponse, body: Record<string, unknown>, where: { channelId: string; interactionId?: string; ephemeral?: boolean }) => {
     const message = compose(body, where);
-    if ('status' in message) return error(response, message.status, message.code, message.message);
+    if ('status' in message) return refuse(response, message);
     inChannel(where.channelId).push(message);
     sendJson(response, 200, messageObject(message));
   };
   const edit = (response: ServerResponse, message: FakeDiscordMessage | undefined, body: Record<string, unknown>) => {
     if (!message) return error(response, 404, 10008, 'Unknown Message');
     const next = compose(body, message);
-    if ('status' in next) return error(response, next.status, next.code, next.message);
+    if ('status' in next) return refuse(response, next);
     Object.assign(message, { content: next.content, visible: next.visible, pings: next.pings, edits: message.edits + 1 });
+    // As Discord: an edit without `components` keeps the message's buttons; `components: []` takes them away.
+    if (body.components !== undefined) message.buttons = next.buttons;
     sendJson(response, 200, messageObject(message));
   };
 
@@ -206,7 +227,7 @@ export async function startFakeDiscord({ username = 'gateway-test', botId = snow
         inChannel(interaction.channelId).push(original);
       } else if (type === 4) {
         const message = compose(data, { channelId: interaction.channelId, interactionId: id, ephemeral: interaction.ephemeral });
-        if ('status' in message) return error(response, message.status, message.code, message.message);
+        if ('status' in message) return refuse(response, message);
         interaction.original = message;
         inChannel(interaction.channelId).push(message);
       }
@@ -366,22 +387,25 @@ export async function startFakeDiscord({ username = 'gateway-test', botId = snow
       const target = channel ?? (dm ? dmOf(userId) : channelId);
       const interactionToken = `aW50ZXJhY3Rpb24${randomBytes(24).toString('base64url')}`;
       interactions.set(id, { token: interactionToken, channelId: target, ephemeral: false });
-      return {
-        id,
-        application_id: applicationId,
-        type: 2,
-        token: interactionToken,
-        version: 1,
-        locale: 'en-US',
-        app_permissions: '0',
-        entitlements: [],
-        authorizing_integration_owners: { '0': guildId },
-        context: dm ? 1 : 0,
-        channel_id: target,
-        channel: { id: target, type: dm ? 1 : 0 },
-        ...(dm ? { user: person(userId) } : { guild_id: guildId, guild_locale: 'en-US', member: { user: person(userId), roles: [], permissions: '0', joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 } }),
-        data: { id: snowflake(), name, type: 1, ...(Object.keys(options).length ? { options: Object.entries(options).map(([option, value]) => ({ name: option, type: 3, value })) } : {}) },
+      const registered = commands.find((command) => command.name === name);
+      const base = interactionBase({ id, type: 2, token: interactionToken, applicationId, guildId, channelId: target, userId, dm });
+      return { ...base, data: { id: snowflake(), name, type: 1, ...interactionOptions(options, registered) } };
+    },
+    async press(channel, label, { userId = '111111111111111111', dm = [...dmChannels.values()].includes(channel) } = {}) {
+      const message = inChannel(channel).findLast((candidate) => candidate.buttons?.some((button) => button.label === label));
+      const button = message?.buttons?.find((candidate) => candidate.label === label);
+      if (!message || !button) throw new Error(`no bot message in channel ${channel} has a button labelled ${JSON.stringify(label)}`);
+      const id = snowflake();
+      const interactionToken = `aW50ZXJhY3Rpb24${randomBytes(24).toString('base64url')}`;
+      interactions.set(id, { token: interactionToken, channelId: channel, ephemeral: false });
+      const payload = {
+        ...interactionBase({ id, type: 3, token: interactionToken, applicationId, guildId, channelId: channel, userId, dm }),
+        // An ephemeral message comes back with only its id and flags, as Discord sends it.
+        message: message.ephemeral ? { id: message.id, flags: 64 } : messageObject(message),
+        data: { custom_id: button.customId, component_type: 2 },
       };
+      await fake.dispatch('INTERACTION_CREATE', payload);
+      return payload;
     },
     messages: (channel) => channels.get(channel) ?? [],
     acknowledged: (interactionId) => interactions.get(interactionId)?.acknowledged,
