@@ -134,6 +134,27 @@ describe('Slack adapter, Events API', () => {
     expect(JSON.parse(unknown.text)).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining("I don't know /dance") });
   });
 
+  it("lets an admin block someone named by mention, confirmed with the answer's button, pressed over HTTP", async () => {
+    const person = nextPerson();
+    await post(slack.event('Hi there', { dm: true, user: person }));
+    await settled(`D${person.slice(1)}`, (texts) => texts.includes('Hello!'));
+    // should_escape: Slack writes the mention as <@id|name>, which the adapter turns into the person's identity.
+    expect((await post(slack.command('/block', `<@${person}|someone>`, { user: 'U0ADMIN', channel: 'C0BLOCK' }), { form: true })).status).toBe(200);
+    const [question] = await settled('C0BLOCK', (texts) => texts.length > 0);
+    expect(question!.visible).toContain(`slack:T0FAKETEAM:${person}`);
+    expect(question!.buttons?.map((button) => [button.label, button.style])).toEqual([
+      ['Confirm', 'danger'],
+      ['Cancel', undefined],
+    ]);
+    const press = slack.press('C0BLOCK', 'Confirm', { user: 'U0ADMIN' });
+    const raw = slack.interactionForm(press);
+    const pressed = await fetch(`${platform.url}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...slack.sign(raw) }, body: raw });
+    expect(pressed.status).toBe(200);
+    const [, done] = await settled('C0BLOCK', (texts) => texts.length > 1);
+    expect(done!.visible).toMatch(/^Blocked/);
+    expect(slack.requests.filter((request) => request.url === new URL(String(press.response_url)).pathname)).toHaveLength(1);
+  });
+
   it('splits a long answer within 4000 characters, in the thread, code blocks closed', async () => {
     const code = Array.from({ length: 150 }, (_, i) => `if (a${i} < b && c) return ${i}; // line ${i}`).join('\n');
     upstream.handle(answer(`Here:\n\n\`\`\`js\n${code}\n\`\`\``, { size: 1000 }));

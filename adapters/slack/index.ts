@@ -1,4 +1,4 @@
 export { startSlackAdapter, type SlackAdapter, type SlackAdapterOptions } from './slack-adapter.ts';
-export { slackCommands } from './commands.ts';
+export { slackCommands, type SlackCommandDefinition } from './commands.ts';
 export { slackManifest } from './manifest.ts';
-export { eventToWork, commandToWork, slackJobId, slackIdentity } from './to-job.ts';
+export { eventToWork, commandToWork, pressToWork, slackJobId, slackIdentity, slackUserRef } from './to-job.ts';

@@ -3,7 +3,7 @@ import { slackCommands } from './commands.ts';
 export interface ManifestOptions {
   /** The app's name in Slack. Default: Assistant. */
   name?: string;
-  /** The platform's public base URL (https://bot.example.com): events and commands go to it, on `eventsPath`. Unset: Socket Mode. */
+  /** The platform's public base URL (https://bot.example.com): events, commands and button presses go to it, on `eventsPath`. Unset: Socket Mode. */
   publicUrl?: string;
   /** Default: /slack/events. */
   eventsPath?: string;
@@ -11,8 +11,9 @@ export interface ManifestOptions {
 
 /**
  * A Slack app manifest (https://api.slack.com/reference/manifests) for this adapter: the bot scopes
- * it uses, the events it answers, its slash commands, and where they go: the public URL (Events API)
- * or Socket Mode when there is none. Pasted into "Create New App → From a manifest", the app is set up.
+ * it uses, the events it answers, its slash commands (core's commands and `/ask`), interactivity (the
+ * buttons under replies), and where they all go: the public URL (Events API) or Socket Mode when there
+ * is none. Pasted into "Create New App → From a manifest", the app is set up.
  */
 export function slackManifest({ name = 'Assistant', publicUrl, eventsPath = '/slack/events' }: ManifestOptions = {}) {
   const url = publicUrl ? `${publicUrl.replace(/\/+$/, '')}${eventsPath}` : undefined;
@@ -26,7 +27,7 @@ export function slackManifest({ name = 'Assistant', publicUrl, eventsPath = '/sl
         command: `/${command.name}`,
         description: command.description,
         ...(command.hint ? { usage_hint: command.hint } : {}),
-        should_escape: false,
+        should_escape: command.escape,
         ...(url ? { url } : {}),
       })),
     },
@@ -39,7 +40,8 @@ export function slackManifest({ name = 'Assistant', publicUrl, eventsPath = '/sl
     },
     settings: {
       event_subscriptions: { ...(url ? { request_url: url } : {}), bot_events: ['app_mention', 'message.im'] },
-      interactivity: { is_enabled: false },
+      // Button presses (a command's Confirm and Cancel) come to the same URL as events and commands.
+      interactivity: { is_enabled: true, ...(url ? { request_url: url } : {}) },
       org_deploy_enabled: false,
       socket_mode_enabled: !url,
       token_rotation_enabled: false,

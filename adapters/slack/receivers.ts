@@ -26,7 +26,7 @@ async function runThroughBolt(bolt: Bolt | undefined, event: Omit<ReceiverEvent,
   return response;
 }
 
-/** A form post (slash commands) or JSON (events) as an object; undefined when it is neither. */
+/** A form post (slash commands; a button press's JSON in its `payload` field) or JSON (events) as an object; undefined when it is neither. */
 function parseBody(raw: string, contentType: string | undefined): Record<string, unknown> | undefined {
   try {
     if (contentType?.startsWith('application/x-www-form-urlencoded')) {
@@ -41,9 +41,10 @@ function parseBody(raw: string, contentType: string | undefined): Record<string,
 }
 
 /**
- * The Events API and slash commands over HTTP, mounted on the platform's own server (the HTTP adapter,
- * or the probe server of a process without it): every request's signature is checked against the raw
- * body, and one older than 5 minutes is refused, as Slack asks.
+ * The Events API, slash commands and interactivity (button presses) over HTTP, all on one URL, mounted
+ * on the platform's own server (the HTTP adapter, or the probe server of a process without it): every
+ * request's signature is checked against the raw body, and one older than 5 minutes is refused, as
+ * Slack asks.
  */
 export class FastifySlackReceiver implements Receiver {
   #bolt: Bolt | undefined;

@@ -3,6 +3,8 @@ import { startFakeSlack, type FakeSlack } from '../../test/fakes/fake-slack.ts';
 import { useChatHarness } from '../../test/helpers/chat-harness.ts';
 import { waitUntil } from '../../test/helpers/processes.ts';
 import { buildProbeServer } from '../http/index.ts';
+import { commandSpecs } from '../../core/contracts/commands.ts';
+import { slackCommands } from './commands.ts';
 import { slackManifest } from './manifest.ts';
 import { startSlackAdapter, type SlackAdapter } from './slack-adapter.ts';
 
@@ -83,12 +85,37 @@ describe('Slack adapter start, Socket Mode and failures', () => {
     const manifest = slackManifest({ publicUrl: 'https://bot.example.com/' });
     expect(manifest.oauth_config.scopes.bot).toEqual(expect.arrayContaining(['app_mentions:read', 'chat:write', 'commands', 'im:history', 'users:read']));
     expect(manifest.settings.event_subscriptions).toEqual({ request_url: 'https://bot.example.com/slack/events', bot_events: ['app_mention', 'message.im'] });
-    expect(manifest.features.slash_commands.map((command) => [command.command, command.url])).toEqual(
-      ['/ask', '/new', '/model', '/think', '/usage', '/link'].map((name) => [name, 'https://bot.example.com/slack/events']),
-    );
+    expect(manifest.settings.interactivity).toEqual({ is_enabled: true, request_url: 'https://bot.example.com/slack/events' });
     expect(manifest.settings.socket_mode_enabled).toBe(false);
     const socket = slackManifest();
     expect(socket.settings.socket_mode_enabled).toBe(true);
     expect(socket.settings.event_subscriptions).toEqual({ bot_events: ['app_mention', 'message.im'] });
+    expect(socket.settings.interactivity).toEqual({ is_enabled: true });
+    expect(socket.features.slash_commands.every((command) => !('url' in command))).toBe(true);
+  });
+
+  it("registers core's commands, each as Slack writes it, and /ask: usage from their options, mentions escaped where they name a user", () => {
+    const { slash_commands: registered } = slackManifest({ publicUrl: 'https://bot.example.com' }).features;
+    expect(registered.map((command) => command.command)).toEqual(['/ask', ...commandSpecs.map((spec) => `/${spec.name}`)]);
+    for (const command of registered) {
+      expect(command.command).toMatch(/^\/[a-z0-9_-]{1,31}$/);
+      expect(command.description.length).toBeLessThanOrEqual(100);
+      expect(command.url).toBe('https://bot.example.com/slack/events');
+    }
+    const find = (name: string) => registered.find((command) => command.command === name)!;
+    expect(find('/role')).toMatchObject({ usage_hint: '<user> <role>', should_escape: true });
+    expect(find('/block')).toMatchObject({ usage_hint: '<user>', should_escape: true });
+    // `who` takes a user (or all): mentions escaped for it too.
+    expect(find('/usage')).toMatchObject({ usage_hint: '[who] [days]', should_escape: true });
+    expect(find('/ask')).toMatchObject({ usage_hint: '[question]', should_escape: false });
+    expect(find('/docs')).toMatchObject({ should_escape: false });
+    expect(find('/help')).not.toHaveProperty('usage_hint');
+    // Slack refuses a manifest that takes one of its own commands.
+    const builtIn = ['me', 'status', 'away', 'dnd', 'shrug', 'remind', 'msg', 'feed', 'who', 'collapse', 'expand', 'leave', 'join', 'open', 'search', 'topic', 'mute', 'invite', 'archive'];
+    expect(registered.filter((command) => builtIn.includes(command.command.slice(1)))).toEqual([]);
+  });
+
+  it('answers the commands core calls private only to their caller', () => {
+    expect(slackCommands.filter((command) => command.private).map((command) => command.name)).toEqual(commandSpecs.filter((spec) => spec.private).map((spec) => spec.name));
   });
 });

@@ -8,9 +8,9 @@ import { ChatReplies } from '../kit/chat-replies.ts';
 import { chatMetrics } from '../kit/chat-metrics.ts';
 import { slackCommands } from './commands.ts';
 import { boltLogger, FastifySlackReceiver, SocketSlackReceiver } from './receivers.ts';
-import { slackCommandSchema, slackEventCallbackSchema } from './slack-events.ts';
+import { slackBlockActionsSchema, slackCommandSchema, slackEventCallbackSchema } from './slack-events.ts';
 import { slackTransport, type CommandGrant } from './slack-transport.ts';
-import { commandToWork, eventToWork, type SlackEventContext } from './to-job.ts';
+import { commandToWork, eventToWork, pressToWork, type SlackEventContext, type SlackInteractionWork } from './to-job.ts';
 
 export interface SlackAdapterOptions extends Omit<ChatAdapterParts, 'stallMs'> {
   /** SLACK_BOT_TOKEN (`xoxb-…`). */
@@ -33,6 +33,9 @@ export interface SlackAdapter extends ChatAdapter {
   webhook?: FastifyPluginAsync;
 }
 
+/** Acknowledges a command or a press, with what the command's answer shows at once. */
+type Ack = (response?: unknown) => Promise<void>;
+
 /** A response_url answers for 30 minutes; kept a little less. */
 const responseWindowMs = 29.5 * 60_000;
 
@@ -46,9 +49,10 @@ function startupError(variable: string, error: unknown): Error {
 /**
  * The Slack adapter on @slack/bolt: the Events API over HTTP (signed requests, mounted on the
  * platform's server) or Socket Mode; mentions and direct messages answered in their thread, slash
- * commands acknowledged at once and answered through their response_url; replies in mrkdwn, split to
- * 4000 characters, streamed as throttled `chat.update`s. An event is acknowledged only once it is
- * queued, so one that could not be is sent again by Slack, and its id makes it the same job.
+ * commands and button presses acknowledged at once and answered through their response_url; replies
+ * in mrkdwn, split to 4000 characters, streamed as throttled `chat.update`s, their actions as buttons.
+ * An event is acknowledged only once it is queued, so one that could not be is sent again by Slack,
+ * and its id makes it the same job.
  */
 export async function startSlackAdapter(options: SlackAdapterOptions): Promise<SlackAdapter> {
   const { token, signingSecret, appToken, apiUrl = 'https://slack.com/api/', eventsPath = '/slack/events', jwtKey, enqueue, tokens, log } = options;
@@ -110,7 +114,26 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     report({ eventId, kind: 'job' });
   };
 
-  const onCommand = async (body: unknown, ack: (response?: unknown) => Promise<void>) => {
+  /**
+   * A command's or a press's job, its response_url kept for the answer, acknowledged once queued.
+   * Slack sends neither again, so one that could not be queued is refused in words at once.
+   */
+  const take = async (work: Extract<SlackInteractionWork, { kind: 'job' }>, responseUrl: string, eventId: string, ack: Ack, refuse: (text: string) => Promise<void>) => {
+    const grant: CommandGrant = { responseUrl, ephemeral: work.ephemeral };
+    try {
+      await tokens.save(work.target.interactionId!, JSON.stringify(grant), responseWindowMs);
+      await enqueue(work.job);
+    } catch (error) {
+      log.error({ jobId: work.job.id, reason: (error as Error).message }, 'a Slack command could not be queued');
+      await refuse("I couldn't take that just now. Please try again in a moment.");
+      return report({ eventId, kind: 'failed', reason: 'queue unavailable' });
+    }
+    await ack();
+    await replies.follow(work.job, work.target);
+    report({ eventId, kind: 'job' });
+  };
+
+  const onCommand = async (body: unknown, ack: Ack) => {
     const parsed = slackCommandSchema.safeParse(body);
     const eventId = String((body as { trigger_id?: unknown } | undefined)?.trigger_id ?? '?');
     if (!parsed.success) {
@@ -126,26 +149,39 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
       await ack({ response_type: 'ephemeral', text: 'Add your question after the command: /ask what is a monad?' });
       return report({ eventId, kind: 'ignore', reason: work.reason });
     }
-    const grant: CommandGrant = { responseUrl: parsed.data.response_url, ephemeral: work.ephemeral };
-    try {
-      await tokens.save(parsed.data.trigger_id, JSON.stringify(grant), responseWindowMs);
-      await enqueue(work.job);
-    } catch (error) {
-      // Slack does not send a command again: say so now, within its 3 seconds.
-      log.error({ jobId: work.job.id, reason: (error as Error).message }, 'a Slack command could not be queued');
-      await ack({ response_type: 'ephemeral', text: "I couldn't take that just now. Please try again in a moment." });
-      return report({ eventId, kind: 'failed', reason: 'queue unavailable' });
+    // Within Slack's 3 seconds, the acknowledgement itself carries the refusal.
+    await take(work, parsed.data.response_url, eventId, ack, (text) => ack({ response_type: 'ephemeral', text }));
+  };
+
+  const onPress = async (body: unknown, ack: Ack) => {
+    const parsed = slackBlockActionsSchema.safeParse(body);
+    const eventId = String((body as { trigger_id?: unknown } | undefined)?.trigger_id ?? '?');
+    const work = parsed.success ? pressToWork(parsed.data, context) : ({ kind: 'ignore', reason: 'a press that does not match the block_actions schema' } as const);
+    if (work.kind === 'ignore') {
+      // Acknowledged all the same: an unacknowledged press shows the presser a warning.
+      await ack();
+      return report({ eventId, kind: 'ignore', reason: work.reason });
     }
-    await ack();
-    await replies.follow(work.job, work.target);
-    report({ eventId, kind: 'job' });
+    // A press's acknowledgement carries no message: a refusal goes through its response_url.
+    const responseUrl = parsed.data!.response_url;
+    await take(work, responseUrl, eventId, ack, async (text) => {
+      await ack();
+      await fetch(responseUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text, response_type: 'ephemeral', replace_original: false }),
+        signal: AbortSignal.timeout(5000),
+      }).catch((error: Error) => log.warn({ reason: error.message }, 'could not tell a Slack user their press was not taken'));
+    });
   };
 
   const receiver = appToken ? new SocketSlackReceiver({ appToken, apiUrl, log }) : new FastifySlackReceiver({ signingSecret: signingSecret ?? '', path: eventsPath, log });
   const bolt = new App({ token, botId: auth.bot_id, botUserId: bot.userId, receiver, clientOptions, logger: boltLogger(log), tokenVerificationEnabled: false });
   bolt.event('app_mention', async ({ body }) => onEvent(body));
   bolt.message(async ({ body }) => onEvent(body));
-  bolt.command(/.*/, async ({ body, ack }) => onCommand(body, ack as (response?: unknown) => Promise<void>));
+  bolt.command(/.*/, async ({ body, ack }) => onCommand(body, ack as Ack));
+  // Every button press (block_actions) in either receiver: the buttons' values are commands.
+  bolt.action({ type: 'block_actions' }, async ({ body, ack }) => onPress(body, ack as Ack));
 
   let connected = !appToken;
   if (receiver instanceof SocketSlackReceiver) {

@@ -50,3 +50,26 @@ export const slackCommandSchema = z.looseObject({
   trigger_id: z.string().regex(/^[\w.-]{1,200}$/),
 });
 export type SlackCommand = z.infer<typeof slackCommandSchema>;
+
+/**
+ * A press of a button under one of the bot's messages (Block Kit's `block_actions`), posted as a signed
+ * form `payload=<JSON>` to the same URL as events, or sent as a Socket Mode `interactive` envelope.
+ */
+export const slackBlockActionsSchema = z
+  .looseObject({
+    type: z.literal('block_actions'),
+    /** Null for an app installed org-wide (Enterprise Grid): the user's team_id names the workspace then. */
+    team: z.looseObject({ id: slackId }).nullish(),
+    user: z.looseObject({ id: slackId, team_id: slackId.optional() }),
+    channel: z.looseObject({ id: slackId }),
+    /** The pressed message: whether only the presser sees it (ephemeral), and its thread. */
+    container: z.looseObject({ type: z.string(), message_ts: ts.optional(), thread_ts: ts.optional(), is_ephemeral: z.boolean().optional() }),
+    message: z.looseObject({ ts: ts.optional(), thread_ts: ts.optional() }).optional(),
+    /** Answers this press for 30 minutes, five times: a credential, kept out of jobs and logs. */
+    response_url: z.url({ protocol: /^https?$/ }),
+    /** Unique per press: the job's id. */
+    trigger_id: z.string().regex(/^[\w.-]{1,200}$/),
+    actions: z.array(z.looseObject({ type: z.string(), action_id: z.string().max(255), value: z.string().max(2000).optional() })).min(1),
+  })
+  .refine((press) => press.team?.id ?? press.user.team_id, { error: 'expected the team of the press (team.id or user.team_id)' });
+export type SlackBlockActions = z.infer<typeof slackBlockActionsSchema>;

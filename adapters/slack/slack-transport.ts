@@ -1,8 +1,13 @@
+import type { types } from '@slack/bolt';
 import { ErrorCode, type WebClient } from '@slack/web-api';
 import { slackCapabilities } from '../kit/capabilities.ts';
 import { PlatformCallError, type ChatTarget, type ChatTransport } from '../kit/chat-transport.ts';
 import type { InteractionTokens } from '../kit/interaction-tokens.ts';
 import { escapeMrkdwn, slackMrkdwn } from '../kit/slack-mrkdwn.ts';
+import { messageBlocks } from './slack-blocks.ts';
+
+/** A message's blocks, when it has buttons. */
+type Blocks = { blocks?: types.KnownBlock[] };
 
 /** Failures where the request never reached Slack: it certainly was not acted on. */
 const notSent = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
@@ -35,7 +40,7 @@ export function toPlatformError(error: unknown): PlatformCallError {
   return new PlatformCallError('platform_unavailable', `Slack could not be reached (${code}).`, { uncertain: !notSent.has(code) });
 }
 
-/** A slash command's response_url and whether its answers are private, as the adapter keeps them. */
+/** A slash command's or a button press's response_url, and whether its answers are private, as the adapter keeps them. */
 export interface CommandGrant {
   responseUrl: string;
   ephemeral: boolean;
@@ -53,8 +58,9 @@ export interface SlackTransportOptions {
 
 /**
  * The kit's calls over Slack's Web API client (bolt's WebClient): `chat.postMessage` in the thread,
- * `chat.update` for live edits; a slash command is answered through its response_url (30 minutes),
- * privately or in the channel. Slack has no typing indicator for bots.
+ * `chat.update` for live edits; a slash command or a button press is answered through its response_url
+ * (30 minutes), privately or in the channel. Buttons go in an actions block under the text's sections.
+ * Slack has no typing indicator for bots.
  */
 export function slackTransport({ client, tokens, fetch: post = fetch, timeoutMs = 10_000 }: SlackTransportOptions): ChatTransport {
   const call = async <T>(request: () => Promise<T>): Promise<T> => {
@@ -64,7 +70,7 @@ export function slackTransport({ client, tokens, fetch: post = fetch, timeoutMs 
       throw toPlatformError(error);
     }
   };
-  const respond = async (target: ChatTarget, text: string) => {
+  const respond = async (target: ChatTarget, text: string, blocks: Blocks) => {
     const saved = await tokens.load(target.interactionId!);
     if (!saved) throw new PlatformCallError('platform_refused', 'Slack: the command expired (30 minutes) before its answer was ready.');
     const grant = JSON.parse(saved) as CommandGrant;
@@ -73,7 +79,7 @@ export function slackTransport({ client, tokens, fetch: post = fetch, timeoutMs 
       response = await post(grant.responseUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ text, response_type: grant.ephemeral ? 'ephemeral' : 'in_channel', replace_original: false }),
+        body: JSON.stringify({ text, ...blocks, response_type: grant.ephemeral ? 'ephemeral' : 'in_channel', replace_original: false }),
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
@@ -87,17 +93,28 @@ export function slackTransport({ client, tokens, fetch: post = fetch, timeoutMs 
     platform: 'slack',
     capabilities: slackCapabilities,
     dialect: slackMrkdwn,
-    async send(target, text, { plain = false } = {}) {
+    async send(target, text, { plain = false, buttons } = {}) {
       const content = plain ? escapeMrkdwn(text) : text;
-      if (target.interactionId) return respond(target, content);
+      const blocks = buttons?.length ? { blocks: messageBlocks(text, plain, buttons) } : {};
+      if (target.interactionId) return respond(target, content, blocks);
       const result = await call(() =>
-        client.chat.postMessage({ channel: target.id, text: content, mrkdwn: !plain, unfurl_links: false, unfurl_media: false, ...(target.threadId ? { thread_ts: target.threadId } : {}) }),
+        client.chat.postMessage({
+          channel: target.id,
+          text: content,
+          ...blocks,
+          mrkdwn: !plain,
+          unfurl_links: false,
+          unfurl_media: false,
+          ...(target.threadId ? { thread_ts: target.threadId } : {}),
+        }),
       );
       return String(result.ts);
     },
-    async edit(target, messageId, text, { plain = false } = {}) {
+    async edit(target, messageId, text, { plain = false, buttons } = {}) {
       if (target.interactionId) throw new PlatformCallError('platform_refused', 'Slack: a command answer cannot be edited');
-      await call(() => client.chat.update({ channel: target.id, ts: messageId, text: plain ? escapeMrkdwn(text) : text }));
+      // chat.update keeps a message's blocks unless given others: an empty list takes earlier buttons away.
+      const blocks = buttons?.length ? messageBlocks(text, plain, buttons) : [];
+      await call(() => client.chat.update({ channel: target.id, ts: messageId, text: plain ? escapeMrkdwn(text) : text, blocks }));
     },
     async typing() {},
   };

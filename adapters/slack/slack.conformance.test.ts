@@ -7,7 +7,7 @@ import { startSlackAdapter } from './slack-adapter.ts';
 
 const harness = useChatHarness('slack');
 
-/** Each recorded event or command is posted to the receiver, signed, as Slack posts it; the 200 means it was taken. */
+/** Each recorded event, command or button press is posted to the receiver, signed, as Slack posts it; the 200 means it was taken. */
 describeAdapterConformance({
   platform: 'slack',
   cases: fixtures.cases as ConformanceCase[],
@@ -21,8 +21,9 @@ describeAdapterConformance({
     const { port } = server.server.address() as { port: number };
     return {
       async deliver(event) {
-        const { kind, body } = event as { kind: 'event' | 'command'; body: Record<string, string> };
-        const raw = kind === 'event' ? JSON.stringify(body) : new URLSearchParams(body).toString();
+        const { kind, body } = event as { kind: 'event' | 'command' | 'interaction'; body: Record<string, string> };
+        // Interactions (button presses) come as a form too, their JSON in its `payload` field.
+        const raw = kind === 'event' ? JSON.stringify(body) : kind === 'interaction' ? slack.interactionForm(body) : new URLSearchParams(body).toString();
         const contentType = kind === 'event' ? 'application/json' : 'application/x-www-form-urlencoded';
         const response = await fetch(`http://127.0.0.1:${port}/slack/events`, { method: 'POST', headers: { 'content-type': contentType, ...slack.sign(raw) }, body: raw });
         if (response.status !== 200) throw new Error(`the receiver answered ${response.status}: ${await response.text()}`);

@@ -5,7 +5,7 @@ import { mintJobToken } from '../../core/identity/tokens.ts';
 import { forJob, slackCapabilities } from '../kit/capabilities.ts';
 import type { ChatTarget } from '../kit/chat-transport.ts';
 import { slackCommands } from './commands.ts';
-import type { SlackCommand, SlackEventCallback } from './slack-events.ts';
+import type { SlackBlockActions, SlackCommand, SlackEventCallback } from './slack-events.ts';
 
 export interface SlackBot {
   /** The bot's user id, as mentions name it. */
@@ -54,11 +54,25 @@ function job(context: SlackEventContext, event: { id: string; eventId: string; t
   };
 }
 
-/** The bot's mention removed, other mentions as names where known, Slack's escapes undone: the text people read. */
-function readable(text: string, { bot, names }: SlackEventContext): string {
-  return text
-    .replace(new RegExp(`<@${bot.userId}(\\|[^>]*)?>`, 'g'), ' ')
-    .replace(/<@([A-Z0-9]+)(?:\|([^>]*))?>/g, (whole, id: string, label?: string) => (names?.get(id) ? `@${names.get(id)}` : label ? `@${label}` : whole))
+/** A user's mention as Slack writes it: `<@U123>`, or `<@U123|ann>` in an escaped slash command. */
+const mention = /<@([A-Z0-9]+)(?:\|([^>]*))?>/g;
+
+/** A person named in a command, as the gateway's commands take them: `slack:<team>:<user>`, like ADMIN_USERS. */
+export const slackUserRef = (teamId: string, userId: string) => `slack:${teamId}:${userId}`;
+
+/**
+ * The bot's mention removed, Slack's escapes undone: the text people read. Other mentions become
+ * names where known; in a command (`/block @ann`) they become the person's identity instead, which
+ * a display name (anyone may take "Ann") could never be.
+ */
+function readable(text: string, { bot, names }: SlackEventContext, teamId: string): string {
+  const addressed = text.replace(new RegExp(`<@${bot.userId}(\\|[^>]*)?>`, 'g'), ' ').trim();
+  const command = addressed.startsWith('/');
+  return addressed
+    .replace(mention, (whole, id: string, label?: string) => {
+      if (command) return slackUserRef(teamId, id);
+      return names?.get(id) ? `@${names.get(id)}` : label ? `@${label}` : whole;
+    })
     .replace(/<(https?:[^|>]+)\|([^>]+)>/g, '$2 ($1)')
     .replace(/<(https?:[^>]+)>/g, '$1')
     .replaceAll('&lt;', '<')
@@ -81,7 +95,7 @@ export function eventToWork(callback: SlackEventCallback, context: SlackEventCon
   if (event.type === 'message' && !direct) return { kind: 'ignore', reason: 'a channel message without a mention' };
   const threadId = event.thread_ts ?? (direct ? undefined : event.ts);
   const target: ChatTarget = { id: event.channel, messageId: event.ts, ...(threadId ? { threadId } : {}) };
-  const text = readable(event.text, context);
+  const text = readable(event.text, context, teamId);
   if (!text) {
     if (event.files.length) return { kind: 'unsupported', jobId: slackJobId(callback.event_id), target, what: 'files' };
     return { kind: 'ignore', reason: 'no text' };
@@ -97,34 +111,63 @@ export function eventToWork(callback: SlackEventCallback, context: SlackEventCon
   };
 }
 
+/** What a slash command or a button press asks of the adapter: a job answered through its response_url. */
+export type SlackInteractionWork = Extract<SlackEvent, { kind: 'job' }> | Extract<SlackEvent, { kind: 'ignore' }>;
+
 /**
- * One slash command as a job, answered through its response_url. A private command's answer is seen
- * only by its caller, so it counts as direct (codes may be shown); its conversation is the channel.
+ * One job answered through a response_url (30 minutes, five posts at most: no live edits). Only its
+ * caller sees an ephemeral answer, so it counts as direct (codes may be shown); its conversation is
+ * the channel, or the thread of a pressed message.
  */
-export function commandToWork(command: SlackCommand, context: SlackEventContext): Exclude<SlackEvent, { kind: 'unsupported' }> | { kind: 'unknown-command'; name: string } {
-  const definition = slackCommands.find((candidate) => `/${candidate.name}` === command.command);
-  if (!definition) return { kind: 'unknown-command', name: command.command };
-  const argument = command.text.trim();
-  const text = definition.name === 'ask' ? argument : argument ? `/${definition.name} ${argument}` : `/${definition.name}`;
-  if (!text) return { kind: 'ignore', reason: 'an empty question' };
-  const target: ChatTarget = { id: command.channel_id, interactionId: command.trigger_id };
-  const direct = command.channel_id.startsWith('D') || definition.private;
+function interactionWork(context: SlackEventContext, work: { triggerId: string; teamId: string; userId: string; channel: string; threadTs?: string; text: string; ephemeral: boolean }): SlackInteractionWork {
+  const target: ChatTarget = { id: work.channel, interactionId: work.triggerId };
+  const conversation = work.threadTs ? `slack-${work.teamId}-${work.channel}-${work.threadTs}` : `slack-${work.teamId}-${work.channel}`;
   return {
     kind: 'job',
     target,
-    ephemeral: definition.private,
+    ephemeral: work.ephemeral,
     job: job(context, {
-      id: command.trigger_id,
-      eventId: command.trigger_id,
-      teamId: command.team_id,
-      userId: command.user_id,
-      conversation: `slack-${command.team_id}-${command.channel_id}`,
+      id: work.triggerId,
+      eventId: work.triggerId,
+      teamId: work.teamId,
+      userId: work.userId,
+      conversation,
       at: new Date().toISOString(),
-      direct,
-      text,
+      direct: work.channel.startsWith('D') || work.ephemeral,
+      text: work.text,
       target,
-      // Answered through response_url, which takes five posts at most: no live edits.
       stream: false,
     }),
   };
+}
+
+/** One slash command as a job: `/ask` is the question itself, every other command the gateway's own. */
+export function commandToWork(command: SlackCommand, context: SlackEventContext): SlackInteractionWork | { kind: 'unknown-command'; name: string } {
+  const definition = slackCommands.find((candidate) => `/${candidate.name}` === command.command);
+  if (!definition) return { kind: 'unknown-command', name: command.command };
+  const argument = command.text.trim();
+  const text = definition.name === 'ask' ? readable(argument, context, command.team_id) : readable(`/${definition.name} ${argument}`, context, command.team_id);
+  if (!text) return { kind: 'ignore', reason: 'an empty question' };
+  return interactionWork(context, { triggerId: command.trigger_id, teamId: command.team_id, userId: command.user_id, channel: command.channel_id, text, ephemeral: definition.private });
+}
+
+/**
+ * A button press as the job of its command (`/confirm ABCDEFGH`), from the person who pressed it, in the
+ * pressed message's chat: the same as if they had sent the command there. Answered like the message
+ * pressed: privately under an ephemeral one.
+ */
+export function pressToWork(press: SlackBlockActions, context: SlackEventContext): SlackInteractionWork {
+  const value = press.actions[0]!.value?.trim() ?? '';
+  if (!value.startsWith('/')) return { kind: 'ignore', reason: 'a button that is not a command' };
+  const teamId = (press.team?.id ?? press.user.team_id)!;
+  const threadTs = press.container.thread_ts ?? press.message?.thread_ts;
+  return interactionWork(context, {
+    triggerId: press.trigger_id,
+    teamId,
+    userId: press.user.id,
+    channel: press.channel.id,
+    ...(threadTs ? { threadTs } : {}),
+    text: readable(value, context, teamId),
+    ephemeral: press.container.is_ephemeral ?? false,
+  });
 }

@@ -6,21 +6,31 @@ import { sendJson, startFakeServer, type FakeServer, type RecordedRequest } from
 
 /**
  * A fake Slack on 127.0.0.1: the Web API (`POST /api/<method>`, form or JSON bodies, `Authorization:
- * Bearer`, answers `{ ok, … }` or `{ ok: false, error }`, 429 with `Retry-After`), slash commands'
- * response URLs, and Socket Mode (apps.connections.open → a WebSocket: `hello`, envelopes, acks), so
- * bolt and its WebClient run unchanged against it through `slackApiUrl`.
+ * Bearer`, answers `{ ok, … }` or `{ ok: false, error }`, 429 with `Retry-After`), the response URLs
+ * of slash commands and button presses, and Socket Mode (apps.connections.open → a WebSocket: `hello`,
+ * envelopes, acks), so bolt and its WebClient run unchanged against it through `slackApiUrl`.
  *
- * It keeps what channels show, threads and edits included, and signs requests as Slack does, for
- * tests to post events and commands to the platform's receiver.
+ * It keeps what channels show, threads, edits and buttons (Block Kit's actions blocks) included, and
+ * signs requests as Slack does, for tests to post events, commands and presses to the platform's receiver.
  */
+
+/** A button under a message, from its actions block. */
+export interface FakeSlackButton {
+  label: string;
+  value: string;
+  actionId: string;
+  style?: string;
+}
 
 export interface FakeSlackMessage {
   channel: string;
   ts: string;
-  /** As sent: mrkdwn. */
+  /** As sent: mrkdwn; with blocks, the notification's fallback. */
   text: string;
-  /** What a person reads: markers removed, links as their text, entities decoded. */
+  /** What a person reads (the blocks' sections when it has them): markers removed, links as their text, entities decoded. */
   visible: string;
+  /** Buttons under it, when it has an actions block. */
+  buttons?: FakeSlackButton[];
   threadTs: string | undefined;
   /** Posted through a slash command's response_url, and how. */
   responseType: 'ephemeral' | 'in_channel' | undefined;
@@ -56,8 +66,15 @@ export interface FakeSlack {
   event(text: string, options?: { user?: string; channel?: string; dm?: boolean; mention?: boolean; threadTs?: string; eventId?: string; files?: boolean | { name: string; mimetype?: string; content: string }[] }): Record<string, unknown>;
   /** A slash command as Slack posts it (form fields), with a fresh response_url and trigger_id. */
   command(command: string, text?: string, options?: { user?: string; channel?: string }): Record<string, string>;
+  /**
+   * A press of the button labelled `label` on the newest message in `channel` that has one, as Slack
+   * sends it (a block_actions payload) with a fresh trigger_id and response_url. Throws when no message has it.
+   */
+  press(channel: string, label: string, options?: { user?: string }): Record<string, unknown>;
+  /** An interaction as Slack posts it over HTTP: the form `payload=<JSON>`, to sign and post. */
+  interactionForm(payload: Record<string, unknown>): string;
   /** Socket Mode: sends an envelope to every connection; its envelope_id. */
-  deliver(type: 'events_api' | 'slash_commands', payload: Record<string, unknown>, options?: { retryAttempt?: number }): Promise<string>;
+  deliver(type: 'events_api' | 'slash_commands' | 'interactive', payload: Record<string, unknown>, options?: { retryAttempt?: number }): Promise<string>;
   /** Socket Mode: what the client acknowledged an envelope with (`undefined` payload for a bare ack), or false if not yet. */
   acked(envelopeId: string): { payload?: unknown } | false;
   /** Socket Mode connections open now. */
@@ -81,6 +98,50 @@ export function slackVisible(text: string): string {
     .replaceAll('\u200b', '');
 }
 
+/** What a message's blocks show: its sections as read, and its buttons. */
+interface ShownBlocks {
+  sections: string[];
+  buttons: FakeSlackButton[];
+}
+
+/** A message's blocks as Slack takes them (a JSON string in a form, or an array), or why it refuses them. */
+function readBlocks(raw: unknown): ShownBlocks | { error: string } | undefined {
+  if (raw === undefined) return undefined;
+  let blocks: unknown;
+  try {
+    blocks = typeof raw === 'string' ? JSON.parse(raw) : raw;
+  } catch {
+    return { error: 'invalid_blocks_format' };
+  }
+  if (!Array.isArray(blocks) || blocks.length > 50) return { error: 'invalid_blocks' };
+  const sections: string[] = [];
+  const buttons: FakeSlackButton[] = [];
+  for (const block of blocks as { type?: string; text?: { type?: string; text?: string }; elements?: Record<string, unknown>[] }[]) {
+    if (block.type === 'section') {
+      const { type, text } = block.text ?? {};
+      if ((type !== 'mrkdwn' && type !== 'plain_text') || !text || text.length > 3000) return { error: 'invalid_blocks' };
+      sections.push(type === 'mrkdwn' ? slackVisible(text) : text);
+    } else if (block.type === 'actions') {
+      if (!block.elements?.length || block.elements.length > 25) return { error: 'invalid_blocks' };
+      for (const element of block.elements as { type?: string; text?: { type?: string; text?: string }; action_id?: string; value?: string; style?: string }[]) {
+        const label = element.text?.type === 'plain_text' ? element.text.text : undefined;
+        const actionId = element.action_id ?? '';
+        if (element.type !== 'button' || !label || label.length > 75 || !actionId || actionId.length > 255 || (element.value?.length ?? 0) > 2000) return { error: 'invalid_blocks' };
+        if (element.style !== undefined && element.style !== 'primary' && element.style !== 'danger') return { error: 'invalid_blocks' };
+        if (buttons.some((button) => button.actionId === actionId)) return { error: 'invalid_blocks' };
+        buttons.push({ label, value: element.value ?? '', actionId, ...(element.style ? { style: element.style } : {}) });
+      }
+    } else return { error: 'invalid_blocks' };
+  }
+  return { sections, buttons };
+}
+
+/** What a message shows and its buttons, from its text and blocks. */
+function shown(text: string, blocks: ShownBlocks | undefined): Pick<FakeSlackMessage, 'visible' | 'buttons'> {
+  const visible = blocks?.sections.length ? blocks.sections.join('\n') : slackVisible(text);
+  return { visible, ...(blocks?.buttons.length ? { buttons: blocks.buttons } : {}) };
+}
+
 export async function startFakeSlack(): Promise<FakeSlack> {
   const botToken = `xoxb-${randomBytes(6).toString('hex')}-${randomBytes(12).toString('hex')}`;
   const appToken = `xapp-1-A0FAKE-${randomBytes(12).toString('hex')}`;
@@ -88,8 +149,15 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const team = 'T0FAKETEAM';
   const botUserId = 'U0FAKEBOT';
   const channels = new Map<string, FakeSlackMessage[]>();
+  /** Each message's blocks, for chat.update to keep when it is given none. */
+  const blocksOf = new WeakMap<FakeSlackMessage, ShownBlocks>();
+  const post = (message: FakeSlackMessage, blocks: ShownBlocks | undefined) => {
+    inChannel(message.channel).push(message);
+    if (blocks) blocksOf.set(message, blocks);
+  };
   const failures = new Map<string, { failure: FakeSlackFailure; count: number }>();
-  const responseUrls = new Map<string, { channel: string }>();
+  /** Response URLs: a command's or a press's, with the channel and thread it posts in. */
+  const responseUrls = new Map<string, { channel: string; threadTs?: string }>();
   let clock = 1_700_000_000;
   let sequence = 0;
   const nextTs = () => `${++clock}.${String(++sequence).padStart(6, '0')}`;
@@ -111,10 +179,12 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       const text = textOf(body);
       const problem = checkText(text);
       if (problem) return refuse(response, problem);
+      const blocks = readBlocks(body.blocks);
+      if (blocks && 'error' in blocks) return refuse(response, blocks.error);
       const channel = String(body.channel);
       const ts = nextTs();
       const threadTs = typeof body.thread_ts === 'string' ? body.thread_ts : undefined;
-      inChannel(channel).push({ channel, ts, text, visible: slackVisible(text), threadTs, responseType: undefined, edits: 0 });
+      post({ channel, ts, text, ...shown(text, blocks), threadTs, responseType: undefined, edits: 0 }, blocks);
       ok(response, { channel, ts, message: { type: 'message', user: botUserId, text, ts, ...(threadTs ? { thread_ts: threadTs } : {}) } });
     },
     'chat.update': (body, response) => {
@@ -123,7 +193,13 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       const text = textOf(body);
       const problem = checkText(text);
       if (problem) return refuse(response, problem);
-      Object.assign(message, { text, visible: slackVisible(text), edits: message.edits + 1 });
+      const blocks = readBlocks(body.blocks);
+      if (blocks && 'error' in blocks) return refuse(response, blocks.error);
+      // As Slack does: without `blocks` the message keeps its earlier ones; an empty list removes them.
+      const kept = blocks ?? blocksOf.get(message);
+      if (kept) blocksOf.set(message, kept);
+      delete message.buttons;
+      Object.assign(message, { text, ...shown(text, kept), edits: message.edits + 1 });
       ok(response, { channel: message.channel, ts: message.ts, text });
     },
     'apps.connections.open': (_, response) => ok(response, { url: `${socketUrl}/link/?ticket=${randomBytes(8).toString('hex')}&app_id=A0FAKE` }),
@@ -138,16 +214,18 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       if (request.headers.authorization !== `Bearer ${botToken}`) return void response.writeHead(302, { location: 'https://fake.slack.com/signin' }).end();
       return void response.writeHead(200, { 'content-type': 'application/octet-stream' }).end(file);
     }
-    const command = /^\/commands\/(\w+)$/.exec(url.pathname);
-    if (command) {
+    const responseUrl = /^\/(?:commands|actions)\/(\w+)$/.exec(url.pathname);
+    if (responseUrl) {
       // A response_url: JSON in, "ok" out; it needs no token, only the secret URL.
-      const target = responseUrls.get(command[1]!);
+      const target = responseUrls.get(responseUrl[1]!);
       if (!target) return sendJson(response, 404, { ok: false, error: 'expired_url' });
       const body = (request.body ?? {}) as Record<string, unknown>;
       const text = textOf(body);
       if (checkText(text)) return sendJson(response, 400, { ok: false, error: 'no_text' });
+      const blocks = readBlocks(body.blocks);
+      if (blocks && 'error' in blocks) return sendJson(response, 400, { ok: false, error: blocks.error });
       const responseType = body.response_type === 'in_channel' ? 'in_channel' : 'ephemeral';
-      inChannel(target.channel).push({ channel: target.channel, ts: nextTs(), text, visible: slackVisible(text), threadTs: undefined, responseType, edits: 0 });
+      post({ channel: target.channel, ts: nextTs(), text, ...shown(text, blocks), threadTs: target.threadTs, responseType, edits: 0 }, blocks);
       return sendJson(response, 200, { ok: true });
     }
     const method = /^\/api\/([\w.]+)$/.exec(url.pathname)?.[1];
@@ -263,6 +341,42 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         trigger_id: `${clock}.${++sequence}.${randomBytes(8).toString('hex')}`,
       };
     },
+    press(channel, label, { user = 'U0PERSON1' } = {}) {
+      const message = inChannel(channel).findLast((candidate) => candidate.buttons?.some((button) => button.label === label));
+      if (!message) throw new Error(`no message in ${channel} has a button "${label}"; it shows ${JSON.stringify(inChannel(channel).map((m) => [m.visible, m.buttons?.map((b) => b.label)]))}`);
+      const button = message.buttons!.find((candidate) => candidate.label === label)!;
+      const id = randomBytes(8).toString('hex');
+      responseUrls.set(id, { channel, ...(message.threadTs ? { threadTs: message.threadTs } : {}) });
+      // Slack keeps no copy of an ephemeral message, so its press carries none.
+      const ephemeral = message.responseType === 'ephemeral';
+      return {
+        type: 'block_actions',
+        user: { id: user, username: 'person', name: 'person', team_id: team },
+        api_app_id: 'A0FAKE',
+        token: 'verification-token-unused',
+        container: { type: 'message', message_ts: message.ts, channel_id: channel, is_ephemeral: ephemeral, ...(message.threadTs ? { thread_ts: message.threadTs } : {}) },
+        trigger_id: `${clock}.${++sequence}.${randomBytes(8).toString('hex')}`,
+        team: { id: team, domain: 'fake' },
+        enterprise: null,
+        is_enterprise_install: false,
+        channel: { id: channel, name: channel.startsWith('D') ? 'directmessage' : 'general' },
+        ...(ephemeral ? {} : { message: { type: 'message', user: botUserId, bot_id: 'B0FAKEBOT', text: message.text, ts: message.ts, ...(message.threadTs ? { thread_ts: message.threadTs } : {}) } }),
+        state: { values: {} },
+        response_url: `${server.origin}/actions/${id}`,
+        actions: [
+          {
+            type: 'button',
+            action_id: button.actionId,
+            block_id: 'fake-block',
+            text: { type: 'plain_text', text: button.label, emoji: true },
+            value: button.value,
+            ...(button.style ? { style: button.style } : {}),
+            action_ts: `${clock}.${String(sequence).padStart(6, '0')}`,
+          },
+        ],
+      };
+    },
+    interactionForm: (payload) => new URLSearchParams({ payload: JSON.stringify(payload) }).toString(),
     async deliver(type, payload, { retryAttempt = 0 } = {}) {
       const envelopeId = randomBytes(8).toString('hex');
       const envelope = JSON.stringify({ envelope_id: envelopeId, type, payload, accepts_response_payload: type === 'slash_commands', retry_attempt: retryAttempt, retry_reason: retryAttempt ? 'timeout' : '' });
