@@ -3,11 +3,16 @@ import { platformSchema } from '../../core/contracts/job.ts';
 
 /** Responses of the gateway's own account endpoints (keys, users, linking, pairing). */
 const limitsSchema = z.object({ requestsPerMinute: z.number().int().optional(), tokensPerMinute: z.number().int().optional(), budgetUsd: z.number().optional() });
-const identitySchema = z.object({ platform: platformSchema, externalId: z.string() });
+const identitySchema = z.object({
+  platform: platformSchema,
+  externalId: z.string(),
+  /** The platform @name the identity was last seen with (lower case), where the platform has one. */
+  handle: z.string().optional(),
+});
 
 // Examples, one user and one key throughout, so the pages read as one story.
 const userFields = { id: 'usr_9a1b2c3d4e5f40a1b2c3d4e5f6a7b8c9', role: 'user', limits: { requestsPerMinute: 30 }, createdAt: '2026-11-02T08:30:00.000Z', lastSeenAt: '2026-11-23T09:15:02.114Z' };
-const user = { ...userFields, identities: [{ platform: 'telegram', externalId: '123456789' }, { platform: 'http', externalId: 'alice' }] };
+const user = { ...userFields, identities: [{ platform: 'telegram', externalId: '123456789', handle: 'alice_k' }, { platform: 'http', externalId: 'alice' }] };
 const key = {
   id: 'key_4be0c2f18d9a7e31',
   userId: 'usr_9a1b2c3d4e5f40a1b2c3d4e5f6a7b8c9',
