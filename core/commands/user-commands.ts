@@ -34,12 +34,13 @@ async function named(services: CommandServices, invocation: CommandInvocation, r
   return services.accounts.getUser(invocation.actor, user.id);
 }
 
-/** Sets the role, or says why nothing changes. */
-async function setRole(services: CommandServices, invocation: CommandInvocation, ref: string, role: 'admin' | 'user' | 'blocked') {
+const roleNames = { admin: 'an admin', user: 'a user', blocked: 'blocked' } as const;
+
+/** Gives the named user `role`; `done` says so, or the answer says nothing changed. */
+async function setRole(services: CommandServices, invocation: CommandInvocation, ref: string, role: keyof typeof roleNames, done: string) {
   const user = await named(services, invocation, ref);
-  if (user.role === role) return `${userLine(user)}: already ${role === 'blocked' ? 'blocked' : `a${role === 'admin' ? 'n' : ''} ${role}`}, nothing changed.`;
-  const updated = await services.accounts.updateUser(invocation.actor, user.id, { role });
-  return updated;
+  if (user.role === role) return `${userLine(user)}: already ${roleNames[role]}, nothing changed.`;
+  return `${done}: ${userLine(await services.accounts.updateUser(invocation.actor, user.id, { role }))}.`;
 }
 
 /** People and what they may do: the same as /v1/users, from any chat. */
@@ -63,8 +64,7 @@ export const userCommands: Record<string, Command> = {
     usage: usages.allow,
     async run(services, invocation, args) {
       const [ref] = parseArgs(z.tuple([userArg]), args, usages.allow);
-      const result = await setRole(services, invocation, ref, 'user');
-      return typeof result === 'string' ? result : `Allowed: ${userLine(result)}.`;
+      return setRole(services, invocation, ref, 'user', 'Allowed');
     },
   },
   block: {
@@ -78,8 +78,7 @@ export const userCommands: Record<string, Command> = {
     },
     async run(services, invocation, args) {
       const [ref] = parseArgs(z.tuple([userArg]), args, usages.block);
-      const result = await setRole(services, invocation, ref, 'blocked');
-      return typeof result === 'string' ? result : `Blocked: ${userLine(result)}.`;
+      return setRole(services, invocation, ref, 'blocked', 'Blocked');
     },
   },
   role: {
@@ -93,8 +92,7 @@ export const userCommands: Record<string, Command> = {
     },
     async run(services, invocation, args) {
       const [ref, role] = parseArgs(z.tuple([userArg, z.enum(['admin', 'user'])]), args, usages.role);
-      const result = await setRole(services, invocation, ref, role);
-      return typeof result === 'string' ? result : `Done: ${userLine(result)}.`;
+      return setRole(services, invocation, ref, role, 'Done');
     },
   },
   limits: {
