@@ -3,13 +3,14 @@ import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { commandSpecs } from '../../core/contracts/commands.ts';
 import type { InboundJobInput } from '../../core/contracts/job.ts';
-import type { OkReply, ReplyAction } from '../../core/contracts/reply.ts';
+import type { ReplyAction } from '../../core/contracts/reply.ts';
 import { startFakeDiscord, type FakeDiscord } from '../../test/fakes/fake-discord.ts';
 import { waitUntil } from '../../test/helpers/processes.ts';
 import type { DeliveryRecords } from '../kit/delivery-records.ts';
 import type { InteractionTokens } from '../kit/interaction-tokens.ts';
 import { commandRegistrations } from './commands.ts';
 import { startDiscordAdapter, type DiscordAdapter, type DiscordAdapterOptions } from './discord-adapter.ts';
+import { okReply } from '../kit/conformance.ts';
 
 /** The adapter's own start and failure paths, against the fake Discord; records and tokens kept in memory. */
 const fakes: FakeDiscord[] = [];
@@ -127,21 +128,6 @@ describe('Discord adapter start and failures', () => {
   });
 });
 
-/** A reply to a job, as the worker would send it, with buttons under it. */
-const replyTo = (job: InboundJobInput, content: string, actions?: ReplyAction[]): OkReply => ({
-  v: 1,
-  jobId: job.id,
-  requestId: job.requestId,
-  conversationId: job.conversationId,
-  replyTo: job.replyTo,
-  createdAt: new Date().toISOString(),
-  status: 'ok',
-  message: { role: 'assistant', content },
-  model: 'test',
-  finishReason: 'stop',
-  usage: { inputTokens: 1, outputTokens: 1 },
-  ...(actions ? { actions } : {}),
-});
 const confirmOrCancel: ReplyAction[] = [
   { label: 'Confirm', command: '/confirm ABCDEFGH', style: 'danger' },
   { label: 'Cancel', command: '/cancel ABCDEFGH' },
@@ -205,7 +191,7 @@ describe('Discord commands, buttons and presses', () => {
   it("shows a reply's buttons under its last message in a channel, and a press is the presser's command there", async () => {
     const [job] = await sent('MESSAGE_CREATE', discord.message('/block <@1600000000000000778>', { userId: admin, mentionBot: true }));
     const long = Array.from({ length: 120 }, (_, i) => `Line ${i} of what blocking means for this person.`).join('\n');
-    await adapter.deliver(replyTo(job!, long, confirmOrCancel));
+    await adapter.deliver(okReply(job!, long, confirmOrCancel));
     const shown = discord.messages(discord.channelId).filter((message) => !message.interactionId).slice(-2);
     expect(shown.map((message) => message.buttons)).toEqual([undefined, shownButtons]);
 
@@ -226,7 +212,7 @@ describe('Discord commands, buttons and presses', () => {
     expect(again.map((job) => job.id)).toEqual([press.id, press.id]);
     expect(discord.acknowledged(String(payload.id))).toBe(5);
     // The answer to the press is its own response, edited; the pressed message keeps its buttons.
-    await adapter.deliver(replyTo(press, 'Blocked.'));
+    await adapter.deliver(okReply(press, 'Blocked.'));
     expect(discord.messages(discord.channelId).find((message) => message.interactionId === payload.id)).toMatchObject({ visible: 'Blocked.', ephemeral: false });
     expect(discord.messages(discord.channelId).filter((message) => message.buttons).at(-1)!.buttons).toEqual(shownButtons);
   });
@@ -235,7 +221,7 @@ describe('Discord commands, buttons and presses', () => {
     const interaction = discord.interaction('keys', { action: 'revoke', target: 'key_123' }, { userId: admin });
     const [job] = await sent('INTERACTION_CREATE', interaction);
     expect(job).toMatchObject({ source: { direct: true }, input: { messages: [{ content: '/keys revoke key_123' }] } });
-    await adapter.deliver(replyTo(job!, 'Revoke key_123? It cannot be undone.', confirmOrCancel));
+    await adapter.deliver(okReply(job!, 'Revoke key_123? It cannot be undone.', confirmOrCancel));
     const original = discord.messages(discord.channelId).find((message) => message.interactionId === interaction.id)!;
     expect(original).toMatchObject({ visible: 'Revoke key_123? It cannot be undone.', ephemeral: true, buttons: shownButtons });
     expect(discord.calls('PATCH', /^\/webhooks\/\d+\/[\w.-]+\/messages\/@original$/).at(-1)!.body).toMatchObject({
@@ -246,14 +232,14 @@ describe('Discord commands, buttons and presses', () => {
     expect(payload.message).toEqual({ id: original.id, flags: 64 });
     expect(press).toMatchObject({ source: { direct: true }, input: { messages: [{ content: '/cancel ABCDEFGH' }] } });
     expect(ackOf(payload.id)[0]!.body).toEqual({ type: 5, data: { flags: 64 } });
-    await adapter.deliver(replyTo(press, 'Kept.'));
+    await adapter.deliver(okReply(press, 'Kept.'));
     expect(discord.messages(discord.channelId).find((message) => message.interactionId === payload.id)).toMatchObject({ visible: 'Kept.', ephemeral: true });
   });
 
   it('counts a press in a direct message as direct', async () => {
     const user = '1600000000000000200';
     const [job] = await sent('MESSAGE_CREATE', discord.message('/link', { dm: true, userId: user }));
-    await adapter.deliver(replyTo(job!, 'Link this chat?', [{ label: 'Yes', command: '/confirm QWERTYUI', style: 'primary' }]));
+    await adapter.deliver(okReply(job!, 'Link this chat?', [{ label: 'Yes', command: '/confirm QWERTYUI', style: 'primary' }]));
     const channel = String(job!.replyTo.chat!.id);
     expect(discord.messages(channel).at(-1)!.buttons).toEqual([{ label: 'Yes', customId: '/confirm QWERTYUI', style: 1 }]);
     const { job: press } = await pressed(channel, 'Yes', { userId: user });

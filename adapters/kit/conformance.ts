@@ -1,7 +1,7 @@
 import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { inboundJobSchema, type InboundJob, type Platform } from '../../core/contracts/job.ts';
-import type { OkReply } from '../../core/contracts/reply.ts';
+import type { OkReply, ReplyAction } from '../../core/contracts/reply.ts';
 import type { ChatTarget } from './chat-transport.ts';
 
 /**
@@ -44,7 +44,8 @@ export interface ConformanceHarness {
   start(): Promise<ConformanceDriver>;
 }
 
-function okReply(job: InboundJob, content: string): OkReply {
+/** A reply to `job` as a worker sends it, with buttons under it when `actions` are given (tests of every adapter use it). */
+export function okReply(job: Pick<InboundJob, 'id' | 'requestId' | 'conversationId' | 'replyTo'>, content: string, actions?: ReplyAction[]): OkReply {
   return {
     v: 1,
     jobId: job.id,
@@ -57,6 +58,7 @@ function okReply(job: InboundJob, content: string): OkReply {
     model: 'conformance',
     finishReason: 'stop',
     usage: { inputTokens: 1, outputTokens: 1 },
+    ...(actions ? { actions } : {}),
   };
 }
 

@@ -2,7 +2,7 @@ import { WebClient } from '@slack/web-api';
 import { decodeJwt } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InboundJob } from '../../core/contracts/job.ts';
-import type { OkReply, ReplyAction } from '../../core/contracts/reply.ts';
+import type { ReplyAction } from '../../core/contracts/reply.ts';
 import { startFakeSlack, type FakeSlack } from '../../test/fakes/fake-slack.ts';
 import { useChatHarness } from '../../test/helpers/chat-harness.ts';
 import { waitUntil } from '../../test/helpers/processes.ts';
@@ -10,6 +10,7 @@ import { buildProbeServer } from '../http/index.ts';
 import type { ChatAdapterParts } from '../kit/chat-adapter.ts';
 import { startSlackAdapter, type SlackAdapter } from './slack-adapter.ts';
 import { slackTransport } from './slack-transport.ts';
+import { okReply } from '../kit/conformance.ts';
 
 /** Buttons under replies (a command's Confirm and Cancel) and their presses, through bolt against the fake Slack. */
 const harness = useChatHarness('slack');
@@ -27,21 +28,6 @@ const shownButtons = [
   { label: 'Confirm', value: '/confirm ABCDEFGH', actionId: 'gateway_command_0', style: 'danger' },
   { label: 'Cancel', value: '/cancel ABCDEFGH', actionId: 'gateway_command_1' },
 ];
-
-const okReply = (job: InboundJob, content: string, actions?: ReplyAction[]): OkReply => ({
-  v: 1,
-  jobId: job.id,
-  requestId: job.requestId,
-  conversationId: job.conversationId,
-  replyTo: job.replyTo,
-  createdAt: new Date().toISOString(),
-  status: 'ok',
-  message: { role: 'assistant', content },
-  model: 'gateway',
-  finishReason: 'stop',
-  usage: { inputTokens: 0, outputTokens: 0 },
-  ...(actions ? { actions } : {}),
-});
 
 /** The Slack user a job's identity token names. */
 const subjectOf = (job: InboundJob) => decodeJwt(job.identityToken).sub;

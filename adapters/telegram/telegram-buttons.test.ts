@@ -4,7 +4,7 @@ import { Telegraf } from 'telegraf';
 import { afterEach, describe, expect, it } from 'vitest';
 import { commandSpecs } from '../../core/contracts/commands.ts';
 import type { InboundJob } from '../../core/contracts/job.ts';
-import type { OkReply, ReplyAction } from '../../core/contracts/reply.ts';
+import type { ReplyAction } from '../../core/contracts/reply.ts';
 import { freePort } from '../../queue/redis-server.ts';
 import { startFakeTelegram, type FakeTelegram } from '../../test/fakes/fake-telegram.ts';
 import { useChatHarness } from '../../test/helpers/chat-harness.ts';
@@ -12,6 +12,7 @@ import { waitUntil } from '../../test/helpers/processes.ts';
 import { buildProbeServer } from '../http/probe-server.ts';
 import { startTelegramAdapter, type TelegramAdapter, type TelegramAdapterOptions } from './telegram-adapter.ts';
 import { telegramTransport } from './telegram-transport.ts';
+import { okReply } from '../kit/conformance.ts';
 
 /**
  * Admin commands on Telegram: the gateway's commands in the bot's menu, a reply's buttons as an inline
@@ -42,23 +43,6 @@ const confirmActions: ReplyAction[] = [
   { label: 'Block', command: '/confirm ABCDEFGH', style: 'danger' },
   { label: 'Cancel', command: '/cancel ABCDEFGH' },
 ];
-
-function okReply(job: InboundJob, content: string, actions?: ReplyAction[]): OkReply {
-  return {
-    v: 1,
-    jobId: job.id,
-    requestId: job.requestId,
-    conversationId: job.conversationId,
-    replyTo: job.replyTo,
-    createdAt: new Date().toISOString(),
-    status: 'ok',
-    message: { role: 'assistant', content },
-    model: 'test',
-    finishReason: 'stop',
-    usage: { inputTokens: 1, outputTokens: 1 },
-    ...(actions ? { actions } : {}),
-  };
-}
 
 /** A person asks; the reply asks to confirm, with buttons. Returns the chat and the job. */
 async function askedToConfirm(telegram: FakeTelegram, adapter: TelegramAdapter, jobs: InboundJob[], chat: number) {
