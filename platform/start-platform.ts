@@ -12,6 +12,7 @@ import { loadJwtSecret } from '../core/identity/jwt-secret.ts';
 import { Accounts } from '../core/identity/accounts.ts';
 import { ModelRegistry } from '../core/models/registry.ts';
 import { UsageReports } from '../core/usage/usage-reports.ts';
+import { ConversationHistory } from '../core/conversations/conversation-history.ts';
 import { AuditLog } from '../core/audit/audit-log.ts';
 import { openStore } from '../core/store/open-store.ts';
 import { watchCircuits } from '../core/models/circuit-metrics.ts';
@@ -191,6 +192,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
         documents,
         usage: new UsageReports(store),
         audit: new AuditLog(store),
+        conversations: new ConversationHistory(store),
         websocket: config.websocket,
       });
       for (const webhook of webhooks) app.register(webhook);

@@ -245,6 +245,36 @@ describe('the platform, started as npm start starts it', () => {
     });
   });
 
+  it('lists a person\'s conversations with their titles and reads one back; someone else\'s is not found', async () => {
+    const ask = (credential: string, conversation: string, content: string) =>
+      post('/v1/chat/completions', JSON.stringify({ model: 'offline', messages: [{ role: 'user', content }] }), { authorization: `Bearer ${credential}`, 'x-conversation-id': conversation });
+    const get = async (path: string, credential: string) => {
+      const response = await fetch(`${platform.url}${path}`, { headers: { authorization: `Bearer ${credential}` } });
+      return { status: response.status, body: (await response.json()) as any };
+    };
+    const carol = platform.token('carol-conversations');
+    expect((await ask(carol, 'trip', 'Plan a three-day trip to Lisbon')).status).toBe(200);
+    expect((await ask(carol, 'trip', 'And a fourth day?')).status).toBe(200);
+    expect((await ask(carol, 'soup', 'A soup for a cold evening')).status).toBe(200);
+
+    const listed = await get('/v1/conversations', carol);
+    expect(listed.status).toBe(200);
+    expect(listed.body.data.map((c: { title: string }) => c.title)).toEqual(['A soup for a cold evening', 'Plan a three-day trip to Lisbon']);
+    expect(listed.body.data[1]).toMatchObject({ object: 'conversation', id: expect.stringMatching(/^http-/), platform: 'http' });
+    const trip = listed.body.data[1].id as string;
+    const read = await get(`/v1/conversations/${trip}/messages`, carol);
+    expect(read.body.data.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
+    expect(read.body.data[2]).toMatchObject({ role: 'user', content: 'And a fourth day?' });
+
+    const dave = platform.token('dave-conversations');
+    expect((await get('/v1/conversations', dave)).body.data).toEqual([]);
+    const refused = await get(`/v1/conversations/${trip}/messages`, dave);
+    expect(refused.status).toBe(404);
+    expect(refused.body.error.message).toMatch(new RegExp(`^There is no conversation ${trip}\\.`));
+    expect((await get(`/v1/conversations/${trip}/messages`, platform.token('root-conversations', '--role', 'admin'))).body.data).toHaveLength(4);
+    expect((await get('/v1/conversations?limit=0', carol)).status).toBe(400);
+  });
+
   it('stops on SIGTERM with exit code 0, taking its redis-server with it', async () => {
     expect(isAlive(redisPid)).toBe(true);
     expect(await platform.stop()).toBe(0);

@@ -29,6 +29,8 @@ import { usageRoutes } from './routes/usage.ts';
 import { auditRoutes } from './routes/audit.ts';
 import type { UsageReports } from '../../core/usage/usage-reports.ts';
 import type { AuditLog } from '../../core/audit/audit-log.ts';
+import type { ConversationHistory } from '../../core/conversations/conversation-history.ts';
+import { conversationRoutes } from './routes/conversations.ts';
 
 export interface HttpAdapterOptions {
   jwtKey: Uint8Array;
@@ -55,6 +57,8 @@ export interface HttpAdapterOptions {
   usage?: UsageReports;
   /** The audit trail behind /v1/audit (admins). Default: none, and no such routes. */
   audit?: AuditLog;
+  /** Stored conversations behind /v1/conversations. Default: none, and no such routes. */
+  conversations?: ConversationHistory;
   /** Keep-alive and resume timing of /v1/ws. Default: see WebSocketOptions. */
   websocket?: Pick<WebSocketOptions, 'pingIntervalMs' | 'resumeGraceMs' | 'authTimeoutMs'>;
 }
@@ -136,6 +140,7 @@ export function buildHttpAdapter(options: HttpAdapterOptions) {
     if (options.documents) app.register(documents, { actorOf, library: options.documents });
     if (options.usage) app.register(usageRoutes, { actorOf, usage: options.usage });
     if (options.audit) app.register(auditRoutes, { actorOf, audit: options.audit });
+    if (options.conversations) app.register(conversationRoutes, { actorOf, conversations: options.conversations });
   }
   app.register(async (scope) => {
     await scope.register(fastifyWebsocket, { options: { maxPayload: bodyLimit } });

@@ -2,6 +2,7 @@ import type { RouteOptions } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../core/audit/audit-log.ts';
+import { ConversationHistory } from '../../core/conversations/conversation-history.ts';
 import { Accounts } from '../../core/identity/accounts.ts';
 import { DocumentLibrary } from '../../core/knowledge/document-library.ts';
 import { KnowledgeBase } from '../../core/knowledge/knowledge-base.ts';
@@ -65,6 +66,7 @@ describe('the API documentation', () => {
       documents: new DocumentLibrary({ store, knowledge, fetchAllowedHosts: [] }),
       usage: new UsageReports(store),
       audit: new AuditLog(store),
+      conversations: new ConversationHistory(store),
     });
     app.addHook('onRoute', (route) => {
       if (route.method !== 'HEAD' && !/^\/docs(\/|$)/.test(route.url)) routes.push(route);
@@ -99,7 +101,7 @@ describe('the API documentation', () => {
   it('lists every registered route, and nothing else', () => {
     const registered = operations().map(([method, path]) => `${method.toUpperCase()} ${path}`);
     // With every option on, the optional groups are all there.
-    expect(registered).toEqual(expect.arrayContaining(['POST /v1/keys', 'PATCH /v1/users/{user}', 'POST /v1/documents', 'GET /v1/usage', 'GET /v1/audit/verify', 'GET /v1/ws', 'GET /metrics', 'GET /openapi.json']));
+    expect(registered).toEqual(expect.arrayContaining(['POST /v1/keys', 'PATCH /v1/users/{user}', 'POST /v1/documents', 'GET /v1/usage', 'GET /v1/audit/verify', 'GET /v1/conversations/{id}/messages', 'GET /v1/ws', 'GET /metrics', 'GET /openapi.json']));
     const documented = Object.entries(spec.paths).flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`));
     expect(documented.sort()).toEqual([...new Set(registered)].sort());
   });

@@ -14,6 +14,7 @@ const tagRules: [RegExp, string][] = [
   [/^\/v1\/(users|link|pairing)(\/|$)/, 'Accounts'],
   [/^\/v1\/keys(\/|$)/, 'Keys'],
   [/^\/v1\/documents(\/|$)/, 'Documents'],
+  [/^\/v1\/conversations(\/|$)/, 'Conversations'],
   [/^\/v1\/(usage|audit)(\/|$)/, 'Usage & audit'],
   [/^\/(health|metrics|openapi\.json|v1\/providers)$/, 'Operations'],
 ];
@@ -24,6 +25,7 @@ const tags = [
   { name: 'Accounts', description: 'Users, roles and limits, linking chat identities to one user, and pairing approvals.' },
   { name: 'Keys', description: 'API keys (`sk-gw-…`): minted by admins, usable wherever a token is.' },
   { name: 'Documents', description: 'The knowledge base that answers cite (admins).' },
+  { name: 'Conversations', description: 'Your stored conversations, from every chat and from HTTP requests sent with `X-Conversation-Id`.' },
   { name: 'Usage & audit', description: 'Requests, tokens and cost; the hash-chained audit trail (admins).' },
   { name: 'Operations', description: 'Probes, metrics, provider state and this document. Probes, metrics and this document need no credential.' },
   { name: webhookTag, description: "Called by a chat platform (authenticated with that platform's secret), not by API clients." },

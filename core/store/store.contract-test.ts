@@ -116,6 +116,19 @@ export function describeStoreContract(name: string, open: () => Promise<{ store:
       expect(conversations[0]).toMatchObject({ userId: 'u1', platform: 'http' });
     });
 
+    it('finds a conversation by id, and its first user message', async () => {
+      await store.ensureConversation({ id: 'c-first', userId: 'u9', platform: 'http' });
+      expect(await store.getConversation('c-first')).toMatchObject({ id: 'c-first', userId: 'u9', platform: 'http' });
+      expect(await store.getConversation('c-none')).toBeUndefined();
+      expect(await store.firstUserMessage('c-first')).toBeUndefined();
+      const said = (id: string, role: 'user' | 'assistant', at: string) =>
+        store.appendMessage({ id, conversationId: 'c-first', userId: 'u9', jobId: id, role, content: `${role} ${id}`, createdAt: at });
+      await said('m2', 'user', '2026-01-01T00:00:02.000Z');
+      await said('m1', 'assistant', '2026-01-01T00:00:01.000Z');
+      await said('m3', 'user', '2026-01-01T00:00:03.000Z');
+      expect((await store.firstUserMessage('c-first'))?.content).toBe('user m2');
+    });
+
     it('appends messages idempotently and lists the newest, oldest first', async () => {
       expect(await store.appendMessage(message('j1:in', '2026-01-01T00:00:01.000Z'))).toBe(true);
       expect(await store.appendMessage(message('j1:in', '2026-01-01T00:00:09.000Z', { content: 'changed' }))).toBe(false);

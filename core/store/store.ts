@@ -276,6 +276,9 @@ export interface Store {
 
   ensureConversation(conversation: Pick<Conversation, 'id' | 'userId' | 'platform'>): Promise<void>;
   listConversations(userId: string, options?: ListOptions): Promise<Conversation[]>;
+  getConversation(id: string): Promise<Conversation | undefined>;
+  /** The conversation's first user message, its title in a list; undefined when it has none. */
+  firstUserMessage(conversationId: string): Promise<StoredMessage | undefined>;
 
   /** The conversation's settings; `{}` when it has none (or does not exist yet). */
   getConversationSettings(conversationId: string): Promise<ConversationSettings>;

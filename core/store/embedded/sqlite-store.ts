@@ -235,6 +235,16 @@ export class SqliteStore implements Store {
       .map(toConversation);
   }
 
+  async getConversation(id: string) {
+    const row = this.#statement('SELECT * FROM conversations WHERE id = ?').get(id);
+    return row ? toConversation(row) : undefined;
+  }
+
+  async firstUserMessage(conversationId: string) {
+    const row = this.#statement("SELECT * FROM messages WHERE conversation_id = ? AND role = 'user' ORDER BY created_at, rowid LIMIT 1").get(conversationId);
+    return row ? toMessage(row) : undefined;
+  }
+
   async getGatewaySettings(): Promise<GatewaySettings> {
     const row = this.#statement("SELECT value FROM settings WHERE key = 'gateway'").get();
     return row ? (JSON.parse(String(row.value)) as GatewaySettings) : {};

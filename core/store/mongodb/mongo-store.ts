@@ -293,6 +293,16 @@ export class MongoStore implements Store {
     return (await this.#conversations.find({ userId }).sort({ updatedAt: -1, _id: -1 }).limit(limit).toArray()).map(toConversation);
   }
 
+  async getConversation(id: string) {
+    const doc = await this.#conversations.findOne({ _id: id });
+    return doc ? toConversation(doc) : undefined;
+  }
+
+  async firstUserMessage(conversationId: string) {
+    const [first] = await this.#messages.find({ conversationId, role: 'user' }).sort({ createdAt: 1, order: 1 }).limit(1).toArray();
+    return first ? toMessage(first) : undefined;
+  }
+
   async getGatewaySettings(): Promise<GatewaySettings> {
     return { ...(await this.#settings.findOne({ _id: 'gateway' }))?.value };
   }
