@@ -31,6 +31,7 @@ import type { UsageReports } from '../../core/usage/usage-reports.ts';
 import type { AuditLog } from '../../core/audit/audit-log.ts';
 import type { ConversationHistory } from '../../core/conversations/conversation-history.ts';
 import { conversationRoutes } from './routes/conversations.ts';
+import { webChatRoutes } from './routes/web-chat.ts';
 
 export interface HttpAdapterOptions {
   jwtKey: Uint8Array;
@@ -119,6 +120,7 @@ export function buildHttpAdapter(options: HttpAdapterOptions) {
   const authenticate = (request: FastifyRequest) => authenticateRequest(request, verify);
   // First: its onRoute hook must see every route registered after it.
   app.register(openApi);
+  app.register(webChatRoutes);
   app.register(health, { checks: options.healthChecks });
   app.register(metrics);
   app.register(models, { authenticate, models: options.models });

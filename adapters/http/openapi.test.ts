@@ -69,7 +69,8 @@ describe('the API documentation', () => {
       conversations: new ConversationHistory(store),
     });
     app.addHook('onRoute', (route) => {
-      if (route.method !== 'HEAD' && !/^\/docs(\/|$)/.test(route.url)) routes.push(route);
+      // The web chat page and Swagger UI are pages, not API operations.
+      if (route.method !== 'HEAD' && !route.schema?.hide && !/^\/docs(\/|$)/.test(route.url)) routes.push(route);
     });
     await app.ready();
     const response = await app.inject({ method: 'GET', url: '/openapi.json' });
