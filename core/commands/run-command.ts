@@ -99,12 +99,8 @@ commands.help = {
   },
 };
 
-const confirmationsOf = new WeakMap<CommandServices, Confirmations>();
-const confirmations = (services: CommandServices) => {
-  let found = confirmationsOf.get(services);
-  if (!found) confirmationsOf.set(services, (found = new Confirmations(services.store)));
-  return found;
-};
+/** Questions before destructive commands: nothing but the store's codes, so one over the store is all it takes. */
+const confirmations = ({ store }: CommandServices) => new Confirmations(store);
 
 export const isGatewayCommand = (parsed: ParsedCommand | undefined): parsed is ParsedCommand => parsed !== undefined && Object.hasOwn(commands, parsed.name);
 

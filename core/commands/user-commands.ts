@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { GatewayError } from '../errors/gateway-error.ts';
-import type { UserView } from '../identity/accounts.ts';
+import { refuseOwnDemotion, type UserView } from '../identity/accounts.ts';
 import { identityRef } from '../identity/actor.ts';
 import type { IdentityView, LimitOverrides } from '../store/store.ts';
 import { findNamedUser, parseArgs, userArg } from './command-args.ts';
@@ -73,7 +72,7 @@ export const userCommands: Record<string, Command> = {
     async confirm(services, invocation, args) {
       const [ref] = parseArgs(z.tuple([userArg]), args, usages.block);
       const user = await named(services, invocation, ref);
-      if (user.id === invocation.actor.user.id) throw new GatewayError('invalid_request', 'Admins cannot block themselves; ask another admin.');
+      refuseOwnDemotion(invocation.actor, user.id, 'blocked');
       return `Block ${userLine(user)}? They will get no more answers, anywhere.`;
     },
     async run(services, invocation, args) {
@@ -87,7 +86,7 @@ export const userCommands: Record<string, Command> = {
     async confirm(services, invocation, args) {
       const [ref, role] = parseArgs(z.tuple([userArg, z.enum(['admin', 'user'])]), args, usages.role);
       const user = await named(services, invocation, ref);
-      if (user.id === invocation.actor.user.id && role !== 'admin') throw new GatewayError('invalid_request', 'Admins cannot demote themselves; ask another admin.');
+      refuseOwnDemotion(invocation.actor, user.id, role);
       return `Make ${userLine(user)} ${role === 'admin' ? 'an admin (every admin command, every model and tool)' : 'a user'}?`;
     },
     async run(services, invocation, args) {

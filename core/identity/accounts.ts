@@ -41,6 +41,12 @@ export const updateUserSchema = z
   .strict();
 export type UpdateUser = z.infer<typeof updateUserSchema>;
 
+/** An admin may not take their own rights away (someone must be left to give them back): ask another admin. */
+export function refuseOwnDemotion(actor: Actor, userId: string, role: User['role']) {
+  if (userId !== actor.user.id || role === 'admin') return;
+  throw new GatewayError('invalid_request', `Admins cannot ${role === 'blocked' ? 'block' : 'demote'} themselves; ask another admin.`);
+}
+
 export interface UserView extends User {
   identities: ExternalIdentity[];
 }
@@ -99,9 +105,7 @@ export class Accounts {
   async updateUser(actor: Actor, ref: string, update: UpdateUser): Promise<UserView> {
     await requireAdmin(this.#store, actor, 'user.update');
     const user = await findUserByRef(this.#store, ref);
-    if (update.role && user.id === actor.user.id && update.role !== 'admin') {
-      throw new GatewayError('invalid_request', 'Admins cannot demote or block themselves; ask another admin.');
-    }
+    if (update.role) refuseOwnDemotion(actor, user.id, update.role);
     let updated = user;
     if (update.role && update.role !== user.role) {
       await this.#store.setRole(user.id, update.role);
