@@ -14,7 +14,7 @@ const say = (text) => process.stderr.write(`[bootstrap] ${text}\n`);
 const commands = {
   start: { redis: !process.env.REDIS_URL, steps: [['platform/main.ts']] },
   // The suite starts its own private redis-server, whatever REDIS_URL says.
-  test: { redis: true, steps: [[join(bin, 'tsc'), '--noEmit', '-p', '.'], [join(bin, 'vitest'), 'run']] },
+  test: { redis: true, chromium: true, steps: [[join(bin, 'tsc'), '--noEmit', '-p', '.'], [join(bin, 'vitest'), 'run']] },
   token: { redis: false, steps: [['scripts/token.ts']] },
   keys: { redis: false, steps: [['scripts/keys.ts']] },
   'audit:verify': { redis: false, steps: [['scripts/audit-verify.ts']] },
@@ -40,6 +40,7 @@ ensureDependencies(root);
 const node = ensureNode();
 for (const folder of command.packages ?? []) ensureDependencies(join(root, folder));
 if (command.redis) ensureRedis(name);
+if (command.chromium) ensureChromium();
 
 const env = { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH ?? ''}` };
 let code = 0;
@@ -91,23 +92,7 @@ function ensureNode() {
 
 /** A redis-server binary: the platform runs its own private instance when REDIS_URL is unset. */
 function ensureRedis(name) {
-  if (has('redis-server')) return;
-  const root = process.getuid?.() === 0;
-  const sudo = !root && has('sudo') && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0;
-  if (has('apt-get') && (root || sudo)) {
-    say('redis-server not found; installing it with apt-get (one time)...');
-    const prefix = root ? [] : ['sudo', '-n'];
-    const aptEnv = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    for (const aptArgs of [['update', '-qq'], ['install', '-y', '-qq', 'redis-server']]) {
-      const [cmd, ...rest] = [...prefix, 'apt-get', ...aptArgs];
-      const result = spawnSync(cmd, rest, { env: aptEnv, encoding: 'utf8' });
-      if (result.status !== 0) {
-        say(`apt-get ${aptArgs.join(' ')} failed:\n${(result.stderr || result.stdout || '').trim()}`);
-        break;
-      }
-    }
-    if (has('redis-server')) return;
-  }
+  if (has('redis-server') || aptInstall('redis-server')) return;
   const alternative =
     name === 'test'
       ? 'The test suite starts its own private redis-server, so it needs the binary even when REDIS_URL is set.'
@@ -121,6 +106,34 @@ function ensureRedis(name) {
       `${alternative}\n\n`,
   );
   process.exit(1);
+}
+
+/**
+ * The headless browser the web chat page's end-to-end test drives (test/web-chat.e2e.test.ts). Without
+ * one the suite still runs, and that test fails saying how to get one.
+ */
+function ensureChromium() {
+  if (process.env.CHROMIUM_PATH || ['chromium', 'chromium-browser', 'google-chrome'].some(has) || aptInstall('chromium')) return;
+  say('no Chromium found and apt-get could not install it: the web chat test will fail. Install Chromium, or set CHROMIUM_PATH to a Chromium or Chrome binary.');
+}
+
+/** Installs a Debian package when this user may (root, or password-less sudo); true if its program is then on PATH. */
+function aptInstall(pkg, program = pkg) {
+  const root = process.getuid?.() === 0;
+  const sudo = !root && has('sudo') && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0;
+  if (!has('apt-get') || !(root || sudo)) return false;
+  say(`${program} not found; installing the ${pkg} package with apt-get (one time)...`);
+  const prefix = root ? [] : ['sudo', '-n'];
+  const aptEnv = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  for (const aptArgs of [['update', '-qq'], ['install', '-y', '-qq', pkg]]) {
+    const [cmd, ...rest] = [...prefix, 'apt-get', ...aptArgs];
+    const result = spawnSync(cmd, rest, { env: aptEnv, encoding: 'utf8' });
+    if (result.status !== 0) {
+      say(`apt-get ${aptArgs.join(' ')} failed:\n${(result.stderr || result.stdout || '').trim()}`);
+      return false;
+    }
+  }
+  return has(program);
 }
 
 function has(program) {

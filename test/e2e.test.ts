@@ -253,7 +253,8 @@ describe('the platform, started as npm start starts it', () => {
       return { status: response.status, body: (await response.json()) as any };
     };
     const carol = platform.token('carol-conversations');
-    expect((await ask(carol, 'trip', 'Plan a three-day trip to Lisbon')).status).toBe(200);
+    const first = await ask(carol, 'trip', 'Plan a three-day trip to Lisbon');
+    expect(first.status).toBe(200);
     expect((await ask(carol, 'trip', 'And a fourth day?')).status).toBe(200);
     expect((await ask(carol, 'soup', 'A soup for a cold evening')).status).toBe(200);
 
@@ -262,6 +263,8 @@ describe('the platform, started as npm start starts it', () => {
     expect(listed.body.data.map((c: { title: string }) => c.title)).toEqual(['A soup for a cold evening', 'Plan a three-day trip to Lisbon']);
     expect(listed.body.data[1]).toMatchObject({ object: 'conversation', id: expect.stringMatching(/^http-/), platform: 'http' });
     const trip = listed.body.data[1].id as string;
+    // The answer named the record it went to, so a client can find it in the list.
+    expect(first.headers.get('x-gateway-conversation-id')).toBe(trip);
     const read = await get(`/v1/conversations/${trip}/messages`, carol);
     expect(read.body.data.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
     expect(read.body.data[2]).toMatchObject({ role: 'user', content: 'And a fourth day?' });

@@ -29,6 +29,8 @@ export interface StreamResponseOptions {
   toChunks: (part: Exclude<StreamPart, { type: 'error' }>) => object[];
   streams: StreamPort;
   timeoutMs: number;
+  /** Sent with the answer, whether it streams or fails before its first part. */
+  headers?: Record<string, string>;
   /** A comment line on an idle SSE connection, so proxies do not cut it. Default: 15 000 ms. */
   keepAliveMs?: number;
 }
@@ -39,7 +41,7 @@ export interface StreamResponseOptions {
  * the socket has drained. Errors end the stream with an error event in OpenAI's shape, never a clean end.
  */
 export async function streamResponse(request: FastifyRequest, reply: FastifyReply, options: StreamResponseOptions) {
-  const { jobId, reply: answer, format, toChunks, streams, timeoutMs, keepAliveMs = 15_000 } = options;
+  const { jobId, reply: answer, format, toChunks, streams, timeoutMs, headers = {}, keepAliveMs = 15_000 } = options;
   const res = reply.raw;
   reply.hijack();
   // Headers wait for the first part: a job refused or failed before any output (a rate limit, every
@@ -48,6 +50,7 @@ export async function streamResponse(request: FastifyRequest, reply: FastifyRepl
   const open = (part: StreamPart) => {
     if (res.headersSent) return;
     res.writeHead(200, {
+      ...headers,
       ...(part.type === 'start' ? routeHeaders(part.route) : {}),
       'content-type': format === 'sse' ? 'text/event-stream; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
       'cache-control': 'no-cache',
@@ -103,7 +106,7 @@ export async function streamResponse(request: FastifyRequest, reply: FastifyRepl
     // The reply follows its error part at once; it carries the limits for the headers.
     const settled = await Promise.race([answer.catch(() => undefined), new Promise<undefined>((resolve) => setTimeout(resolve, 1000, undefined))]);
     const { status, body } = toHttpError(failure, request.id);
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-request-id': request.id, ...rateLimitHeaders(settled) });
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-request-id': request.id, ...headers, ...rateLimitHeaders(settled) });
     ended = true;
     res.end(JSON.stringify(body));
     return;

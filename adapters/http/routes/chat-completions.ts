@@ -1,5 +1,5 @@
 import { rateLimitHeaders } from '../rate-limit-headers.ts';
-import { routeHeaders } from '../route-headers.ts';
+import { conversationHeaders, routeHeaders } from '../route-headers.ts';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { OkReply } from '../../../core/contracts/reply.ts';
@@ -52,7 +52,8 @@ export const completionNotes =
   'With `"stream": true` the answer comes as OpenAI\'s chunks: server-sent events ending in `data: [DONE]`, or newline-delimited JSON ' +
   'when the request accepts `application/x-ndjson`. Optional headers: `Idempotency-Key` (a retry gets the first answer, not a second one) and ' +
   '`X-Conversation-Id` (requests of one conversation are answered in order). Answers carry `x-ratelimit-*` headers, and ' +
-  '`x-gateway-tier` and `x-gateway-route-reason` (which tier answered, and why).';
+  '`x-gateway-tier` and `x-gateway-route-reason` (which tier answered, and why), and with `X-Conversation-Id`, ' +
+  '`x-gateway-conversation-id` (the id GET /v1/conversations lists the conversation under).';
 
 /** SSE unless the client asked for newline-delimited JSON. */
 export const streamFormat = (request: FastifyRequest) => (/application\/x-ndjson/.test(request.headers.accept ?? '') ? 'ndjson' : 'sse');
@@ -84,12 +85,13 @@ export const chatCompletions: FastifyPluginAsyncZod<ChatCompletionsOptions> = as
       const answer = jobs.awaitReply(job.id, { timeoutMs: replyTimeoutMs });
       answer.catch(() => {}); // Observed below; a stream that ends first must not leave it unhandled.
       await jobs.enqueue(job);
+      const headers = conversationHeaders(request.headers['x-conversation-id'], job);
       if (body.stream) {
         const toChunks = chunker({ id: `chatcmpl-${job.id.replace(/^http-/, '')}`, kind: 'chat', includeUsage: body.stream_options?.include_usage === true });
-        return streamResponse(request, reply, { jobId: job.id, reply: answer, format: streamFormat(request), toChunks, streams: jobs, timeoutMs: replyTimeoutMs });
+        return streamResponse(request, reply, { jobId: job.id, reply: answer, format: streamFormat(request), toChunks, streams: jobs, timeoutMs: replyTimeoutMs, headers });
       }
       const done = await answer;
-      reply.headers({ ...rateLimitHeaders(done), ...(done.status === 'ok' ? routeHeaders(done.route) : {}) });
+      reply.headers({ ...headers, ...rateLimitHeaders(done), ...(done.status === 'ok' ? routeHeaders(done.route) : {}) });
       if (done.status === 'error') throw deserializeError(done.error);
       return toChatCompletion(done);
     },

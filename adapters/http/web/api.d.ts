@@ -33,6 +33,8 @@ export interface StreamChatRequest {
   signal?: AbortSignal;
   onDelta: (text: string) => void;
   onModel?: (model: string) => void;
+  /** The gateway's id for the conversation (X-Gateway-Conversation-Id), as its list shows it. */
+  onRecord?: (id: string) => void;
 }
 export interface Client {
   listModels(): Promise<string[]>;

@@ -37,7 +37,8 @@ export async function readError(response) {
 }
 
 /**
- * What to tell the person, plainly: a rate limit with its wait, the gateway's own message otherwise.
+ * What to tell the person, plainly: a rate limit with its wait, a provider failure as one, the gateway's
+ * own message otherwise.
  * @param {unknown} error
  * @returns {string}
  */
@@ -49,8 +50,12 @@ export function describeError(error) {
     const seconds = error.retryAfter ?? Number(error.message.match(/try again in (\d+)\s*s\b/i)?.[1] ?? Number.NaN);
     if (Number.isFinite(seconds)) return `Rate limited: try again in ${seconds} s.`;
   }
+  if (error.code && providerDown.has(error.code)) return `The AI provider is not answering right now. ${error.message}`;
   return error.message;
 }
+
+/** Failures of the provider behind the gateway (not of the request): worth saying so before the detail. */
+const providerDown = new Set(['provider_error', 'provider_unavailable', 'provider_timeout', 'provider_rate_limited', 'circuit_open', 'timeout']);
 
 /**
  * The data of each Server-Sent Event in a byte stream (comments and other fields skipped), per the
@@ -185,16 +190,19 @@ export function createClient({ token, fetch: fetchImpl = globalThis.fetch.bind(g
     /**
      * Streams one answer. Resolves when it is complete; rejects with an ApiError (refused, failed
      * mid-stream, cut off), or with the abort when `signal` aborts: the gateway then cancels the job.
+     * `onRecord` learns the gateway's id for the conversation (the one its list shows), even when refused.
      * @param {{ model: string, messages: { role: string, content: string }[], conversationId: string, signal?: AbortSignal,
-     *   onDelta: (text: string) => void, onModel?: (model: string) => void }} request
+     *   onDelta: (text: string) => void, onModel?: (model: string) => void, onRecord?: (id: string) => void }} request
      */
-    async streamChat({ model, messages, conversationId, signal, onDelta, onModel }) {
+    async streamChat({ model, messages, conversationId, signal, onDelta, onModel, onRecord }) {
       const response = await call('/v1/chat/completions', {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'text/event-stream', 'x-conversation-id': conversationId },
         body: JSON.stringify({ model, messages, stream: true }),
         signal,
       });
+      const record = response.headers.get('x-gateway-conversation-id');
+      if (record) onRecord?.(record);
       if (!response.ok || !response.body) throw await readError(response);
       let seenModel = '';
       try {

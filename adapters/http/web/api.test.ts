@@ -169,7 +169,10 @@ describe('describing errors', () => {
     expect(describeError(new ApiError(message, { status: 429, code: 'rate_limited' }))).toBe(message);
   });
 
-  it('gives a provider failure’s own message', () => {
-    expect(describeError(new ApiError('Every provider is down. (request id: req_3)', { status: 503, code: 'provider_unavailable' }))).toBe('Every provider is down. (request id: req_3)');
+  it('says a provider failure is one, then gives its own message', () => {
+    expect(describeError(new ApiError('openai: overloaded. (request id: req_3)', { status: 503, code: 'provider_unavailable' }))).toBe(
+      'The AI provider is not answering right now. openai: overloaded. (request id: req_3)',
+    );
+    expect(describeError(new ApiError('No such model.', { status: 404, code: 'model_not_found' }))).toBe('No such model.');
   });
 });

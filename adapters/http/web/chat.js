@@ -178,8 +178,6 @@ async function send(text) {
   const question = { role: 'user', content: text, state: 'done' };
   conversation.messages.push(question);
   if (!conversation.title) conversation.title = storedTitle(text);
-  // The gateway's record of it is titled by the first question it stored (a failed one may be): all are kept to find it by.
-  conversation.asked = [...new Set([...(conversation.asked ?? []), storedTitle(text)])].slice(0, 20);
   ui.messages.append(messageElement(question));
   await answer();
 }
@@ -224,6 +222,9 @@ async function answer() {
       onModel: (model) => {
         ui.offlineNote.hidden = !isOffline(model);
       },
+      onRecord: (record) => {
+        current.record = record;
+      },
     });
     reply.state = 'done';
   } catch (error) {
@@ -249,7 +250,7 @@ async function answer() {
   if (!client) return;
   current.updatedAt = new Date().toISOString();
   saved.saveConversation(current);
-  await refreshConversations(current);
+  await refreshConversations();
 }
 
 ui.composer.addEventListener('submit', (event) => {
@@ -284,15 +285,10 @@ const timeOf = (value) => (typeof value === 'number' ? value : Date.parse(String
 
 /**
  * The list: this browser's conversations, and the gateway's records of any others (other browsers,
- * other clients, chat platforms), newest first, each once.
- *
- * The gateway keys a conversation by its own id, derived from the caller and X-Conversation-Id, and does
- * not say which record an answer went to. So after an answer the page claims the newest unclaimed HTTP
- * record titled as one of the questions it sent (the gateway titles a record by its first), and lists
- * claimed records as its own conversations.
- * @param {Conversation} [answered] the conversation an answer was just stored in
+ * other clients, chat platforms), newest first, each once: a record this browser has a conversation
+ * of is listed as that conversation.
  */
-async function refreshConversations(answered) {
+async function refreshConversations() {
   const locals = saved.loadConversations();
   /** @type {{ id: string, title: string, platform: string, updatedAt: string }[]} */
   let remote = [];
@@ -306,15 +302,6 @@ async function refreshConversations(answered) {
     }
   }
   const claimed = new Set(Object.values(locals).flatMap(recordsOf));
-  if (answered && !answered.record && locals[answered.id]) {
-    const asked = new Set(answered.asked ?? []);
-    const record = remote.find((entry) => entry.platform === 'http' && asked.has(entry.title) && !claimed.has(entry.id));
-    if (record) {
-      answered.record = record.id;
-      claimed.add(record.id);
-      saved.saveConversation(answered);
-    }
-  }
   const entries = [
     ...Object.values(locals).map(({ id, title, updatedAt }) => ({ id, title, updatedAt, platform: 'web' })),
     ...remote.filter(({ id }) => !claimed.has(id)),

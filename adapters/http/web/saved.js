@@ -9,10 +9,9 @@ const keptConversations = 50;
 /** @typedef {{ role: 'user' | 'assistant', content: string, state: 'streaming' | 'done' | 'stopped' | 'error' }} Message */
 /**
  * `id` is what the page sends as X-Conversation-Id. The gateway keeps its own record of the conversation
- * under an id of its own: `record`, once the page has found it, and `openedFrom`, the record a
- * conversation was reopened from; `asked` are the titles of the questions sent under `id` (the record is
- * titled by the first one the gateway stored).
- * @typedef {{ id: string, title: string, updatedAt: string, messages: Message[], record?: string, openedFrom?: string, asked?: string[] }} Conversation
+ * under an id of its own: `record`, as its answers name it, and `openedFrom`, the record a conversation
+ * was reopened from.
+ * @typedef {{ id: string, title: string, updatedAt: string, messages: Message[], record?: string, openedFrom?: string }} Conversation
  */
 /** @param {string} key */
 const read = (key) => {
