@@ -28,7 +28,7 @@ const redact = (url: string) => url.replace(/\/\/([^@/]*)@/, '//***@');
 
 const lines = [
   'chat-gateway is running.',
-  ...(platform.url ? [`  URL:       ${platform.url}  (OpenAI-compatible base URL: ${platform.url}/v1)`] : []),
+  ...(platform.url ? [`  URL:       ${platform.url}  (OpenAI-compatible base URL: ${platform.url}/v1)`] : [`  Health:    ${platform.probeUrl}/health  (and /metrics)`]),
   `  Roles:     ${config.roles.join(', ')}`,
   `  Data:      ${platform.dataDir}`,
   `  Redis:     ${platform.redisServer ? `private redis-server on ${platform.redisUrl} (AOF in ${platform.dataDir}/redis)` : redact(platform.redisUrl)}`,
@@ -55,7 +55,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
       process.exit(130);
     }
     stoppingSince = Date.now();
-    process.stderr.write(`${signal} received: finishing in-flight work, then stopping (again to force).\n`);
+    process.stderr.write(`${signal} received: finishing in-flight work for ${config.shutdownTimeoutMs / 1000} s at most, then stopping (again to force).\n`);
     platform.stop().then(
       () => process.exit(0),
       () => process.exit(1),

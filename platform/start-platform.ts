@@ -15,6 +15,7 @@ import { UsageReports } from '../core/usage/usage-reports.ts';
 import { ConversationHistory } from '../core/conversations/conversation-history.ts';
 import { AuditLog } from '../core/audit/audit-log.ts';
 import { openStore } from '../core/store/open-store.ts';
+import { GatewayError } from '../core/errors/gateway-error.ts';
 import { watchCircuits } from '../core/models/circuit-metrics.ts';
 import { PriceTable } from '../core/usage/prices.ts';
 import { createJobRunner } from '../core/pipeline/run-job.ts';
@@ -43,23 +44,33 @@ import {
 export interface RunningPlatform {
   /** The HTTP adapter's base URL, when this process runs the `http` role. */
   url?: string;
+  /** Where /health and /metrics answer: the HTTP adapter, or the probe server of a process without it. */
+  probeUrl: string;
   dataDir: string;
   redisUrl: string;
   /** The private redis-server this process started, when REDIS_URL is unset. */
   redisServer?: RedisServer;
   models: ModelRegistry;
-  /** Stops taking work, finishes what is in flight, then releases everything, in reverse order of start. */
+  /**
+   * Stops taking work and finishes what is in flight, for SHUTDOWN_TIMEOUT_SECONDS at most: requests
+   * still waiting then get `shutting_down` (their jobs cancelled), streams a final error event, and
+   * jobs still running are left to another worker. Then releases everything, in reverse order of start.
+   */
   stop(): Promise<void>;
 }
 
 /** Starts every role the config names in this process. On failure, what was started is stopped again. */
 export async function startPlatform(config: Config, log: Logger): Promise<RunningPlatform> {
   const dataDir = resolve(config.dataDir);
+  // What takes work in (servers, pollers, workers): drained together, against one deadline.
+  const drains: ((deadline: AbortSignal) => Promise<void>)[] = [];
+  // What the work runs on (connections, the store, Redis): released after, newest first.
   const stack: (() => Promise<void>)[] = [];
   const stop = async () => {
-    for (const close of stack.splice(0).reverse()) {
-      await close().catch((error: unknown) => log.error({ err: error }, 'error during shutdown'));
-    }
+    const deadline = AbortSignal.timeout(config.shutdownTimeoutMs);
+    const failed = (error: unknown) => log.error({ err: error }, 'error during shutdown');
+    await Promise.all(drains.splice(0).map((drain) => drain(deadline).catch(failed)));
+    for (const close of stack.splice(0).reverse()) await close().catch(failed);
   };
 
   try {
@@ -113,7 +124,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
         log: log.child({ role: 'worker' }),
       });
       const worker = await startInboundWorker({ redisUrl, runJob, log, concurrency: config.workerConcurrency, lockDurationMs: config.jobLockMs });
-      stack.push(() => worker.close());
+      drains.push((deadline) => worker.close(deadline));
     }
 
     // The adapters of this process share one queue handle and one relay subscriber, made by the first that asks.
@@ -146,9 +157,12 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
         subscribe: (jobId, signal) => relay.subscribe(jobId, { signal }),
         log: chatLog,
       });
-      stack.push(() => adapter.close());
       const outbound = await startOutboundWorker({ redisUrl, platform, deliver: (reply) => adapter.deliver(reply), log: chatLog });
-      stack.push(() => outbound.close());
+      // Deliveries under way finish before the platform client they post with is closed.
+      drains.push(async (deadline) => {
+        await outbound.close(deadline);
+        await adapter.close();
+      });
       checks[platform] = adapter.health;
       return adapter;
     };
@@ -159,14 +173,35 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
     // Webhooks of the chat platforms, served on PORT with the HTTP adapter or a probe server.
     const webhooks = [telegram?.webhook, slack?.webhook].filter((plugin) => plugin !== undefined);
 
-    let url: string | undefined;
-    const listen = async (app: { listen(options: { port: number; host: string }): Promise<unknown>; close(): Promise<unknown>; server: Server }) => {
+    type Listener = { listen(options: { port: number; host: string }): Promise<unknown>; close(): Promise<unknown>; server: Server };
+    /** Serves `app` on PORT; `atDeadline` ends what still holds it open when the shutdown deadline comes. */
+    const listen = async (app: Listener, atDeadline?: () => void) => {
       await app.listen({ port: config.port, host: config.host });
-      stack.push(async () => void (await app.close()));
+      drains.push(async (deadline) => {
+        const closed = app.close();
+        // A client's kept-alive connection outlives its last response and would hold the server open:
+        // each is closed once idle, and whatever is left goes a moment after the deadline.
+        const idle = setInterval(() => app.server.closeIdleConnections(), 100);
+        let last: NodeJS.Timeout | undefined;
+        deadline.addEventListener(
+          'abort',
+          () => {
+            atDeadline?.();
+            last = setTimeout(() => app.server.closeAllConnections(), 1000);
+          },
+          { once: true },
+        );
+        await closed.finally(() => {
+          clearInterval(idle);
+          clearTimeout(last);
+        });
+      });
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
-      url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+      return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
     };
+    let url: string | undefined;
+    let probeUrl: string;
     if (config.roles.includes('http')) {
       const replies = new ReplyWaiter(redisUrl);
       stack.push(() => replies.close());
@@ -181,7 +216,12 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
         jobs: {
           replyAddress: replies.address,
           enqueue: (job) => queue.enqueue(job),
-          awaitReply: (jobId, options) => replies.awaitReply(jobId, options),
+          // A request this process gave up on at shutdown is cancelled, so its job is not answered for nobody.
+          awaitReply: (jobId, options) =>
+            replies.awaitReply(jobId, options).catch(async (error: unknown) => {
+              if (error instanceof GatewayError && error.code === 'shutting_down') await cancellation.cancel(jobId).catch(() => {});
+              throw error;
+            }),
           subscribe: (jobId, options) => relay.subscribe(jobId, options),
           cancel: (jobId) => cancellation.cancel(jobId),
           cancelUnlessResumed: (jobId, graceMs) => cancellation.cancelUnlessResumed(jobId, graceMs),
@@ -196,13 +236,17 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
         websocket: config.websocket,
       });
       for (const webhook of webhooks) app.register(webhook);
-      await listen(app);
-    } else if (webhooks.length > 0) {
-      // No HTTP adapter in this process: a bare server for the platforms' webhooks, with /health and /metrics.
-      await listen(buildProbeServer({ log, checks, routes: webhooks }));
+      url = probeUrl = await listen(app, () =>
+        replies.abandon(new GatewayError('shutting_down', 'The gateway is restarting and could not finish this answer in time; ask again.')),
+      );
+    } else {
+      // No HTTP adapter in this process: a bare server for /health and /metrics (what probes and
+      // Prometheus read), and for the platforms' webhooks.
+      checks.redis ??= async () => (await redis.ping(), { ok: true });
+      probeUrl = await listen(buildProbeServer({ log, checks, routes: webhooks }));
     }
 
-    return { url, dataDir, redisUrl, redisServer, models, stop };
+    return { url, probeUrl, dataDir, redisUrl, redisServer, models, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Platform } from '../core/contracts/job.ts';
 import { replySchema, type Reply } from '../core/contracts/reply.ts';
 import { bullConnection } from './connection.ts';
+import { drainable } from './drain.ts';
 import { keepCompleted, keepFailed } from './names.ts';
 
 /**
@@ -59,7 +60,8 @@ export interface OutboundWorkerOptions {
 }
 
 export interface OutboundWorker {
-  close(): Promise<void>;
+  /** Stops taking replies and waits for deliveries under way until `deadline`; the rest stay queued. */
+  close(deadline?: AbortSignal): Promise<void>;
 }
 
 /** A chat adapter's side: takes its platform's replies and posts them. */
@@ -73,9 +75,10 @@ export async function startOutboundWorker(options: OutboundWorkerOptions): Promi
     }
     await deliver(parsed.data);
   };
-  const worker = new Worker(outboundQueueName(platform), processReply, { connection: bullConnection(redisUrl), concurrency });
+  const replies = drainable(processReply);
+  const worker = new Worker(outboundQueueName(platform), replies.processor, { connection: bullConnection(redisUrl), concurrency });
   worker.on('error', (error) => log.error({ err: error }, 'outbound worker connection error'));
   worker.on('failed', (job, error) => log.warn({ jobId: job?.id, attempt: job?.attemptsMade, reason: error.message }, 'reply delivery failed'));
   await worker.waitUntilReady();
-  return { close: () => worker.close() };
+  return { close: (deadline) => replies.close(worker, log, deadline) };
 }

@@ -13,6 +13,9 @@ export interface AwaitReplyOptions {
 /** What a worker publishes to the waiting process: the reply, or why there will be none. */
 type Delivery = { jobId: string; reply: Reply } | { jobId: string; failure: string };
 
+/** A wait ended by this process, not by a worker. */
+type Abandoned = { jobId: string; abandoned: GatewayError };
+
 const channel = (address: string) => `gw:replies:{${address}}`;
 
 /** Sends a job's reply (or its failure) to the process waiting for it, if one named itself. */
@@ -34,7 +37,7 @@ export class ReplyWaiter {
   readonly address = randomUUID().replaceAll('-', '');
   readonly #queue: Queue;
   readonly #subscriber: RedisClient;
-  readonly #waiting = new Map<string, Set<(delivery: Delivery) => void>>();
+  readonly #waiting = new Map<string, Set<(delivery: Delivery | Abandoned) => void>>();
   readonly #subscribed: Promise<unknown>;
 
   constructor(redisUrl: string) {
@@ -60,13 +63,15 @@ export class ReplyWaiter {
   awaitReply(jobId: string, { timeoutMs = 120_000 }: AwaitReplyOptions = {}): Promise<Reply> {
     return new Promise<Reply>((resolve, reject) => {
       let poll: NodeJS.Timeout | undefined;
-      const finish = (delivery: Delivery) => {
+      const finish = (delivery: Delivery | Abandoned) => {
         clearTimeout(timer);
         clearTimeout(poll);
         const waiters = this.#waiting.get(jobId);
         waiters?.delete(finish);
         if (waiters?.size === 0) this.#waiting.delete(jobId);
-        if ('reply' in delivery) {
+        if ('abandoned' in delivery) {
+          reject(delivery.abandoned);
+        } else if ('reply' in delivery) {
           const parsed = replySchema.safeParse(delivery.reply);
           if (parsed.success) resolve(parsed.data);
           else reject(new GatewayError('internal_error', 'The reply could not be read.', { cause: parsed.error }));
@@ -95,6 +100,13 @@ export class ReplyWaiter {
       // Early once, for a job already answered (a retried request); then rarely, as a safety net only.
       poll = setTimeout(check, 300);
     });
+  }
+
+  /** Ends every wait at once with `error`: this process is stopping and will hear no more replies. */
+  abandon(error: GatewayError) {
+    for (const [jobId, waiters] of this.#waiting) {
+      for (const settle of waiters) settle({ jobId, abandoned: error });
+    }
   }
 
   async close() {

@@ -13,6 +13,7 @@ import { OutboundQueues } from './outbound.ts';
 import { deliverReply } from './replies.ts';
 import { StreamRelay } from './stream-relay.ts';
 import { watchQueue } from './queue-metrics.ts';
+import { drainable } from './drain.ts';
 
 export interface InboundWorkerOptions {
   redisUrl: string;
@@ -29,8 +30,12 @@ export interface InboundWorkerOptions {
 }
 
 export interface InboundWorker {
-  /** Stops taking jobs and waits for the running ones to finish. */
-  close(): Promise<void>;
+  /**
+   * Stops taking jobs and waits for the running ones to finish, until `deadline` aborts. Jobs still
+   * running then are let go: their locks lapse and another worker takes them over (after
+   * JOB_LOCK_SECONDS), where their checkpoints keep the paid call and the delivery from repeating.
+   */
+  close(deadline?: AbortSignal): Promise<void>;
 }
 
 /** Drains the inbound queue through the pipeline, one job per conversation at a time. */
@@ -81,7 +86,8 @@ export async function startInboundWorker(options: InboundWorkerOptions): Promise
     return outcome.reply;
   };
 
-  const worker = new Worker(inboundQueueName, processJob, { connection, concurrency, lockDuration: lockDurationMs, stalledInterval: lockDurationMs });
+  const jobs = drainable(processJob);
+  const worker = new Worker(inboundQueueName, jobs.processor, { connection, concurrency, lockDuration: lockDurationMs, stalledInterval: lockDurationMs });
   worker.on('error', (error) => log.error({ err: error }, 'worker connection error'));
   worker.on('failed', (job, error) => {
     if (job && !(error instanceof DelayedError)) log.warn({ jobId: job.id, reason: error.message }, 'job attempt failed');
@@ -89,8 +95,8 @@ export async function startInboundWorker(options: InboundWorkerOptions): Promise
   await worker.waitUntilReady();
 
   return {
-    async close() {
-      await worker.close();
+    async close(deadline) {
+      await jobs.close(worker, log, deadline);
       await outbound.close();
       unwatch();
       await lookup.close();

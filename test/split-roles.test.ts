@@ -29,6 +29,11 @@ describe('roles in separate processes on one Redis', () => {
     const worker = await startPlatformProcess({ ROLES: 'worker', REDIS_URL: redis.url, DATA_DIR: dataDir });
     running.push(worker);
     expect(worker.output()).not.toContain('URL:');
+    // A process without the HTTP adapter still answers probes and scrapes, on its own PORT.
+    const probe = /Health: +(http:\S+)\/health/.exec(worker.output())?.[1];
+    expect(probe).toBeDefined();
+    expect(await (await fetch(`${probe}/health`)).json()).toMatchObject({ status: 'ok', checks: { redis: { status: 'ok' }, store: { status: 'ok' } } });
+    expect(await (await fetch(`${probe}/metrics`)).text()).toContain('gateway_queue_jobs{queue="inbound",state="waiting"}');
     const up = await fetch(`${http.url}/health`);
     expect(up.status).toBe(200);
 

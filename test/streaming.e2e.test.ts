@@ -143,7 +143,7 @@ describe('streaming chat completions', () => {
     expect(text).toBe('Hello!');
   });
 
-  it('ends a stream cut upstream with an error event, never a clean finish', async () => {
+  it('ends a stream cut upstream with an error event, never a clean finish, and records the job as failed', async () => {
     upstream.handle((_req, res) => streamChunks(res, [chunk({ content: 'Half an ' }), chunk({ content: 'answer' }), chunk({}, { finishReason: 'stop' })], { cutAfter: 1 }));
     const response = await ask();
     const text = await response.text();
@@ -152,6 +152,15 @@ describe('streaming chat completions', () => {
     const last = JSON.parse(text.trimEnd().split('\n\n').at(-1)?.slice('data: '.length) ?? '{}') as { error: Record<string, unknown> };
     expect(last.error).toMatchObject({ code: 'provider_error', type: 'api_error', param: null });
     expect(last.error.message).toContain('the stream was cut mid-way');
+    // Recorded as failed, not as answered: the request log says so.
+    const store = new SqliteStore(join(platform.dataDir, 'gateway.db'));
+    let entry: Awaited<ReturnType<typeof store.listRequests>>[number] | undefined;
+    for (let waited = 0; waited < 3000 && entry?.status !== 'error'; waited += 50) {
+      [entry] = await store.listRequests({ limit: 1 });
+      await sleep(50);
+    }
+    expect(entry).toMatchObject({ status: 'error', errorCode: 'provider_error' });
+    await store.close();
 
     const stream = await client.chat.completions.create({ model: 'default', messages: [{ role: 'user', content: 'Hi' }], stream: true });
     await expect((async () => {

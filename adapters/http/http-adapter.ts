@@ -145,7 +145,15 @@ export function buildHttpAdapter(options: HttpAdapterOptions) {
     if (options.conversations) app.register(conversationRoutes, { actorOf, conversations: options.conversations });
   }
   app.register(async (scope) => {
-    await scope.register(fastifyWebsocket, { options: { maxPayload: bodyLimit } });
+    await scope.register(fastifyWebsocket, {
+      options: { maxPayload: bodyLimit },
+      // Stopping: each socket is told so (1012, service restart), so its client reconnects and resumes.
+      preClose(done) {
+        for (const client of this.websocketServer.clients) client.close(1012, 'the gateway is restarting: reconnect and resume');
+        this.websocketServer.close();
+        done();
+      },
+    });
     await scope.register(websocket, { jwtKey, verify, models: options.models, jobs: options.jobs, replyTimeoutMs, ...options.websocket });
   });
   return app;

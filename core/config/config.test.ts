@@ -18,6 +18,7 @@ describe('parseConfig', () => {
         roles: ['worker', 'http', 'telegram', 'discord', 'slack'],
         workerConcurrency: 1000,
         jobLockMs: 30_000,
+        shutdownTimeoutMs: 25_000,
         telegram: undefined,
         discord: undefined,
         slack: undefined,

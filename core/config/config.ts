@@ -136,6 +136,8 @@ export const configSchema = z
     WORKER_CONCURRENCY: integer(1, 10_000).default(1000),
     // A crashed worker's jobs are taken over by another after about this long.
     JOB_LOCK_SECONDS: integer(1, 3600).default(30),
+    // After SIGTERM: how long in-flight jobs and streams get to finish before they are left to another process.
+    SHUTDOWN_TIMEOUT_SECONDS: integer(0, 3600).default(25),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
         error: 'expected one of fatal, error, warn, info, debug, trace, silent',
@@ -270,6 +272,7 @@ export const configSchema = z
     externalJwt: env.JWT_JWKS_URL ? { jwksUrl: env.JWT_JWKS_URL, issuer: env.JWT_ISSUER ?? '', audience: env.JWT_AUDIENCE ?? '' } : undefined,
     workerConcurrency: env.WORKER_CONCURRENCY,
     jobLockMs: env.JOB_LOCK_SECONDS * 1000,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_SECONDS * 1000,
     logLevel: env.LOG_LEVEL,
     websocket: { pingIntervalMs: env.WS_PING_INTERVAL_MS, resumeGraceMs: env.WS_RESUME_GRACE_MS },
     rateLimits: {

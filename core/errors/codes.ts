@@ -70,6 +70,8 @@ export const errorCodes = {
   timeout: { status: 504, retryable: true, type: 'api_error' },
   /** The client went away (closed the stream or socket, or sent cancel); the job stops and is recorded so. */
   cancelled: { status: 499, retryable: false, type: 'invalid_request_error' },
+  /** This process is stopping and could not finish the request in time: ask again (another process answers). */
+  shutting_down: { status: 503, retryable: true, type: 'api_error' },
   internal_error: { status: 500, retryable: false, type: 'api_error' },
 } as const satisfies Record<string, { status: number; retryable: boolean; type: string }>;
 
