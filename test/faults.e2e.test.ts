@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { freePort, startRedisServer, type RedisServer } from '../queue/redis-server.ts';
 import { chunk, startFakeOpenAI, streamChunks, streamedAnswer } from './fakes/fake-openai.ts';
 import type { FakeHandler, FakeServer, RecordedRequest } from './fakes/fake-server.ts';
@@ -104,8 +105,14 @@ describe('graceful shutdown on SIGTERM', () => {
     const streamed = ask(platform, token, 'Streamed, please', {}, true);
     expect(await waitUntil(() => modelCalls() - before === 2, 10_000)).toBe(true);
 
+    const socket = new WebSocket(`${platform.url.replace('http', 'ws')}/v1/ws`, { headers: { authorization: `Bearer ${token}` } });
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+
     const exited = new Promise<number | null>((resolve) => platform.child.once('exit', resolve));
     platform.child.kill('SIGTERM');
+    // A socket is told the gateway restarts, so its client reconnects elsewhere and resumes.
+    expect(await closed).toBe(1012);
     await sleep(300);
     // A request after SIGTERM finds the door closed: refused, or 503 on a connection kept alive.
     const late = await ask(platform, token, 'Too late').then((response) => response.status, () => 'refused');
