@@ -36,6 +36,18 @@ afterAll(async () => {
 });
 beforeEach(() => upstream.handle(hello));
 
+/** The request log's newest entry, once it has `status` (it is written as the job ends), or after 3 s. */
+async function newestRequest(status: string) {
+  const store = new SqliteStore(join(platform.dataDir, 'gateway.db'));
+  let entry: Awaited<ReturnType<typeof store.listRequests>>[number] | undefined;
+  for (let waited = 0; waited < 3000 && entry?.status !== status; waited += 50) {
+    [entry] = await store.listRequests({ limit: 1 });
+    await sleep(50);
+  }
+  await store.close();
+  return entry;
+}
+
 const ask = (extra: Record<string, unknown> = {}) =>
   fetch(`${platform.url}/v1/chat/completions`, {
     method: 'POST',
@@ -153,14 +165,7 @@ describe('streaming chat completions', () => {
     expect(last.error).toMatchObject({ code: 'provider_error', type: 'api_error', param: null });
     expect(last.error.message).toContain('the stream was cut mid-way');
     // Recorded as failed, not as answered: the request log says so.
-    const store = new SqliteStore(join(platform.dataDir, 'gateway.db'));
-    let entry: Awaited<ReturnType<typeof store.listRequests>>[number] | undefined;
-    for (let waited = 0; waited < 3000 && entry?.status !== 'error'; waited += 50) {
-      [entry] = await store.listRequests({ limit: 1 });
-      await sleep(50);
-    }
-    expect(entry).toMatchObject({ status: 'error', errorCode: 'provider_error' });
-    await store.close();
+    expect(await newestRequest('error')).toMatchObject({ status: 'error', errorCode: 'provider_error' });
 
     const stream = await client.chat.completions.create({ model: 'default', messages: [{ role: 'user', content: 'Hi' }], stream: true });
     await expect((async () => {
@@ -190,13 +195,6 @@ describe('streaming chat completions', () => {
     console.log(`provider connection closed ${upstreamClosedAt - abortedAt} ms after the client went away (${sent} of 100 chunks sent)`);
     expect(sent).toBeLessThan(60);
 
-    const store = new SqliteStore(join(platform.dataDir, 'gateway.db'));
-    let entry: Awaited<ReturnType<typeof store.listRequests>>[number] | undefined;
-    for (let waited = 0; waited < 3000 && entry?.status !== 'cancelled'; waited += 50) {
-      [entry] = await store.listRequests({ limit: 1 });
-      await sleep(50);
-    }
-    expect(entry).toMatchObject({ status: 'cancelled', errorCode: 'cancelled' });
-    await store.close();
+    expect(await newestRequest('cancelled')).toMatchObject({ status: 'cancelled', errorCode: 'cancelled' });
   });
 });
