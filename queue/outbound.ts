@@ -4,7 +4,7 @@ import type { Platform } from '../core/contracts/job.ts';
 import { replySchema, type Reply } from '../core/contracts/reply.ts';
 import { bullConnection } from './connection.ts';
 import { drainable } from './drain.ts';
-import { keepCompleted, keepFailed } from './names.ts';
+import { keepCompleted, keepFailed, maxStalls } from './names.ts';
 
 /**
  * Replies to chat platforms travel on a durable queue per platform, not on a process's channel: the
@@ -76,7 +76,7 @@ export async function startOutboundWorker(options: OutboundWorkerOptions): Promi
     await deliver(parsed.data);
   };
   const replies = drainable(processReply);
-  const worker = new Worker(outboundQueueName(platform), replies.processor, { connection: bullConnection(redisUrl), concurrency });
+  const worker = new Worker(outboundQueueName(platform), replies.processor, { connection: bullConnection(redisUrl), concurrency, maxStalledCount: maxStalls });
   worker.on('error', (error) => log.error({ err: error }, 'outbound worker connection error'));
   worker.on('failed', (job, error) => log.warn({ jobId: job?.id, attempt: job?.attemptsMade, reason: error.message }, 'reply delivery failed'));
   await worker.waitUntilReady();

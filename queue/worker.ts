@@ -6,7 +6,7 @@ import type { JobRunner } from '../core/pipeline/run-job.ts';
 import { redisCheckpoints } from './checkpoints.ts';
 import { bullConnection, createRedisClient } from './connection.ts';
 import { ConversationOrder, type ConversationOrderOptions } from './conversation-order.ts';
-import { inboundQueueName } from './names.ts';
+import { inboundQueueName, maxStalls } from './names.ts';
 import { toQueueError } from './to-queue-error.ts';
 import { Cancellation } from './cancellation.ts';
 import { OutboundQueues } from './outbound.ts';
@@ -73,21 +73,30 @@ export async function startInboundWorker(options: InboundWorkerOptions): Promise
       publish: (part) => relay.publish(jobId, part),
     }).finally(release);
     if (outcome.kind === 'retry') throw toQueueError(outcome);
-    if (ordered) await order.release(conversationId, jobId);
     const address = (job.data as { replyTo?: { address?: string } } | undefined)?.replyTo?.address;
     if (outcome.kind === 'drop') {
+      if (ordered) await order.release(conversationId, jobId);
       deliverReply(redis, address, { jobId, failure: outcome.error.code });
       throw toQueueError(outcome);
     }
     // A chat reply is handed on durably before the job completes: should this process die in between,
     // the job is retried, finds its checkpoints, and the add (keyed by job id) happens once.
     if (outcome.reply.replyTo.adapter !== 'http') await outbound.add(outcome.reply);
+    // Only now may the conversation's next message run: a crash before this point must not let the
+    // next answer be queued ahead of this one.
+    if (ordered) await order.release(conversationId, jobId);
     deliverReply(redis, address, { jobId, reply: outcome.reply });
     return outcome.reply;
   };
 
   const jobs = drainable(processJob);
-  const worker = new Worker(inboundQueueName, jobs.processor, { connection, concurrency, lockDuration: lockDurationMs, stalledInterval: lockDurationMs });
+  const worker = new Worker(inboundQueueName, jobs.processor, {
+    connection,
+    concurrency,
+    lockDuration: lockDurationMs,
+    stalledInterval: lockDurationMs,
+    maxStalledCount: maxStalls,
+  });
   worker.on('error', (error) => log.error({ err: error }, 'worker connection error'));
   worker.on('failed', (job, error) => {
     if (job && !(error instanceof DelayedError)) log.warn({ jobId: job.id, reason: error.message }, 'job attempt failed');

@@ -23,6 +23,7 @@ const commands = {
   // The benchmark's peer gateway lives in bench/'s own package, not among the platform's dependencies.
   bench: { redis: true, packages: ['bench'], steps: [['bench/run.ts']] },
   'bench:profile': { redis: true, steps: [['bench/profile.ts']] },
+  chaos: { redis: true, steps: [['scripts/chaos.ts']] },
 };
 
 const [name = 'start', ...args] = process.argv.slice(2);
