@@ -216,12 +216,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
         jobs: {
           replyAddress: replies.address,
           enqueue: (job) => queue.enqueue(job),
-          // A request this process gave up on at shutdown is cancelled, so its job is not answered for nobody.
-          awaitReply: (jobId, options) =>
-            replies.awaitReply(jobId, options).catch(async (error: unknown) => {
-              if (error instanceof GatewayError && error.code === 'shutting_down') await cancellation.cancel(jobId).catch(() => {});
-              throw error;
-            }),
+          awaitReply: (jobId, options) => replies.awaitReply(jobId, options),
           subscribe: (jobId, options) => relay.subscribe(jobId, options),
           cancel: (jobId) => cancellation.cancel(jobId),
           cancelUnlessResumed: (jobId, graceMs) => cancellation.cancelUnlessResumed(jobId, graceMs),
@@ -236,9 +231,12 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
         websocket: config.websocket,
       });
       for (const webhook of webhooks) app.register(webhook);
-      url = probeUrl = await listen(app, () =>
-        replies.abandon(new GatewayError('shutting_down', 'The gateway is restarting and could not finish this answer in time; ask again.')),
-      );
+      // Requests still waiting at the deadline are answered `shutting_down`, and their jobs cancelled,
+      // so none is answered for nobody.
+      url = probeUrl = await listen(app, () => {
+        const abandoned = replies.abandon(new GatewayError('shutting_down', 'The gateway is restarting and could not finish this answer in time; ask again.'));
+        for (const jobId of abandoned) cancellation.cancel(jobId).catch(() => {});
+      });
     } else {
       // No HTTP adapter in this process: a bare server for /health and /metrics (what probes and
       // Prometheus read), and for the platforms' webhooks.

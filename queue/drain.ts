@@ -20,11 +20,12 @@ export function drainable<T>(processor: Processor<T>) {
     /** Stops taking jobs, waits for the running ones until `deadline` aborts, then lets the rest go. */
     async close(worker: Worker, log: Logger, deadline?: AbortSignal) {
       await worker.pause(true);
+      // Without a deadline this never settles, and close waits for every running job.
       const reached = new Promise<void>((resolve) => {
-        if (!deadline || deadline.aborted) return resolve();
-        deadline.addEventListener('abort', () => resolve(), { once: true });
+        if (deadline?.aborted) resolve();
+        else deadline?.addEventListener('abort', () => resolve(), { once: true });
       });
-      await Promise.race([Promise.all(running), ...(deadline ? [reached] : [])]);
+      await Promise.race([Promise.all(running), reached]);
       // Let go, a job's lock lapses and another worker takes it over; its checkpoints keep work from repeating.
       if (running.size > 0) log.warn({ queue: worker.name, jobs: running.size }, 'shutdown deadline reached: running jobs are left to another worker');
       await worker.close(running.size > 0);

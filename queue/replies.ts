@@ -102,11 +102,16 @@ export class ReplyWaiter {
     });
   }
 
-  /** Ends every wait at once with `error`: this process is stopping and will hear no more replies. */
-  abandon(error: GatewayError) {
+  /**
+   * Ends every wait at once with `error`: this process is stopping and will hear no more replies.
+   * Returns the jobs given up on, for the caller to cancel.
+   */
+  abandon(error: GatewayError): string[] {
+    const jobIds = [...this.#waiting.keys()];
     for (const [jobId, waiters] of this.#waiting) {
       for (const settle of waiters) settle({ jobId, abandoned: error });
     }
+    return jobIds;
   }
 
   async close() {

@@ -94,7 +94,7 @@ export async function* sseData(body) {
 
 /**
  * The title the gateway gives a conversation: its first user message, whitespace collapsed, cut to 80
- * characters. The page finds the gateway's record of its own conversation by it (see chat.js).
+ * characters. The page titles its own conversations the same way, so both lists read alike.
  * @param {string} text
  */
 export function storedTitle(text) {
