@@ -216,13 +216,20 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
         jobs: {
           replyAddress: replies.address,
           enqueue: (job) => queue.enqueue(job),
-          awaitReply: (jobId, options) => replies.awaitReply(jobId, options),
+          // Past REPLY_TIMEOUT_SECONDS nobody waits for the answer any more, so it is not bought.
+          awaitReply: (jobId, options) =>
+            replies.awaitReply(jobId, options).catch(async (error: unknown) => {
+              if ((error as GatewayError).code === 'timeout') await cancellation.cancel(jobId).catch(() => {});
+              throw error;
+            }),
           subscribe: (jobId, options) => relay.subscribe(jobId, options),
           cancel: (jobId) => cancellation.cancel(jobId),
           cancelUnlessResumed: (jobId, graceMs) => cancellation.cancelUnlessResumed(jobId, graceMs),
           markResumed: (jobId) => cancellation.markResumed(jobId),
         },
         healthChecks: checks,
+        corsOrigins: config.http.corsOrigins,
+        replyTimeoutMs: config.http.replyTimeoutMs,
         accounts,
         documents,
         usage: new UsageReports(store),

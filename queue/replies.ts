@@ -82,7 +82,7 @@ export class ReplyWaiter {
       const timer = setTimeout(() => {
         clearTimeout(poll);
         this.#waiting.get(jobId)?.delete(finish);
-        reject(new GatewayError('timeout', `No answer within ${Math.round(timeoutMs / 1000)} s; the request is still queued.`));
+        reject(new GatewayError('timeout', `No complete answer within ${Math.round(timeoutMs / 1000)} s.`));
       }, timeoutMs);
       let waiters = this.#waiting.get(jobId);
       if (!waiters) this.#waiting.set(jobId, (waiters = new Set()));

@@ -18,6 +18,12 @@ const bodyErrors: Record<string, GatewayError> = {
   ),
 };
 
+/** A 413 that names the route's limit, so the sender knows how much to cut. */
+export function bodyTooLarge(limitBytes: number): GatewayError {
+  const size = limitBytes >= 1024 * 1024 ? `${+(limitBytes / 1024 / 1024).toFixed(1)} MiB` : `${Math.round(limitBytes / 1024)} KiB`;
+  return new GatewayError('payload_too_large', `The request body is too large (at most ${size}).`);
+}
+
 /** `/messages/0/role` → `messages[0].role`, as OpenAI names parameters. */
 export function toParam(path: string | readonly PropertyKey[]): string | null {
   const parts = typeof path === 'string' ? path.split('/').filter(Boolean) : path.map(String);

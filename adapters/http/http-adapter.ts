@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import fastifyCors from '@fastify/cors';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyRequest } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -14,7 +15,7 @@ import { apiKeys } from './routes/api-keys.ts';
 import { createTokenVerifier, type ExternalJwtOptions } from '../../core/identity/token-verifier.ts';
 import type { JobsPort } from './jobs-port.ts';
 import type { ModelsPort } from './models-port.ts';
-import { toHttpError } from './error-body.ts';
+import { bodyTooLarge, toHttpError } from './error-body.ts';
 import { chatCompletions } from './routes/chat-completions.ts';
 import { health, type HealthCheck } from './routes/health.ts';
 import { metrics } from './routes/metrics.ts';
@@ -32,6 +33,8 @@ import type { AuditLog } from '../../core/audit/audit-log.ts';
 import type { ConversationHistory } from '../../core/conversations/conversation-history.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { webChatRoutes } from './routes/web-chat.ts';
+import { answerClientError, maxHeaderBytes, requestTimeoutMs } from './client-errors.ts';
+import { exposedHeaders, securityHeaders } from './security-headers.ts';
 
 export interface HttpAdapterOptions {
   jwtKey: Uint8Array;
@@ -47,6 +50,8 @@ export interface HttpAdapterOptions {
   replyTimeoutMs?: number;
   /** Largest accepted request body. Default: 1 MiB. */
   bodyLimit?: number;
+  /** Origins whose pages may call the API from a browser (CORS_ORIGINS); `*` is any. Default: none, same-origin only. */
+  corsOrigins?: string[];
   /**
    * Accounts: API keys accepted as bearer credentials, the key, user, link and pairing endpoints, and
    * refused credentials audited. Default: none of these (tokens only).
@@ -68,10 +73,13 @@ const requestIdPattern = /^[\w.:-]{1,128}$/;
 
 /** The HTTP adapter: the OpenAI-compatible API, health and models, as one fastify instance. */
 export function buildHttpAdapter(options: HttpAdapterOptions) {
-  const { jwtKey, log, replyTimeoutMs = 120_000, bodyLimit = 1024 * 1024 } = options;
+  const { jwtKey, log, replyTimeoutMs = 120_000, bodyLimit = 1024 * 1024, corsOrigins = [] } = options;
   const app = Fastify({
     loggerInstance: log,
     bodyLimit,
+    http: { maxHeaderSize: maxHeaderBytes },
+    requestTimeout: requestTimeoutMs,
+    clientErrorHandler: answerClientError,
     // A caller's X-Request-Id is kept, so one id follows the request through their systems and ours.
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
@@ -84,6 +92,7 @@ export function buildHttpAdapter(options: HttpAdapterOptions) {
   app.removeContentTypeParser('text/plain');
 
   app.addHook('onRequest', async (request, reply) => {
+    reply.headers(securityHeaders);
     reply.header('x-request-id', request.id);
     // Counted when the response closes: a hijacked reply (a stream) never reaches onResponse, and its
     // duration is the stream's.
@@ -95,7 +104,8 @@ export function buildHttpAdapter(options: HttpAdapterOptions) {
     });
   });
   app.setErrorHandler((error, request, reply) => {
-    const { status, body } = toHttpError(error, request.id);
+    const refusal = (error as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? bodyTooLarge(request.routeOptions.bodyLimit ?? bodyLimit) : error;
+    const { status, body } = toHttpError(refusal, request.id);
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: body.error.code }, 'request refused');
     return reply.code(status).send(body);
@@ -118,6 +128,9 @@ export function buildHttpAdapter(options: HttpAdapterOptions) {
     }
   };
   const authenticate = (request: FastifyRequest) => authenticateRequest(request, verify);
+  if (corsOrigins.length > 0) {
+    app.register(fastifyCors, { origin: corsOrigins.includes('*') ? '*' : corsOrigins, methods: ['GET', 'POST', 'PATCH', 'DELETE'], exposedHeaders, maxAge: 600 });
+  }
   // First: its onRoute hook must see every route registered after it.
   app.register(openApi);
   app.register(webChatRoutes);

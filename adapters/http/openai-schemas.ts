@@ -1,14 +1,23 @@
 import { z } from 'zod';
+import { maxMessageChars, maxMessages, maxTools, messageText } from '../../core/contracts/message.ts';
 
 /**
  * The OpenAI wire format, as much of it as the gateway serves, so existing OpenAI clients work unchanged.
  * Unknown fields are ignored rather than refused, as clients send options we do not use.
  */
-const textPart = z.object({ type: z.literal('text'), text: z.string() });
+const textPart = z.object({ type: z.literal('text'), text: messageText });
 
-const content = z.union([z.string(), z.array(textPart).min(1)], {
-  error: 'expected a string, or an array of {"type":"text","text":...} parts',
-});
+// Parts are joined into one message, so their total is what the message limit bounds.
+const content = z
+  .union([messageText, z.array(textPart).min(1).max(100)], {
+    error: 'expected a string, or an array of {"type":"text","text":...} parts',
+  })
+  .refine((value) => typeof value === 'string' || value.reduce((sum, part) => sum + part.text.length, 0) <= maxMessageChars, {
+    error: `expected a message of at most ${maxMessageChars.toLocaleString('en-US')} characters in all its parts`,
+  });
+
+const stopString = z.string().max(200, { error: 'expected a stop string of at most 200 characters' });
+const stop = z.union([stopString, z.array(stopString).max(4)], { error: 'expected a stop string, or up to 4 of them, each at most 200 characters' });
 
 const toolCall = z.object({
   id: z.string().min(1).max(200),
@@ -25,7 +34,7 @@ export const chatMessageSchema = z.discriminatedUnion(
     z.object({
       role: z.literal('assistant'),
       content: content.nullish(),
-      tool_calls: z.array(toolCall).max(128).optional(),
+      tool_calls: z.array(toolCall).max(maxTools).optional(),
       name: z.string().max(200).optional(),
     }),
     z.object({ role: z.literal('tool'), tool_call_id: z.string().min(1).max(200), content }),
@@ -51,17 +60,18 @@ const streamOptions = z.object({ include_usage: z.boolean().optional() }).nullis
 
 export const chatCompletionRequestSchema = z.object({
   model: z.string({ error: 'expected a model id such as "offline", or "default"' }).min(1).max(200),
-  messages: z.array(chatMessageSchema, { error: 'expected an array of messages' }).min(1, {
-    error: 'expected at least one message',
-  }),
+  messages: z
+    .array(chatMessageSchema, { error: 'expected an array of messages' })
+    .min(1, { error: 'expected at least one message' })
+    .max(maxMessages, { error: `expected at most ${maxMessages.toLocaleString('en-US')} messages` }),
   temperature: z.number().min(0).max(2).nullish(),
   max_tokens: z.number().int().positive().nullish(),
   max_completion_tokens: z.number().int().positive().nullish(),
   n: z.literal(1, { error: 'only n = 1 is supported' }).nullish(),
-  stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
+  stop: stop.nullish(),
   stream: z.boolean().nullish(),
   stream_options: streamOptions,
-  tools: z.array(tool).max(128).nullish(),
+  tools: z.array(tool).max(maxTools, { error: `expected at most ${maxTools} tools` }).nullish(),
   tool_choice: toolChoice.nullish(),
   user: z.string().max(200).optional(),
 }).meta({
@@ -146,12 +156,12 @@ export type ErrorBody = z.infer<typeof errorBodySchema>;
 /** Legacy text completions: one prompt, answered through the chat pipeline. */
 export const completionRequestSchema = z.object({
   model: z.string({ error: 'expected a model id such as "offline", or "default"' }).min(1).max(200),
-  prompt: z.union([z.string(), z.array(z.string()).length(1, { error: 'only one prompt per request is supported' })], {
+  prompt: z.union([messageText, z.array(messageText).length(1, { error: 'only one prompt per request is supported' })], {
     error: 'expected a string (token arrays are not supported)',
   }),
   max_tokens: z.number().int().positive().nullish(),
   temperature: z.number().min(0).max(2).nullish(),
-  stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
+  stop: stop.nullish(),
   n: z.literal(1, { error: 'only n = 1 is supported' }).nullish(),
   stream: z.boolean().nullish(),
   stream_options: streamOptions,

@@ -148,7 +148,15 @@ const openApiDocumentSchema = z
  */
 const plugin: FastifyPluginAsync = async (app) => {
   await app.register(fastifySwagger, { openapi: spec, ...transforms() });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true }, theme: { title: 'Chat gateway API' } });
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { docExpansion: 'list', deepLinking: true },
+    theme: { title: 'Chat gateway API' },
+    // The package's own policy (its inline scripts by hash), minus upgrade-insecure-requests, which would
+    // send a plain-HTTP gateway's page to fetch its own scripts over HTTPS; and never framed.
+    staticCSP: true,
+    transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/, '').replace("frame-ancestors 'self'", "frame-ancestors 'none'"),
+  });
   app.get(
     '/openapi.json',
     { schema: { summary: 'This document', description: 'The OpenAPI 3.1 description of every endpoint this process serves; /docs shows it browsable.', response: { 200: openApiDocumentSchema } } },

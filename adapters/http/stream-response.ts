@@ -1,3 +1,4 @@
+import type { OutgoingHttpHeaders } from 'node:http';
 import { httpMetrics } from './http-metrics.ts';
 import { once } from 'node:events';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -43,6 +44,8 @@ export interface StreamResponseOptions {
 export async function streamResponse(request: FastifyRequest, reply: FastifyReply, options: StreamResponseOptions) {
   const { jobId, reply: answer, format, toChunks, streams, timeoutMs, headers = {}, keepAliveMs = 15_000 } = options;
   const res = reply.raw;
+  // What the hooks set (security headers, CORS) goes out with the raw response too.
+  const hooked = reply.getHeaders() as OutgoingHttpHeaders;
   reply.hijack();
   // Headers wait for the first part: a job refused or failed before any output (a rate limit, every
   // provider down) is then a plain HTTP error with its own status, as OpenAI answers a stream it cannot start.
@@ -50,6 +53,7 @@ export async function streamResponse(request: FastifyRequest, reply: FastifyRepl
   const open = (part: StreamPart) => {
     if (res.headersSent) return;
     res.writeHead(200, {
+      ...hooked,
       ...headers,
       ...(part.type === 'start' ? routeHeaders(part.route) : {}),
       'content-type': format === 'sse' ? 'text/event-stream; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
@@ -106,7 +110,7 @@ export async function streamResponse(request: FastifyRequest, reply: FastifyRepl
     // The reply follows its error part at once; it carries the limits for the headers.
     const settled = await Promise.race([answer.catch(() => undefined), new Promise<undefined>((resolve) => setTimeout(resolve, 1000, undefined))]);
     const { status, body } = toHttpError(failure, request.id);
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-request-id': request.id, ...headers, ...rateLimitHeaders(settled) });
+    res.writeHead(status, { ...hooked, 'content-type': 'application/json; charset=utf-8', 'x-request-id': request.id, ...headers, ...rateLimitHeaders(settled) });
     ended = true;
     res.end(JSON.stringify(body));
     return;

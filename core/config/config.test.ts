@@ -25,6 +25,7 @@ describe('parseConfig', () => {
         chat: { editIntervalMs: 1000, maxReplyAgeMs: 900_000, stallMs: undefined },
         logLevel: 'info',
         websocket: { pingIntervalMs: 30_000, resumeGraceMs: 10_000 },
+        http: { corsOrigins: [], replyTimeoutMs: 600_000 },
         adminUsers: [],
         accessMode: 'pairing',
         externalJwt: undefined,
@@ -125,6 +126,17 @@ describe('parseConfig', () => {
       ok: true,
       config: { port: 9000, host: '0.0.0.0', dataDir: '/var/lib/gw', redisUrl: 'redis://cache:6380/2', roles: ['worker'] },
     });
+  });
+
+  it('reads the HTTP edge: CORS origins and the reply timeout, and refuses an origin with a path', () => {
+    const result = parseConfig({ CORS_ORIGINS: 'https://app.example.com/, http://localhost:5173', REPLY_TIMEOUT_SECONDS: '90' });
+    expect(result).toMatchObject({ ok: true, config: { http: { corsOrigins: ['https://app.example.com', 'http://localhost:5173'], replyTimeoutMs: 90_000 } } });
+    expect(parseConfig({ CORS_ORIGINS: '*' })).toMatchObject({ ok: true, config: { http: { corsOrigins: ['*'] } } });
+    const bad = parseConfig({ CORS_ORIGINS: 'https://app.example.com/chat', REPLY_TIMEOUT_SECONDS: '0' });
+    expect(bad.ok || bad.problems).toEqual([
+      expect.stringMatching(/^CORS_ORIGINS: expected \* or origins such as https:\/\/app\.example\.com, comma-separated/),
+      expect.stringMatching(/^REPLY_TIMEOUT_SECONDS: /),
+    ]);
   });
 
   it('reads ADMIN_USERS as platform:id pairs, and says what a bad one should look like', () => {

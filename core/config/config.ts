@@ -148,6 +148,14 @@ export const configSchema = z
     RATE_LIMIT_USER_TPM: perMinuteLimit.optional(),
     RATE_LIMIT_ADMIN_RPM: perMinuteLimit.optional(),
     RATE_LIMIT_ADMIN_TPM: perMinuteLimit.optional(),
+    // Browser pages of other origins allowed to call the API (CORS); none by default: only the gateway's own page.
+    CORS_ORIGINS: z
+      .string()
+      .transform((value) => value.split(',').map((origin) => origin.trim().replace(/\/$/, '')).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^\*$|^https?:\/\/[\w.-]+(:\d+)?$/, { error: 'expected * or origins such as https://app.example.com, comma-separated' })))
+      .default([]),
+    // The longest an HTTP or WebSocket answer (a stream included) may take before the client is told it timed out.
+    REPLY_TIMEOUT_SECONDS: integer(1, 3600).default(600),
     WS_PING_INTERVAL_MS: integer(100, 600_000).default(30_000),
     WS_RESUME_GRACE_MS: integer(0, 600_000).default(10_000),
     TELEGRAM_BOT_TOKEN: z.string().regex(/^\d+:[\w-]+$/, { error: 'expected a bot token from @BotFather, like 123456:ABC-DEF…' }).optional(),
@@ -275,6 +283,7 @@ export const configSchema = z
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_SECONDS * 1000,
     logLevel: env.LOG_LEVEL,
     websocket: { pingIntervalMs: env.WS_PING_INTERVAL_MS, resumeGraceMs: env.WS_RESUME_GRACE_MS },
+    http: { corsOrigins: env.CORS_ORIGINS, replyTimeoutMs: env.REPLY_TIMEOUT_SECONDS * 1000 },
     rateLimits: {
       user: { requestsPerMinute: env.RATE_LIMIT_USER_RPM, tokensPerMinute: env.RATE_LIMIT_USER_TPM },
       admin: { requestsPerMinute: env.RATE_LIMIT_ADMIN_RPM, tokensPerMinute: env.RATE_LIMIT_ADMIN_TPM },

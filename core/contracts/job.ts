@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { messageSchema, toolChoiceSchema, toolDefinitionSchema } from './message.ts';
+import { maxMessages, maxTools, messageSchema, toolChoiceSchema, toolDefinitionSchema } from './message.ts';
 
 /** Where a message came from. `http` is the OpenAI-compatible API; chat platforms join as their adapters land. */
 export const platformSchema = z.enum(['http', 'telegram', 'discord', 'slack']);
@@ -102,7 +102,7 @@ export const inboundJobSchema = z.object({
     })
     .optional(),
   input: z.object({
-    messages: z.array(messageSchema).min(1),
+    messages: z.array(messageSchema).min(1).max(maxMessages),
     /**
      * Files sent with the message, read by the adapter, for a gateway command that takes them (an admin's
      * `/docs add`). Other messages' files are not read.
@@ -117,7 +117,7 @@ export const inboundJobSchema = z.object({
       maxOutputTokens: z.number().int().positive().optional(),
       stopSequences: z.array(z.string().max(200)).max(4).optional(),
       /** Tools the client offers; calls come back to the client in the reply. */
-      tools: z.array(toolDefinitionSchema).max(128).optional(),
+      tools: z.array(toolDefinitionSchema).max(maxTools).optional(),
       toolChoice: toolChoiceSchema.optional(),
       /** Publish the answer's parts as they come (see stream-part.ts), for SSE, WebSocket and live edits. */
       stream: z.boolean().optional(),

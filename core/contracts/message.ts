@@ -8,13 +8,24 @@ export const toolCallSchema = z.object({
 });
 export type ToolCall = z.infer<typeof toolCallSchema>;
 
+/**
+ * The longest message a job may carry, and the most messages: a bound on what one request can make the
+ * gateway store, embed and send upstream. Every chat platform's own limit is far below it (Slack's 40 000).
+ */
+export const maxMessageChars = 200_000;
+export const maxMessages = 2_000;
+export const maxTools = 128;
+
+/** A message's text, refused past maxMessageChars with a sentence that names the limit. */
+export const messageText = z.string().max(maxMessageChars, { error: `expected a message of at most ${maxMessageChars.toLocaleString('en-US')} characters` });
+
 /** One turn of a conversation in the gateway's normalized form, whatever platform or wire format it came from. */
 export const messageSchema = z.discriminatedUnion('role', [
-  z.object({ role: z.literal('system'), content: z.string() }),
-  z.object({ role: z.literal('user'), content: z.string() }),
-  z.object({ role: z.literal('assistant'), content: z.string(), toolCalls: z.array(toolCallSchema).max(128).optional() }),
+  z.object({ role: z.literal('system'), content: messageText }),
+  z.object({ role: z.literal('user'), content: messageText }),
+  z.object({ role: z.literal('assistant'), content: messageText, toolCalls: z.array(toolCallSchema).max(maxTools).optional() }),
   /** A tool's result, answering the assistant's call with the same id. */
-  z.object({ role: z.literal('tool'), toolCallId: z.string().min(1).max(200), content: z.string() }),
+  z.object({ role: z.literal('tool'), toolCallId: z.string().min(1).max(200), content: messageText }),
 ]);
 export type Message = z.infer<typeof messageSchema>;
 

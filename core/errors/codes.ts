@@ -9,6 +9,10 @@ export const errorCodes = {
   invalid_request: { status: 400, retryable: false, type: 'invalid_request_error' },
   unsupported_media_type: { status: 415, retryable: false, type: 'invalid_request_error' },
   payload_too_large: { status: 413, retryable: false, type: 'invalid_request_error' },
+  /** The request's headers are over the server's limit (16 KiB in all). */
+  headers_too_large: { status: 431, retryable: false, type: 'invalid_request_error' },
+  /** The client did not send its whole request in time (a slow or stalled sender). */
+  request_timeout: { status: 408, retryable: true, type: 'invalid_request_error' },
   not_found: { status: 404, retryable: false, type: 'invalid_request_error' },
   model_not_found: { status: 404, retryable: false, type: 'invalid_request_error' },
   missing_token: { status: 401, retryable: false, type: 'invalid_request_error' },

@@ -1,0 +1,185 @@
+import { request as httpRequest } from 'node:http';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { streamedAnswer, startFakeOpenAI } from './fakes/fake-openai.ts';
+import type { FakeHandler, FakeServer } from './fakes/fake-server.ts';
+import { startPlatformProcess, type PlatformProcess } from './helpers/platform.ts';
+import { waitUntil } from './helpers/processes.ts';
+
+/** The HTTP edge's own defences, on a running platform: headers, CORS, and each size and time limit. */
+let upstream: FakeServer & { baseURL: string };
+let platform: PlatformProcess;
+let token: string;
+const app = 'https://app.example.com';
+const quick = streamedAnswer('Hello there.');
+
+beforeAll(async () => {
+  upstream = await startFakeOpenAI(quick);
+  platform = await startPlatformProcess({
+    OPENAI_API_KEY: 'sk-upstream-key-12345678',
+    OPENAI_BASE_URL: upstream.baseURL,
+    CORS_ORIGINS: app,
+    REPLY_TIMEOUT_SECONDS: '2',
+  });
+  token = platform.token('hana');
+}, 60_000);
+afterAll(async () => {
+  await platform?.stop();
+  await upstream?.close();
+});
+beforeEach(() => upstream.handle(quick));
+
+const chat = (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+  fetch(`${platform.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
+    body: JSON.stringify({ model: 'default', messages: [{ role: 'user', content: 'Hi' }], ...body }),
+  });
+
+async function refusal(response: Response) {
+  const body = (await response.json()) as { error: { message: string; code: string; param: string | null } };
+  return { status: response.status, ...body.error };
+}
+
+describe('security headers', () => {
+  const apiHeaders = {
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+    'referrer-policy': 'no-referrer',
+    'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+    'cache-control': 'no-store',
+  };
+
+  it('come with answers, refusals, unknown routes and streams alike', async () => {
+    const responses = [
+      await chat({}),
+      await chat({ messages: [] }),
+      await fetch(`${platform.url}/v1/nothing-here`),
+      await fetch(`${platform.url}/v1/models`),
+    ];
+    for (const response of responses) {
+      for (const [name, value] of Object.entries(apiHeaders)) expect([response.url, name, response.headers.get(name)]).toEqual([response.url, name, value]);
+    }
+    const stream = await chat({ stream: true });
+    await stream.text();
+    expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(stream.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(stream.headers.get('x-frame-options')).toBe('DENY');
+  });
+
+  it('leave the web page its own policy, and give /docs one that allows only its own scripts and no framing', async () => {
+    const page = await fetch(`${platform.url}/`);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(page.headers.get('cache-control')).toBe('no-cache');
+    const docs = await fetch(`${platform.url}/docs/static/index.html`);
+    expect(docs.status).toBe(200);
+    const csp = docs.headers.get('content-security-policy') ?? '';
+    expect(csp).toMatch(/script-src 'self'/);
+    expect(csp).not.toContain('unsafe');
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("object-src 'none'");
+    expect(csp).not.toContain('upgrade-insecure-requests');
+    expect(docs.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+});
+
+describe('CORS', () => {
+  it("answers an allowed origin's preflight, with what its client needs to send", async () => {
+    const preflight = await fetch(`${platform.url}/v1/chat/completions`, {
+      method: 'OPTIONS',
+      headers: { origin: app, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type,x-stainless-lang' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(app);
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
+    expect(preflight.headers.get('access-control-allow-headers')).toBe('authorization,content-type,x-stainless-lang');
+    expect(preflight.headers.get('access-control-allow-credentials')).toBeNull();
+  });
+
+  it('lets an allowed origin read answers, streams and their ids, and gives another origin nothing', async () => {
+    const allowed = await chat({}, { origin: app });
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe(app);
+    expect(allowed.headers.get('access-control-expose-headers')).toContain('X-Request-Id');
+    const stream = await chat({ stream: true }, { origin: app });
+    await stream.text();
+    expect(stream.headers.get('access-control-allow-origin')).toBe(app);
+
+    const other = await chat({}, { origin: 'https://evil.example.net' });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    const otherPreflight = await fetch(`${platform.url}/v1/chat/completions`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example.net', 'access-control-request-method': 'POST' },
+    });
+    expect(otherPreflight.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('limits', () => {
+  it('refuses headers over 16 KiB with a 431 in the API error shape', async () => {
+    const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const request = httpRequest(`${platform.url}/v1/models`, { headers: { authorization: `Bearer ${token}`, 'x-padding': 'a'.repeat(20 * 1024) } }, (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+      });
+      request.on('error', reject);
+      request.end();
+    });
+    expect(status).toBe(431);
+    expect(JSON.parse(body)).toMatchObject({ error: { code: 'headers_too_large', type: 'invalid_request_error', message: expect.stringContaining('at most 16 KiB') } });
+  });
+
+  it('names the body limit in its 413', async () => {
+    const response = await chat({ messages: [{ role: 'user', content: 'x'.repeat(1100 * 1024) }] });
+    expect(await refusal(response)).toMatchObject({ status: 413, code: 'payload_too_large', message: expect.stringContaining('at most 1 MiB') });
+  });
+
+  it('refuses a message over 200 000 characters, in one piece or in parts, naming where', async () => {
+    expect(await refusal(await chat({ messages: [{ role: 'user', content: 'y'.repeat(200_001) }] }))).toMatchObject({
+      status: 400,
+      code: 'invalid_request',
+      param: 'messages[0].content',
+      message: expect.stringContaining('at most 200,000 characters'),
+    });
+    const parts = Array.from({ length: 3 }, () => ({ type: 'text', text: 'z'.repeat(70_000) }));
+    expect(await refusal(await chat({ messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: parts }] }))).toMatchObject({
+      status: 400,
+      param: 'messages[1].content',
+      message: expect.stringContaining('in all its parts'),
+    });
+    expect((await chat({ messages: [{ role: 'user', content: 'y'.repeat(200_000) }] })).status).toBe(200);
+  });
+
+  it('refuses more than 128 tools, and a stop string the job could not carry', async () => {
+    const tool = (index: number) => ({ type: 'function', function: { name: `tool_${index}`, parameters: { type: 'object', properties: {} } } });
+    expect(await refusal(await chat({ tools: Array.from({ length: 129 }, (_, index) => tool(index)) }))).toMatchObject({
+      status: 400,
+      param: 'tools',
+      message: expect.stringContaining('at most 128 tools'),
+    });
+    expect(await refusal(await chat({ stop: ['s'.repeat(201)] }))).toMatchObject({ status: 400, message: expect.stringContaining('at most 200 characters') });
+  });
+
+  it('ends a stream that runs past REPLY_TIMEOUT_SECONDS with a timeout error event, and stops the upstream call', async () => {
+    let upstreamClosed = false;
+    const slow: FakeHandler = (request, response) => {
+      response.once('close', () => (upstreamClosed = !response.writableFinished));
+      return streamedAnswer('word '.repeat(200), { size: 5, delayMs: 100 })(request, response);
+    };
+    upstream.handle(slow);
+    const started = Date.now();
+    const response = await chat({ stream: true });
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(Date.now() - started).toBeLessThan(6000);
+    expect(text).toContain('"code":"timeout"');
+    expect(text).toContain('No complete answer within 2 s.');
+    expect(text).not.toContain('[DONE]');
+    await waitUntil(() => upstreamClosed, 5000);
+
+    upstreamClosed = false;
+    const whole = await chat({});
+    expect(await refusal(whole)).toMatchObject({ status: 504, code: 'timeout', message: expect.stringContaining('No complete answer within 2 s.') });
+    await waitUntil(() => upstreamClosed, 5000);
+  });
+});
