@@ -48,12 +48,15 @@ describe('tokens from an identity provider (JWT_JWKS_URL)', () => {
     expect(answer.status).toBe(200);
   });
 
-  it('are refused when expired, not yet valid, for another issuer or audience, or signed by another key', async () => {
+  it('are refused when expired, never expiring, issued or valid only in the future, for another issuer or audience, or signed by another key', async () => {
     expect(await models(await idpToken({ exp: now() - 60 }))).toEqual({ status: 401, code: 'token_expired' });
     expect(await models(await idpToken({ nbf: now() + 300 }))).toEqual({ status: 401, code: 'invalid_token' });
     expect(await models(await idpToken({ iss: 'https://evil.example/' }))).toEqual({ status: 401, code: 'invalid_token' });
     expect(await models(await idpToken({ aud: 'another-app' }))).toEqual({ status: 401, code: 'invalid_token' });
     expect(await models(await idpToken({ sub: undefined }))).toEqual({ status: 401, code: 'invalid_token' });
+    // What jose lets through unless asked: a token that never expires, and one issued in the future.
+    expect(await models(await idpToken({ exp: undefined }))).toEqual({ status: 401, code: 'invalid_token' });
+    expect(await models(await idpToken({ iat: now() + 300 }))).toEqual({ status: 401, code: 'invalid_token' });
     const stranger = await generateKeyPair('RS256');
     expect(await models(await idpToken({}, stranger.privateKey))).toEqual({ status: 401, code: 'invalid_token' });
   });

@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { isApiKey, type ApiKeys } from './api-keys.ts';
-import { isKeySubject, verifyApiToken, type ApiPrincipal } from './tokens.ts';
+import { isKeySubject, lifetimeRequired, missingExpiry, refuseFutureIssue, verifyApiToken, type ApiPrincipal } from './tokens.ts';
 
 export interface ExternalJwtOptions {
   /** Where the identity provider publishes its public keys (JWT_JWKS_URL). */
@@ -46,9 +46,13 @@ function externalVerifier(key: Uint8Array, external: ExternalJwtOptions): TokenV
         issuer: external.issuer,
         audience: external.audience,
         algorithms: externalAlgorithms,
-        clockTolerance: 5,
+        ...lifetimeRequired,
       }));
+      refuseFutureIssue(payload);
     } catch (error) {
+      if (error instanceof GatewayError) throw error;
+      const noExpiry = missingExpiry(error);
+      if (noExpiry) throw noExpiry;
       if (error instanceof joseErrors.JWTExpired) {
         throw new GatewayError('token_expired', 'The token has expired; get a new one from your identity provider.', { cause: error });
       }

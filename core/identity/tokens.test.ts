@@ -36,6 +36,20 @@ describe('API tokens', () => {
     expect(await codeOf(verifyApiToken(key, unsigned))).toBe('invalid_token');
   });
 
+  it('refuse a token that never expires, was issued or becomes valid in the future, names another issuer, or uses another algorithm', async () => {
+    const claims = (payload: Record<string, unknown>, alg = 'HS256') =>
+      new SignJWT({ role: 'admin', ...payload }).setProtectedHeader({ alg }).setIssuer('chat-gateway').setAudience('chat-gateway:api').setSubject('mallory');
+    const now = Math.floor(Date.now() / 1000);
+    const refusal = (promise: Promise<unknown>) => promise.then(() => 'accepted', (error: { code: string; message: string }) => `${error.code}: ${error.message}`);
+    expect(await refusal(verifyApiToken(key, await claims({}).sign(key)))).toBe('invalid_token: The token has no expiry (exp): tokens that never expire are refused.');
+    expect(await refusal(verifyApiToken(key, await claims({}).setIssuedAt(now + 300).setExpirationTime(now + 3600).sign(key)))).toMatch(/^invalid_token: The token claims to be issued in the future/);
+    expect(await codeOf(verifyApiToken(key, await claims({}).setNotBefore(now + 300).setExpirationTime(now + 3600).sign(key)))).toBe('invalid_token');
+    expect(await codeOf(verifyApiToken(key, await claims({}).setIssuer('someone-else').setExpirationTime('1h').sign(key)))).toBe('invalid_token');
+    expect(await codeOf(verifyApiToken(key, await claims({}, 'HS512').setExpirationTime('1h').sign(new TextEncoder().encode('k'.repeat(64)))))).toBe('invalid_token');
+    // Within the clock tolerance, a token minted a moment "ahead" by a skewed clock still works.
+    expect(await refusal(verifyApiToken(key, await claims({}).setIssuedAt(now + 3).setExpirationTime(now + 3600).sign(key)))).toBe('accepted');
+  });
+
   it('refuse a job token presented as an API token', async () => {
     const jobToken = mintJobToken(key, 'http-1', { platform: 'http', externalId: 'alice' });
     expect(await codeOf(verifyApiToken(key, jobToken))).toBe('invalid_token');

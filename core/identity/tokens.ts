@@ -1,5 +1,5 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { z } from 'zod';
 import { JwtRejected, signHs256, verifyHs256 } from './hs256-jwt.ts';
 import { platformSchema, type Platform } from '../contracts/job.ts';
@@ -125,16 +125,40 @@ export function verifyJobToken(key: Uint8Array, token: string, jobId: string): J
   return role ? { platform, externalId: sub, role } : { platform, externalId: sub };
 }
 
+/** Seconds of clock difference forgiven between whoever minted a token and this process. */
+export const clockToleranceSeconds = 5;
+
+/**
+ * What jose leaves unchecked: a token must expire (a stolen one without `exp` would work for ever), and
+ * one "issued" in the future was minted by a skewed or forged clock to outlive its stated lifetime.
+ */
+export const lifetimeRequired = { requiredClaims: ['exp'], clockTolerance: clockToleranceSeconds };
+export function missingExpiry(error: unknown): GatewayError | undefined {
+  if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'exp' && error.reason === 'missing') {
+    return new GatewayError('invalid_token', 'The token has no expiry (exp): tokens that never expire are refused.', { cause: error });
+  }
+  return undefined;
+}
+export function refuseFutureIssue(payload: JWTPayload): void {
+  if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + clockToleranceSeconds) {
+    throw new GatewayError('invalid_token', 'The token claims to be issued in the future; check the clock of whatever minted it.');
+  }
+}
+
 async function verify(key: Uint8Array, token: string, audience: string) {
   try {
-    const { payload } = await jwtVerify(token, keyObject(key), { issuer, audience, algorithms, clockTolerance: 5 });
+    const { payload } = await jwtVerify(token, keyObject(key), { issuer, audience, algorithms, ...lifetimeRequired });
+    refuseFutureIssue(payload);
     return payload;
   } catch (error) {
-    if (error instanceof joseErrors.JWTExpired) {
-      throw new GatewayError('token_expired', 'The token has expired. Get a new one with `npm run -s token`.', { cause: error });
-    }
-    throw new GatewayError('invalid_token', 'The token is invalid: it is malformed, forged, or for another audience.', {
-      cause: error,
-    });
+    if (error instanceof GatewayError) throw error;
+    throw missingExpiry(error) ?? refusal(error);
   }
+}
+
+function refusal(error: unknown): GatewayError {
+  if (error instanceof joseErrors.JWTExpired) {
+    return new GatewayError('token_expired', 'The token has expired. Get a new one with `npm run -s token`.', { cause: error });
+  }
+  return new GatewayError('invalid_token', 'The token is invalid: it is malformed, forged, or for another audience.', { cause: error });
 }
