@@ -70,7 +70,7 @@ describe('Slack adapter, Events API', () => {
     expect(JSON.parse(text)).toEqual({ challenge: 'c-3po' });
   });
 
-  it('refuses a bad signature, or a timestamp older than 5 minutes, with 401 and no job', async () => {
+  it('refuses a bad signature, or a timestamp more than 5 minutes old or ahead, with 401 and no job', async () => {
     const before = modelCalls();
     const user = nextPerson();
     const forged = await post(slack.event('hello', { dm: true, user }), { sign: { secret: 'f'.repeat(32) } });
@@ -78,11 +78,27 @@ describe('Slack adapter, Events API', () => {
     expect(JSON.parse(forged.text)).toMatchObject({ error: { code: 'invalid_token' } });
     const stale = await post(slack.event('hello', { dm: true, user }), { sign: { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 } });
     expect(stale.status).toBe(401);
+    const ahead = await post(slack.event('hello', { dm: true, user }), { sign: { timestamp: Math.floor(Date.now() / 1000) + 6 * 60 } });
+    expect(ahead.status).toBe(401);
     const unsigned = await fetch(`${platform.url}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(unsigned.status).toBe(401);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(modelCalls()).toBe(before);
     expect(slack.messages(`D${user.slice(1)}`)).toEqual([]);
+  });
+
+  it('answers a replayed request (the same bytes, signature and timestamp) once', async () => {
+    upstream.handle(answer('Only once.'));
+    const before = modelCalls();
+    const user = nextPerson();
+    const raw = JSON.stringify(slack.event('Say it once', { dm: true, user }));
+    const headers = { 'content-type': 'application/json', ...slack.sign(raw, {}) };
+    const replays = await Promise.all(Array.from({ length: 3 }, () => fetch(`${platform.url}/slack/events`, { method: 'POST', headers, body: raw })));
+    expect(replays.map((response) => response.status)).toEqual([200, 200, 200]);
+    await settled(`D${user.slice(1)}`, (texts) => texts.includes('Only once.'));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(slack.messages(`D${user.slice(1)}`)).toHaveLength(1);
+    expect(modelCalls() - before).toBe(1);
   });
 
   it('answers a direct message, streamed as chat.update edits of one message', async () => {

@@ -43,9 +43,13 @@ function parseBody(raw: string, contentType: string | undefined): Record<string,
 /**
  * The Events API, slash commands and interactivity (button presses) over HTTP, all on one URL, mounted
  * on the platform's own server (the HTTP adapter, or the probe server of a process without it): every
- * request's signature is checked against the raw body, and one older than 5 minutes is refused, as
- * Slack asks.
+ * request's signature is checked against the raw body, and one dated more than 5 minutes from now is
+ * refused, as Slack asks. A replay inside that window is the same event (or trigger) id, so the same job:
+ * it is never answered twice.
  */
+/** How far a request's timestamp may be from now, either way: Slack's 5 minutes. */
+const maxSkewSeconds = 5 * 60;
+
 export class FastifySlackReceiver implements Receiver {
   #bolt: Bolt | undefined;
   readonly plugin: FastifyPluginAsync;
@@ -59,7 +63,9 @@ export class FastifySlackReceiver implements Receiver {
         const raw = typeof request.body === 'string' ? request.body : '';
         const signature = request.headers['x-slack-signature'];
         const timestamp = Number(request.headers['x-slack-request-timestamp']);
-        if (typeof signature !== 'string' || !Number.isFinite(timestamp) || !isValidSlackRequest({ signingSecret, body: raw, headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp } })) {
+        // Bolt refuses only the stale; one dated ahead is refused too, so a signature cannot be minted to outlive the window.
+        const skewed = Math.abs(Date.now() / 1000 - timestamp) > maxSkewSeconds;
+        if (typeof signature !== 'string' || !Number.isFinite(timestamp) || skewed || !isValidSlackRequest({ signingSecret, body: raw, headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp } })) {
           throw new GatewayError('invalid_token', 'The X-Slack-Signature header is missing or wrong, or X-Slack-Request-Timestamp is more than 5 minutes from now.');
         }
         const body = parseBody(raw, request.headers['content-type']);
