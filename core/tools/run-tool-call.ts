@@ -111,5 +111,9 @@ export const toolCallAuditOutcome = { ok: 'ok', error: 'error', refused: 'refuse
 
 /** Marks text from outside as data: the model is told (in the system prompt) never to follow what it says. */
 export function asUntrusted(source: string, text: string): string {
-  return `<untrusted-data source="${source}">\n${text.replaceAll('</untrusted-data', '<\\/untrusted-data')}\n</untrusted-data>`;
+  // Whatever the text holds, it cannot open or close the fence (in any case or spacing), nor can a source
+  // name break out of its attribute.
+  const fenced = text.replace(/<(\s*\/?\s*)(untrusted-data)/gi, '‹$1$2');
+  const name = source.replace(/["<>\r\n]/g, '_');
+  return `<untrusted-data source="${name}">\n${fenced}\n</untrusted-data>`;
 }
