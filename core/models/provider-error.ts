@@ -12,7 +12,10 @@ export interface ProviderCallErrorOptions {
   retryAfterMs?: number;
   /** Forces a code where the status alone cannot tell (timeouts, refused connections, context length). */
   code?: ErrorCode;
+  /** The SDK's own error: kept for the logs, with its messages and stack redacted like `message`. */
   cause?: unknown;
+  /** The configured key(s), masked in the cause too. Default: none (key-shaped text is masked anyway). */
+  secrets?: readonly string[];
 }
 
 /**
@@ -27,7 +30,9 @@ export class ProviderCallError extends GatewayError {
 
   constructor(options: ProviderCallErrorOptions) {
     const code = options.code ?? codeForStatus(options.statusCode);
-    super(code, `${options.provider}: ${options.message}`, { cause: options.cause });
+    // An SDK's error may quote the request (its Authorization header, a key in the URL): logs serialize
+    // the cause chain, so it is kept only as a redacted copy.
+    super(code, `${options.provider}: ${options.message}`, { cause: redactedCause(options.cause, options.secrets) });
     this.name = 'ProviderCallError';
     this.provider = options.provider;
     this.modelId = options.modelId;
@@ -75,6 +80,17 @@ export function redactSecrets(text: string, secrets: readonly string[] = []): st
   return result
     .replace(/\b(sk|pk|rk|gsk|xai|AIza)[-_A-Za-z0-9*]{8,}/g, '[redacted]')
     .replace(/\bBearer\s+[-_A-Za-z0-9.~+/=*]{8,}/gi, 'Bearer [redacted]');
+}
+
+/** A copy of an error chain with every message and stack redacted; its name and `code` kept (networkErrorCode reads them). */
+export function redactedCause(cause: unknown, secrets: readonly string[] = [], depth = 0): unknown {
+  if (cause === undefined || cause === null) return undefined;
+  if (!(cause instanceof Error)) return redactSecrets(String(cause), secrets);
+  const copy = new Error(redactSecrets(cause.message, secrets), depth < 5 && cause.cause !== undefined ? { cause: redactedCause(cause.cause, secrets, depth + 1) } : {});
+  copy.name = cause.name;
+  copy.stack = redactSecrets(cause.stack ?? '', secrets);
+  const { code, status } = cause as { code?: unknown; status?: unknown };
+  return Object.assign(copy, code === undefined ? {} : { code }, status === undefined ? {} : { status });
 }
 
 /** Network-level failure codes that mean "could not reach", as Node and undici report them. */

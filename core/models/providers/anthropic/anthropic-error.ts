@@ -41,7 +41,7 @@ const streamErrorCodes: Record<string, ErrorCode> = {
  */
 export function toAnthropicError(error: unknown, context: AnthropicErrorContext): ProviderCallError {
   if (error instanceof ProviderCallError) return error;
-  const base = { provider, modelId: context.modelId, cause: error };
+  const base = { provider, modelId: context.modelId, cause: error, secrets: [context.apiKey] };
   const clean = (text: string) => redactSecrets(text, [context.apiKey]).slice(0, maxMessageLength);
 
   // Before APIConnectionError: the timeout is a subclass of it.

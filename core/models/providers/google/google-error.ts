@@ -87,6 +87,7 @@ export function googleNetworkError(error: unknown, context: GoogleCallContext): 
     message: `could not reach the Gemini API${code ? ` (${code})` : ''}`,
     code: 'provider_unavailable',
     cause: error,
+    secrets: [context.apiKey],
   });
 }
 
@@ -98,5 +99,6 @@ export function googleProviderError(message: string, context: GoogleCallContext,
     message: redactSecrets(message, [context.apiKey]),
     code: 'provider_error',
     cause,
+    secrets: [context.apiKey],
   });
 }

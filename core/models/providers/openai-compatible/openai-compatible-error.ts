@@ -11,7 +11,7 @@ export interface ErrorContext {
 /** Whatever the openai SDK threw, as a typed provider error whose `retryable` follows the status. */
 export function toProviderError(error: unknown, { provider, modelId, apiKey }: ErrorContext): GatewayError {
   if (error instanceof GatewayError) return error;
-  const base = { provider, modelId, cause: error };
+  const base = { provider, modelId, cause: error, secrets: [apiKey] };
   if (error instanceof APIConnectionTimeoutError) {
     return new ProviderCallError({ ...base, code: 'provider_timeout', message: 'the request timed out' });
   }
