@@ -168,4 +168,69 @@ describe('inbound queue and worker', () => {
     expect(await store.listMessages(forged.conversationId)).toEqual([]);
     await store.close();
   });
+
+  it('refuses and audits a genuine job re-added under another queue id, and still answers the original', async () => {
+    const store = new SqliteStore(':memory:');
+    const runJob = createJobRunner({ store, models: new ModelRegistry(), jwtKey: testKey, log });
+    workers.push(await startInboundWorker({ redisUrl: redis.url, runJob, log }));
+    const job = await httpJob({ conversationId: 'conv-replayed', address: replies.address });
+    const lookup = new Queue(inboundQueueName, { connection: bullConnection(redis.url) });
+    // Captured from Redis and added again under a fresh id before the original is taken: same body, same valid token.
+    const copyId = 'http-copied-under-a-new-id';
+    const refusal = replies.awaitReply(copyId, { timeoutMs: 5000 });
+    await lookup.add('message', job, { jobId: copyId });
+    await expect(refusal).rejects.toMatchObject({ code: 'internal_error' });
+    const copy = await lookup.getJob(copyId);
+    expect(await copy?.getState()).toBe('failed');
+    expect(copy?.attemptsMade).toBe(1);
+    expect(copy?.failedReason).toMatch(/^job_unauthenticated: /);
+    expect(await store.listMessages(job.conversationId)).toEqual([]);
+    expect(await store.listAudit()).toEqual([
+      expect.objectContaining({ actorId: null, outcome: 'refused', detail: expect.objectContaining({ jobId: copyId, claimedJobId: job.id, errorCode: 'job_unauthenticated' }) }),
+    ]);
+
+    // The genuine job, enqueued as adapters do, is answered: the copy took no place in its conversation.
+    const answer = replies.awaitReply(job.id, { timeoutMs: 5000 });
+    await queue.enqueue(job);
+    expect(await answer).toMatchObject({ status: 'ok', jobId: job.id });
+    expect((await store.listAudit()).map((record) => record.outcome)).toEqual(['ok', 'refused']);
+    await lookup.close();
+    await store.close();
+  });
+
+  it('fails an invalid job on its first attempt and audits it as refused, without its payload', async () => {
+    const store = new SqliteStore(':memory:');
+    const runJob = createJobRunner({ store, models: new ModelRegistry(), jwtKey: testKey, log });
+    workers.push(await startInboundWorker({ redisUrl: redis.url, runJob, log }));
+    const lookup = new Queue(inboundQueueName, { connection: bullConnection(redis.url) });
+    const genuine = await httpJob({ platform: 'telegram' });
+    // Fields a payload could use against the worker before validation: an address that is no id, a
+    // conversation and reply target that are objects.
+    const payloads = [
+      { ...genuine, v: 9, replyTo: { address: { toString: 1 } } },
+      { id: 'raw-2', conversationId: { toString: 'x' }, source: { platform: 'telegram' }, identityToken: genuine.identityToken },
+      'just a string',
+    ];
+    for (const [index, data] of payloads.entries()) await lookup.add('message', data, { jobId: `raw-${index}`, attempts: 3 });
+    await waitFor(async () => (await lookup.getFailedCount()) >= payloads.length);
+    for (const index of payloads.keys()) {
+      const job = await lookup.getJob(`raw-${index}`);
+      expect(job?.attemptsMade).toBe(1);
+      expect(job?.failedReason).toMatch(/^job_invalid: /);
+    }
+    await waitFor(async () => (await store.listAudit()).length >= payloads.length);
+    const records = await store.listAudit();
+    expect(records.map((record) => [record.outcome, record.actorId, record.detail.errorCode])).toEqual(payloads.map(() => ['refused', null, 'job_invalid']));
+    expect(JSON.stringify(records)).not.toContain(genuine.identityToken);
+    await lookup.close();
+    await store.close();
+  });
 });
+
+async function waitFor(done: () => Promise<boolean>, timeoutMs = 5000) {
+  const until = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > until) throw new Error('timed out');
+    await sleep(50);
+  }
+}

@@ -55,15 +55,17 @@ export async function startInboundWorker(options: InboundWorkerOptions): Promise
   const outbound = new OutboundQueues(redisUrl);
 
   const processJob = async (job: Job, token?: string): Promise<Reply> => {
-    // Read before the pipeline validates the job, so take it only if it is a well-formed id.
-    const given = idSchema.safeParse((job.data as { conversationId?: unknown } | undefined)?.conversationId);
-    const conversationId = given.success ? given.data : (job.id ?? '');
-    // A job that is its own conversation (an HTTP request without X-Conversation-Id) is never ordered.
-    const ordered = conversationId !== job.id;
+    const jobId = job.id ?? '';
+    // Read before the pipeline validates the job, so take only well-formed values.
+    const data = job.data as { id?: unknown; conversationId?: unknown; replyTo?: { address?: unknown } } | null | undefined;
+    const given = idSchema.safeParse(data?.conversationId);
+    const conversationId = given.success ? given.data : jobId;
+    // A job that is its own conversation (an HTTP request without X-Conversation-Id) is never ordered,
+    // nor is one queued under another id than its own: a copy, refused below, takes no place in line.
+    const ordered = conversationId !== jobId && data?.id === jobId;
     if (ordered && !(await order.acquire(job, conversationId, token ?? ''))) throw new DelayedError();
     const attempt = job.attemptsMade + 1;
     const final = attempt >= (job.opts.attempts ?? 1);
-    const jobId = job.id ?? '';
     const { signal, release } = await cancellation.watch(jobId);
     const outcome = await runJob(job.data, {
       attempt,
@@ -71,9 +73,12 @@ export async function startInboundWorker(options: InboundWorkerOptions): Promise
       checkpoints: redisCheckpoints(redis, jobId),
       abortSignal: signal,
       publish: (part) => relay.publish(jobId, part),
+      // Adapters queue every job under its own id, which its token is bound to; the runner refuses any other.
+      queueJobId: jobId,
     }).finally(release);
     if (outcome.kind === 'retry') throw toQueueError(outcome);
-    const address = (job.data as { replyTo?: { address?: string } } | undefined)?.replyTo?.address;
+    const replyAddress = idSchema.safeParse(data?.replyTo?.address);
+    const address = replyAddress.success ? replyAddress.data : undefined;
     if (outcome.kind === 'drop') {
       if (ordered) await order.release(conversationId, jobId);
       deliverReply(redis, address, { jobId, failure: outcome.error.code });

@@ -179,6 +179,11 @@ describe('parseConfig', () => {
     ]);
   });
 
+  it('quotes at most 80 characters of a bad value', () => {
+    const result = parseConfig({ PORT: '9'.repeat(200_000) });
+    expect(result.ok || result.problems).toEqual([`PORT: expected an integer from 1 to 65535 (got "${'9'.repeat(80)}…")`]);
+  });
+
   it('rejects out-of-range ports', () => {
     for (const PORT of ['0', '65536', '80.5', '-1']) {
       const result = parseConfig({ PORT });
@@ -210,6 +215,20 @@ describe('parseConfig', () => {
       'DISCORD_BOT_TOKEN: expected a bot token from the Discord Developer Portal (Bot → Reset Token), three dot-separated parts',
       'DISCORD_CHANNELS: expected comma-separated channel ids (Developer Mode → right-click a channel → Copy Channel ID) (got "general")',
     ]);
+  });
+
+  it("reads DISCORD_PUBLIC_KEY for the Interactions Endpoint URL, and refuses anything but 64 hex characters or a key without the bot's token", () => {
+    const token = 'MTIzNDU2Nzg5MDEy.GaBcDe.abcdefghijklmnopqrstuvwxyz012345';
+    const publicKey = 'A1B2C3D4E5F6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a1b2';
+    expect(parseConfig({ DISCORD_BOT_TOKEN: token })).toMatchObject({ ok: true, config: { discord: { token, publicKey: undefined } } });
+    expect(parseConfig({ DISCORD_BOT_TOKEN: token, DISCORD_PUBLIC_KEY: publicKey })).toMatchObject({ ok: true, config: { discord: { token, publicKey: publicKey.toLowerCase() } } });
+    const short = parseConfig({ DISCORD_BOT_TOKEN: token, DISCORD_PUBLIC_KEY: publicKey.slice(2) });
+    const notHex = parseConfig({ DISCORD_BOT_TOKEN: token, DISCORD_PUBLIC_KEY: `${publicKey.slice(1)}g` });
+    for (const result of [short, notHex]) {
+      expect(result.ok ? [] : result.problems).toEqual([expect.stringMatching(/^DISCORD_PUBLIC_KEY: expected the application's Public Key from the Developer Portal \(General Information\), 64 hexadecimal characters \(got "/)]);
+    }
+    const alone = parseConfig({ DISCORD_PUBLIC_KEY: publicKey });
+    expect(alone.ok ? [] : alone.problems).toEqual([`DISCORD_PUBLIC_KEY: needs DISCORD_BOT_TOKEN as well: the answers to interactions are posted with the bot's client (got "${publicKey}")`]);
   });
 
   it('reads the Slack settings: Events API with a signing secret, or Socket Mode with an app token', () => {

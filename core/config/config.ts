@@ -176,6 +176,8 @@ export const configSchema = z
       .regex(/^\s*(\d{1,20}\s*(,\s*\d{1,20}\s*)*)?$/, { error: 'expected comma-separated channel ids (Developer Mode → right-click a channel → Copy Channel ID)' })
       .transform((value) => value.split(',').map((id) => id.trim()).filter(Boolean))
       .default([]),
+    // Set: Discord's Interactions Endpoint URL is served at /discord/interactions, its requests checked against this key.
+    DISCORD_PUBLIC_KEY: z.string().regex(/^[0-9a-fA-F]{64}$/, { error: "expected the application's Public Key from the Developer Portal (General Information), 64 hexadecimal characters" }).optional(),
     SLACK_BOT_TOKEN: z.string().regex(/^xoxb-[\w-]+$/, { error: "expected the app's Bot User OAuth Token, xoxb-… (OAuth & Permissions)" }).optional(),
     SLACK_SIGNING_SECRET: z.string().regex(/^[0-9a-f]{32}$/, { error: 'expected the Signing Secret from Basic Information, 32 hexadecimal characters' }).optional(),
     SLACK_APP_TOKEN: z.string().regex(/^xapp-[\w-]+$/, { error: 'expected an app-level token with connections:write, xapp-… (Basic Information → App-Level Tokens)' }).optional(),
@@ -250,6 +252,9 @@ export const configSchema = z
     if (env.TOOLS?.includes('fetch_url') && env.FETCH_ALLOWED_HOSTS.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['FETCH_ALLOWED_HOSTS'], message: 'required when TOOLS names fetch_url: the hosts it may read, for example docs.example.com,*.wikipedia.org' });
     }
+    if (env.DISCORD_PUBLIC_KEY && !env.DISCORD_BOT_TOKEN) {
+      ctx.addIssue({ code: 'custom', path: ['DISCORD_PUBLIC_KEY'], message: "needs DISCORD_BOT_TOKEN as well: the answers to interactions are posted with the bot's client" });
+    }
     if (env.SLACK_BOT_TOKEN && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
       ctx.addIssue({
         code: 'custom',
@@ -298,7 +303,9 @@ export const configSchema = z
           pollTimeoutSeconds: env.TELEGRAM_POLL_TIMEOUT_SECONDS,
         }
       : undefined,
-    discord: env.DISCORD_BOT_TOKEN ? { token: env.DISCORD_BOT_TOKEN, apiUrl: env.DISCORD_API_URL, channels: env.DISCORD_CHANNELS } : undefined,
+    discord: env.DISCORD_BOT_TOKEN
+      ? { token: env.DISCORD_BOT_TOKEN, apiUrl: env.DISCORD_API_URL, channels: env.DISCORD_CHANNELS, publicKey: env.DISCORD_PUBLIC_KEY?.toLowerCase() }
+      : undefined,
     slack: env.SLACK_BOT_TOKEN
       ? { token: env.SLACK_BOT_TOKEN, signingSecret: env.SLACK_SIGNING_SECRET, appToken: env.SLACK_APP_TOKEN, apiUrl: env.SLACK_API_URL, eventsPath: env.SLACK_EVENTS_PATH }
       : undefined,
@@ -390,7 +397,8 @@ export function parseConfig(env: NodeJS.ProcessEnv): ConfigResult {
   const problems = result.error.issues.map((issue) => {
     const name = String(issue.path[0] ?? 'environment');
     const value = present[name];
-    const got = value === undefined || secretNames.has(name) ? '' : ` (got ${JSON.stringify(value)})`;
+    const shown = typeof value === 'string' && value.length > 80 ? `${value.slice(0, 80)}…` : value;
+    const got = value === undefined || secretNames.has(name) ? '' : ` (got ${JSON.stringify(shown)})`;
     return `${name}: ${issue.message}${got}`;
   });
   return { ok: false, problems: [...new Set(problems)] };

@@ -5,13 +5,16 @@
 export const providerIds = ['openai', 'anthropic', 'google', 'mistral', 'groq', 'openrouter', 'moonshot', 'custom'] as const;
 export type ProviderId = (typeof providerIds)[number];
 
-/** Names users also write for a provider. */
-export const providerAliases: Record<string, ProviderId | 'offline'> = {
+/**
+ * Names users also write for a provider. Looked up with what users type (LLM_PROVIDER, `provider/model`),
+ * so it has no prototype: `constructor` or `__proto__` is no provider, not Object's own members.
+ */
+export const providerAliases: Readonly<Record<string, ProviderId | 'offline'>> = Object.assign(Object.create(null) as Record<string, ProviderId | 'offline'>, {
   ...Object.fromEntries(providerIds.map((id) => [id, id])),
   gemini: 'google',
   google_ai: 'google',
   offline: 'offline',
-};
+});
 
 export type Wire = 'openai-compatible' | 'anthropic' | 'google';
 

@@ -89,10 +89,74 @@ describe('runJob', () => {
     expect((await store.listAudit())[0]).toMatchObject({ outcome: 'error', detail: { errorCode: 'model_not_found' } });
   });
 
-  it('drops a job that does not match the schema, without touching the store', async () => {
-    const outcome = await runJob({ v: 2, id: 'x' }, attempt());
+  it('drops a job that does not match the schema, and audits it as refused with only what is safe to keep', async () => {
+    const job = await httpJob({ platform: 'telegram' });
+    const payload = { ...job, v: 2, requestId: 'no spaces allowed', input: { messages: [] }, secret: 'payload-secret-1234' };
+    const outcome = await runJob(payload, { ...attempt(), queueJobId: job.id });
     expect(outcome).toMatchObject({ kind: 'drop', error: { code: 'job_invalid' } });
-    expect(await store.listAudit()).toEqual([]);
+    const records = await store.listAudit();
+    expect(records).toEqual([
+      expect.objectContaining({
+        actorId: null,
+        action: 'chat.completion',
+        outcome: 'refused',
+        detail: { jobId: job.id, platform: 'telegram', errorCode: 'job_invalid', issues: expect.stringMatching(/^v: .+; requestId: .+; input\.messages: .+$/) },
+      }),
+    ]);
+    const stored = JSON.stringify(records);
+    expect(stored).not.toContain(job.identityToken);
+    expect(stored).not.toContain('payload-secret-1234');
+    expect(stored).not.toContain('no spaces allowed');
+    // Nothing else is touched: no user, no message, no request log.
+    expect(await store.listRequests()).toEqual([]);
+    expect(await store.listMessages(job.conversationId)).toEqual([]);
+    // Redelivered under the same queue id: still one record.
+    await runJob(payload, { ...attempt(), queueJobId: job.id });
+    expect(await store.listAudit()).toHaveLength(1);
+  });
+
+  it('audits any invalid payload with bounded detail: no platform unless a string, a long queue id cut, a summary of a few issues', async () => {
+    const hugeId = 'j'.repeat(10_000);
+    const manyBad = { v: 1, source: { platform: { nested: 'x' } }, input: { messages: Array.from({ length: 5000 }, () => ({ role: 'robot', content: 7 })) } };
+    for (const [index, data] of [null, 'a string', 42, [1, 2], manyBad, { source: { platform: 'p'.repeat(5000) } }].entries()) {
+      const outcome = await runJob(data, { ...attempt(), queueJobId: `${hugeId}-${index}` });
+      expect(outcome).toMatchObject({ kind: 'drop', error: { code: 'job_invalid' } });
+      expect(outcome.kind === 'drop' && outcome.error.message.length).toBeLessThan(1000);
+    }
+    const records = await store.listAudit();
+    expect(records).toHaveLength(6);
+    for (const record of records) {
+      expect(record).toMatchObject({ actorId: null, outcome: 'refused', detail: { errorCode: 'job_invalid' } });
+      expect(JSON.stringify(record.detail).length).toBeLessThan(1000);
+      expect(String(record.detail.jobId).length).toBeLessThanOrEqual(101);
+    }
+    expect(records.filter((record) => 'platform' in record.detail).map((record) => String(record.detail.platform).length)).toEqual([21]);
+    expect(records.find((record) => String(record.detail.issues).includes('more'))?.detail.issues).toMatch(/; and \d+ more$/);
+    // Cut before a character that takes two UTF-16 units, not through it.
+    await runJob({}, { ...attempt(), queueJobId: `${'a'.repeat(99)}😀${'b'.repeat(50)}` });
+    expect((await store.listAudit())[0]?.detail.jobId).toBe(`${'a'.repeat(99)}…`);
+  });
+
+  it('refuses and audits a genuine job found under another queue id than its own, so a captured job cannot be replayed', async () => {
+    const job = await httpJob({ platform: 'telegram', user: '4242' });
+    const outcome = await runJob(job, { ...attempt(), queueJobId: 'replayed-1' });
+    expect(outcome).toMatchObject({ kind: 'drop', error: { code: 'job_unauthenticated' } });
+    expect(await store.listMessages(job.conversationId)).toEqual([]);
+    expect(await store.listAudit()).toEqual([
+      expect.objectContaining({
+        actorId: null,
+        outcome: 'refused',
+        detail: { jobId: 'replayed-1', claimedJobId: job.id, platform: 'telegram', conversationId: job.conversationId, errorCode: 'job_unauthenticated' },
+      }),
+    ]);
+    // The genuine job, under its own id, is answered; and the copy's record does not take its place.
+    expect(await runJob(job, { ...attempt(), queueJobId: job.id })).toMatchObject({ kind: 'reply' });
+    await runJob(job, { ...attempt(), queueJobId: 'replayed-2' });
+    expect((await store.listAudit()).map((record) => [record.detail.jobId, record.outcome])).toEqual([
+      ['replayed-2', 'refused'],
+      [job.id, 'refused'], // pairing_required: a new Telegram user in the default access mode
+      ['replayed-1', 'refused'],
+    ]);
   });
 
   it('drops a job whose token was minted for another job', async () => {

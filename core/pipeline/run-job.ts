@@ -1,5 +1,7 @@
+import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { inboundJobSchema } from '../contracts/job.ts';
+import type { z } from 'zod';
+import { inboundJobSchema, platformSchema } from '../contracts/job.ts';
 import type { ErrorReply, OkReply } from '../contracts/reply.ts';
 import { GatewayError, serializeError, toGatewayError } from '../errors/gateway-error.ts';
 import type { Checkpoints, JobContext } from './context.ts';
@@ -31,6 +33,12 @@ export interface AttemptInfo {
   abortSignal?: AbortSignal;
   /** Where a streaming job's parts go. Default: nowhere (a job that does not stream). */
   publish?: JobContext['publish'];
+  /**
+   * The id the queue holds this job under (BullMQ's jobId). Every adapter queues a job under its own
+   * `id`, the id its identity token is bound to; a job found under another id is a copy of a genuine job
+   * re-added by something else, and is refused. Default: not checked (no queue, as in unit tests).
+   */
+  queueJobId?: string;
 }
 
 const publishNowhere = async () => undefined;
@@ -41,15 +49,45 @@ export function createJobRunner(services: PipelineServices & { log: Logger }) {
   const { store, log, prices = new PriceTable() } = services;
   const outcomes = { store, prices };
 
+  /**
+   * Audits a job refused before the pipeline could read who sent it: no actor, and only what is safe
+   * and bounded, never the payload or its token. One record per queue id, so a redelivery adds none.
+   */
+  const auditUnread = async (queueJobId: string | undefined, error: GatewayError, detail: Record<string, unknown>) => {
+    const key = createHash('sha256').update(queueJobId ?? randomUUID()).digest('hex').slice(0, 32);
+    await store
+      .appendAudit({
+        id: `queue-${key}:chat`,
+        requestId: `queue-${key}`,
+        at: new Date().toISOString(),
+        actorId: null,
+        action: 'chat.completion',
+        outcome: 'refused',
+        detail: { ...(queueJobId === undefined ? {} : { jobId: bounded(queueJobId, 100) }), ...detail, errorCode: error.code },
+      })
+      .catch((cause: unknown) => log.error({ err: cause }, 'audit failed'));
+    const platform = platformSchema.safeParse(detail.platform);
+    coreMetrics.jobs.inc({ platform: platform.success ? platform.data : 'unknown', outcome: 'refused' });
+  };
+
   return async function runJob(data: unknown, attemptInfo: AttemptInfo): Promise<JobOutcome> {
-    const { attempt, final, checkpoints, abortSignal = new AbortController().signal, publish = publishNowhere } = attemptInfo;
+    const { attempt, final, checkpoints, abortSignal = new AbortController().signal, publish = publishNowhere, queueJobId } = attemptInfo;
     const parsed = inboundJobSchema.safeParse(data);
     if (!parsed.success) {
-      const error = new GatewayError('job_invalid', `The job does not match the InboundJob schema: ${parsed.error.message}`);
-      log.warn({ err: error }, 'dropped an invalid job');
+      const issues = summarizeIssues(parsed.error.issues);
+      const error = new GatewayError('job_invalid', `The job does not match the InboundJob schema: ${issues}`);
+      const platform = (data as { source?: { platform?: unknown } } | null | undefined)?.source?.platform;
+      log.warn({ code: error.code, jobId: queueJobId === undefined ? undefined : bounded(queueJobId, 100), issues }, 'dropped an invalid job');
+      await auditUnread(queueJobId, error, { ...(typeof platform === 'string' ? { platform: bounded(platform, 20) } : {}), issues });
       return { kind: 'drop', error };
     }
     const job = parsed.data;
+    if (queueJobId !== undefined && queueJobId !== job.id) {
+      const error = new GatewayError('job_unauthenticated', 'The job is queued under another id than the one its identity token is bound to.');
+      log.warn({ code: error.code, jobId: bounded(queueJobId, 100), claimedJobId: job.id }, 'refused a job copied under another id');
+      await auditUnread(queueJobId, error, { claimedJobId: job.id, platform: job.source.platform, conversationId: job.conversationId });
+      return { kind: 'drop', error };
+    }
     const ctx: FinishedJob & Partial<Replied & RateLimited> = {
       job,
       attempt,
@@ -101,3 +139,25 @@ export function createJobRunner(services: PipelineServices & { log: Logger }) {
 }
 
 export type JobRunner = ReturnType<typeof createJobRunner>;
+
+/** At most `max` characters of `text`, marked when cut; never half of a surrogate pair. */
+function bounded(text: string, max: number) {
+  if (text.length <= max) return text;
+  const end = /[\uD800-\uDBFF]/.test(text[max - 1] ?? '') ? max - 1 : max;
+  return `${text.slice(0, end)}…`;
+}
+
+/**
+ * The first few schema issues, each `path: message`, bounded: enough to see what was wrong without
+ * repeating the payload (zod's messages name what was expected, not the value; paths are cut short, as
+ * a record's keys come from the input). Reads only the first issues, so a payload with a million bad
+ * entries costs no more to describe than one with three.
+ */
+export function summarizeIssues(issues: readonly z.core.$ZodIssue[], max = 3): string {
+  const shown = issues.slice(0, max).map((issue) => {
+    const path = issue.path.slice(0, 6).map((part) => bounded(String(typeof part === 'symbol' ? part.description : part), 32)).join('.');
+    return `${path || '(root)'}: ${bounded(issue.message, 120)}`;
+  });
+  const more = issues.length > max ? `; and ${issues.length - max} more` : '';
+  return `${shown.join('; ')}${more}`;
+}

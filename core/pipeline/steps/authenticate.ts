@@ -41,6 +41,10 @@ export function authenticate({ store, jwtKey, accounts }: AuthenticateServices):
       if (identity.platform !== ctx.job.source.platform) {
         throw new GatewayError('job_unauthenticated', 'The identity token was minted for another platform.');
       }
+      // Every adapter answers on its own platform: a job that would send the reply elsewhere was not made by one.
+      if (ctx.job.replyTo.adapter !== identity.platform) {
+        throw new GatewayError('job_unauthenticated', 'The job sends its reply to another platform than the one its identity token was minted for.');
+      }
       ctx.identity = identity;
       ctx.user = await accounts.resolve(identity, { handle: ctx.job.source.handle });
       const keyId = keyIdOf(identity);
