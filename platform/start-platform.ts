@@ -168,10 +168,10 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
     };
     const { telegram: telegramConfig, discord: discordConfig, slack: slackConfig } = config;
     const telegram = config.roles.includes('telegram') && telegramConfig ? await startChat('telegram', (parts) => startTelegramAdapter({ ...telegramConfig, ...parts })) : undefined;
-    if (config.roles.includes('discord') && discordConfig) await startChat('discord', (parts) => startDiscordAdapter({ ...discordConfig, ...parts }));
+    const discord = config.roles.includes('discord') && discordConfig ? await startChat('discord', (parts) => startDiscordAdapter({ ...discordConfig, ...parts })) : undefined;
     const slack = config.roles.includes('slack') && slackConfig ? await startChat('slack', (parts) => startSlackAdapter({ ...slackConfig, ...parts })) : undefined;
     // Webhooks of the chat platforms, served on PORT with the HTTP adapter or a probe server.
-    const webhooks = [telegram?.webhook, slack?.webhook].filter((plugin) => plugin !== undefined);
+    const webhooks = [telegram?.webhook, discord?.webhook, slack?.webhook].filter((plugin) => plugin !== undefined);
 
     type Listener = { listen(options: { port: number; host: string }): Promise<unknown>; close(): Promise<unknown>; server: Server };
     /** Serves `app` on PORT; `atDeadline` ends what still holds it open when the shutdown deadline comes. */

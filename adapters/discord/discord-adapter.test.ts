@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -6,11 +7,13 @@ import type { InboundJobInput } from '../../core/contracts/job.ts';
 import type { ReplyAction } from '../../core/contracts/reply.ts';
 import { startFakeDiscord, type FakeDiscord } from '../../test/fakes/fake-discord.ts';
 import { waitUntil } from '../../test/helpers/processes.ts';
+import type { ChatEventOutcome } from '../kit/chat-adapter.ts';
 import type { DeliveryRecords } from '../kit/delivery-records.ts';
 import type { InteractionTokens } from '../kit/interaction-tokens.ts';
 import { commandRegistrations } from './commands.ts';
 import { startDiscordAdapter, type DiscordAdapter, type DiscordAdapterOptions } from './discord-adapter.ts';
 import { okReply } from '../kit/conformance.ts';
+import { buildProbeServer } from '../http/index.ts';
 
 /** The adapter's own start and failure paths, against the fake Discord; records and tokens kept in memory. */
 const fakes: FakeDiscord[] = [];
@@ -122,6 +125,23 @@ describe('Discord adapter start and failures', () => {
       await discord.dispatch('INTERACTION_CREATE', interaction);
       const dm = String(interaction.channel_id);
       expect(await waitUntil(() => discord.messages(dm)[0]?.visible.startsWith("I couldn't take") ?? false, 5000)).toBe(true);
+    } finally {
+      await adapter.close();
+    }
+  });
+
+  it('answers a message over the job limit with a note saying so, without trying the queue', async () => {
+    const discord = await startFakeDiscord();
+    fakes.push(discord);
+    const queued: InboundJobInput[] = [];
+    const adapter = await startDiscordAdapter(options(discord, { enqueue: async (job) => (queued.push(job), job) }));
+    try {
+      const message = discord.message('z'.repeat(250_000), { dm: true, userId: '1600000000000000003' });
+      await discord.dispatch('MESSAGE_CREATE', message);
+      const channel = String(message.channel_id);
+      expect(await waitUntil(() => discord.messages(channel).length > 0, 5000)).toBe(true);
+      expect(discord.messages(channel)[0]!.visible).toBe('That message is too long for me: 250,000 characters, and I read at most 200,000. Please send it in shorter parts.');
+      expect(queued).toEqual([]);
     } finally {
       await adapter.close();
     }
@@ -245,5 +265,51 @@ describe('Discord commands, buttons and presses', () => {
     const { job: press } = await pressed(channel, 'Yes', { userId: user });
     expect(press).toMatchObject({ source: { direct: true }, replyTo: { chat: { id: channel } }, input: { messages: [{ content: '/confirm QWERTYUI' }] } });
     expect(press.workspace).toBeUndefined();
+  });
+});
+
+describe('Discord interactions over the Interactions Endpoint URL', () => {
+  it('has no endpoint without DISCORD_PUBLIC_KEY, and with it answers by HTTP as the gateway path answers by callback', async () => {
+    const discord = await startFakeDiscord();
+    fakes.push(discord);
+    const plain = await startDiscordAdapter(options(discord));
+    expect(plain.webhook).toBeUndefined();
+    await plain.close();
+
+    const jobs: InboundJobInput[] = [];
+    const handled: ChatEventOutcome[] = [];
+    const tokens = memoryTokens();
+    const adapter = await startDiscordAdapter(options(discord, { publicKey: discord.publicKey, tokens, enqueue: async (job) => (jobs.push(job), job), onEvent: (outcome) => handled.push(outcome) }));
+    const server = buildProbeServer({ log: pino({ level: 'silent' }), checks: {}, routes: [adapter.webhook!] });
+    const url = `${await server.listen({ port: 0, host: '127.0.0.1' })}/discord/interactions`;
+    try {
+      expect((await adapter.health()).detail).toMatch(/, interactions at \/discord\/interactions$/);
+      const ask = discord.interaction('ask', { question: 'Over HTTP?' }, { dm: true, userId: '1600000000000000200' });
+      const answer = await discord.postInteraction(url, ask);
+      expect(answer).toEqual({ status: 200, text: JSON.stringify({ type: 5, data: {} }) });
+      expect(await waitUntil(() => handled.some((outcome) => outcome.eventId === ask.id), 5000)).toBe(true);
+      expect(handled.find((outcome) => outcome.eventId === ask.id)).toMatchObject({ kind: 'job' });
+      expect(jobs.map((job) => job.id)).toEqual([`discord-${String(ask.id)}`]);
+      expect(jobs[0]!.input.messages).toEqual([{ role: 'user', content: 'Over HTTP?' }]);
+      // Answered in the HTTP response: no callback went to Discord; the token is kept to edit @original.
+      expect(discord.calls('POST', /^\/interactions\//)).toEqual([]);
+      expect(JSON.parse((await tokens.load(String(ask.id)))!)).toEqual({ token: ask.token, ephemeral: false });
+      // A private command is acknowledged privately, as by callback.
+      const usage = discord.interaction('usage', {}, { userId: '1600000000000000200' });
+      expect(JSON.parse((await discord.postInteraction(url, usage)).text)).toEqual({ type: 5, data: { flags: 64 } });
+      expect(await waitUntil(() => jobs.length === 2, 5000)).toBe(true);
+
+      const unknown = discord.interaction('nonsense', {}, { userId: '1600000000000000201' });
+      const refusal = await discord.postInteraction(url, unknown);
+      expect(refusal.status).toBe(200);
+      expect(JSON.parse(refusal.text)).toMatchObject({ type: 4, data: { content: "I don't know /nonsense. /help lists my commands.", flags: 64 } });
+
+      const forged = await discord.postInteraction(url, discord.interaction('ask', { question: 'Forged' }), { sign: { privateKey: generateKeyPairSync('ed25519').privateKey } });
+      expect(forged.status).toBe(401);
+      expect(jobs).toHaveLength(2);
+    } finally {
+      await server.close();
+      await adapter.close();
+    }
   });
 });

@@ -2,14 +2,18 @@ import { once } from 'node:events';
 import { AttachmentError, readAttachment } from '../kit/attachments.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, DiscordAPIError, Events, GatewayIntentBits, MessageFlags, Options, Routes, Status } from 'discord.js';
+import type { FastifyPluginAsync } from 'fastify';
 import type { InboundJobInput } from '../../core/contracts/job.ts';
+import { GatewayError } from '../../core/errors/gateway-error.ts';
 import { chatMetrics } from '../kit/chat-metrics.ts';
 import type { ChatTransport } from '../kit/chat-transport.ts';
 import { eventReporter, type ChatAdapter, type ChatAdapterParts, type ChatEventOutcome } from '../kit/chat-adapter.ts';
 import { ChatReplies } from '../kit/chat-replies.ts';
+import { oversizedNote } from '../kit/gateway-note.ts';
 import { commandRegistrations } from './commands.ts';
-import { discordInteractionSchema, discordMessageSchema } from './discord-events.ts';
+import { discordInteractionSchema, discordMessageSchema, type DiscordInteraction } from './discord-events.ts';
 import { discordTransport, type InteractionGrant } from './discord-transport.ts';
+import { defaultInteractionsPath, interactionsEndpoint, type InteractionResponder } from './interactions-endpoint.ts';
 import { interactionToEvent, messageToEvent, type DiscordBot, type DiscordEventContext } from './to-job.ts';
 
 export interface DiscordAdapterOptions extends Omit<ChatAdapterParts, 'stallMs'> {
@@ -19,6 +23,13 @@ export interface DiscordAdapterOptions extends Omit<ChatAdapterParts, 'stallMs'>
   apiUrl?: string;
   /** DISCORD_CHANNELS: channel ids where every message is answered, not only mentions and replies. */
   channels?: string[];
+  /**
+   * DISCORD_PUBLIC_KEY: the application's public key (hex). Set: interactions are also taken at the
+   * Interactions Endpoint URL (`webhook`), as Discord posts them once that URL is set in the Developer Portal.
+   */
+  publicKey?: string;
+  /** Where the Interactions Endpoint URL is served. Default: /discord/interactions. */
+  interactionsPath?: string;
   /** The longest discord.js waits out a rate limit inside one call; longer ones go back to the queue. Default: 30 s. */
   maxRateLimitWaitMs?: number;
   /** The first wait before trying the queue again, doubled each time, four times. Default: 500 ms. */
@@ -29,6 +40,8 @@ export interface DiscordAdapterOptions extends Omit<ChatAdapterParts, 'stallMs'>
 
 export interface DiscordAdapter extends ChatAdapter {
   bot: DiscordBot;
+  /** The Interactions Endpoint URL to mount on the HTTP server, when DISCORD_PUBLIC_KEY is set. */
+  webhook?: FastifyPluginAsync;
 }
 
 /** Discord's interaction tokens answer for 15 minutes; kept a little less, so none is used as it expires. */
@@ -57,6 +70,7 @@ function startupError(error: unknown): Error {
  */
 export async function startDiscordAdapter(options: DiscordAdapterOptions): Promise<DiscordAdapter> {
   const { token, apiUrl = 'https://discord.com/api', jwtKey, enqueue, records, tokens, log, maxRateLimitWaitMs = 30_000, queueRetryMs = 500 } = options;
+  const { publicKey, interactionsPath = defaultInteractionsPath } = options;
   const client = new Client({
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages, GatewayIntentBits.MessageContent],
     // Our delivery owns retrying (it knows what must not be sent twice); short rate limits are waited out in the call.
@@ -125,6 +139,11 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
       await replies.cannotRead(event.jobId, event.target, event.what);
       return report({ eventId, kind: 'unsupported' });
     }
+    const tooLong = oversizedNote(event.job);
+    if (tooLong) {
+      await replies.note(event.job.id, event.target, tooLong);
+      return report({ eventId, kind: 'unsupported' });
+    }
     try {
       if (event.downloads) {
         // Discord's attachment URLs are signed and need no token.
@@ -145,16 +164,17 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     report({ eventId, kind: 'job' });
   };
 
-  const onInteraction = async (raw: unknown) => {
-    const parsed = discordInteractionSchema.safeParse(raw);
-    const eventId = String((raw as { id?: unknown } | undefined)?.id ?? '?');
-    if (!parsed.success) return report({ eventId, kind: 'ignore', reason: 'an interaction that does not match the gateway schema' });
-    const interaction = parsed.data;
-    const callback = (type: number, data: Record<string, unknown>) => rest.post(Routes.interactionCallback(interaction.id, interaction.token), { body: { type, data }, auth: false });
+  /**
+   * One interaction, from the gateway or the Interactions Endpoint URL alike: `respond` sends the
+   * interaction response (a REST callback, or the HTTP answer), and goes first, as Discord waits only
+   * 3 seconds for it. The job is keyed by the interaction id, so a replay is the same job, answered once.
+   */
+  const answerInteraction = async (interaction: DiscordInteraction, respond: InteractionResponder) => {
+    const eventId = interaction.id;
     const event = interactionToEvent(interaction, context);
     if (event.kind === 'ignore') return report({ eventId, kind: 'ignore', reason: event.reason });
     if (event.kind === 'unknown-command') {
-      await callback(immediateResponse, { content: `I don't know /${event.name}. /help lists my commands.`, flags: MessageFlags.Ephemeral, allowed_mentions: { parse: [] } });
+      await respond(immediateResponse, { content: `I don't know /${event.name}. /help lists my commands.`, flags: MessageFlags.Ephemeral, allowed_mentions: { parse: [] } });
       return report({ eventId, kind: 'unknown-command' });
     }
     if (event.kind !== 'job') return;
@@ -162,7 +182,7 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     // A button press is answered like a slash command: a new response (type 5), the pressed message left as it was.
     // Discord waits 3 seconds for an acknowledgement: it goes first, before anything that could be slow.
     try {
-      await callback(deferredResponse, ephemeral ? { flags: MessageFlags.Ephemeral } : {});
+      await respond(deferredResponse, ephemeral ? { flags: MessageFlags.Ephemeral } : {});
     } catch (error) {
       // Acknowledged already: this is a replay of an interaction that is in hand.
       if (!(error instanceof DiscordAPIError && error.code === 40060)) throw error;
@@ -182,34 +202,65 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     report({ eventId, kind: 'job' });
   };
 
+  /** From the gateway: answered by Discord's callback route. */
+  const onInteraction = async (raw: unknown) => {
+    const parsed = discordInteractionSchema.safeParse(raw);
+    const eventId = String((raw as { id?: unknown } | undefined)?.id ?? '?');
+    if (!parsed.success) return report({ eventId, kind: 'ignore', reason: 'an interaction that does not match the gateway schema' });
+    const interaction = parsed.data;
+    await answerInteraction(interaction, async (type, data) => {
+      await rest.post(Routes.interactionCallback(interaction.id, interaction.token), { body: { type, data }, auth: false });
+    });
+  };
+
+  // Events in hand, from the gateway and the endpoint alike: closing waits for them.
   const inFlight = new Set<Promise<void>>();
-  const handle = (packet: { t: string; d: unknown }) => {
-    const done = (packet.t === 'MESSAGE_CREATE' ? onMessage(packet.d) : onInteraction(packet.d))
+  const keep = (eventId: string, work: Promise<void>) => {
+    const done = work
       .catch((error: unknown) => {
         log.warn({ reason: (error as Error).message }, 'could not handle a Discord event');
-        report({ eventId: String((packet.d as { id?: unknown } | undefined)?.id ?? '?'), kind: 'failed', reason: (error as Error).message });
+        report({ eventId, kind: 'failed', reason: (error as Error).message });
       })
       .finally(() => inFlight.delete(done));
     inFlight.add(done);
   };
+  const handle = (packet: { t: string; d: unknown }) =>
+    keep(String((packet.d as { id?: unknown } | undefined)?.id ?? '?'), packet.t === 'MESSAGE_CREATE' ? onMessage(packet.d) : onInteraction(packet.d));
   take = handle;
   for (const packet of early.splice(0)) handle(packet);
+
+  let closing = false;
+  const webhook = publicKey
+    ? interactionsEndpoint({
+        publicKey,
+        path: interactionsPath,
+        handle: async (interaction, respond) => {
+          if (closing) throw new GatewayError('shutting_down', 'The Discord adapter is shutting down; Discord shows the person that the interaction failed.');
+          const work = answerInteraction(interaction, respond);
+          keep(interaction.id, work);
+          return work;
+        },
+      })
+    : undefined;
 
   // Bulk overwrite: the same list every start, so registering is idempotent across restarts and replicas.
   await rest
     .put(Routes.applicationCommands(applicationId), { body: commandRegistrations() })
     .catch((error: unknown) => log.warn({ reason: (error as Error).message }, 'could not register the slash commands'));
-  log.info({ bot: bot.username, channels: context.channels.size }, 'Discord adapter started');
+  log.info({ bot: bot.username, channels: context.channels.size, interactions: webhook ? interactionsPath : 'gateway' }, 'Discord adapter started');
 
   return {
     bot,
     deliver: (reply) => replies.deliver(reply),
+    webhook,
     async health() {
       const status = client.ws.status;
-      return { ok: status === Status.Ready, detail: `@${bot.username}, gateway ${Status[status]?.toLowerCase() ?? status}, heartbeat ${client.ws.ping} ms` };
+      const endpoint = webhook ? `, interactions at ${interactionsPath}` : '';
+      return { ok: status === Status.Ready, detail: `@${bot.username}, gateway ${Status[status]?.toLowerCase() ?? status}, heartbeat ${client.ws.ping} ms${endpoint}` };
     },
     async close() {
       take = () => {};
+      closing = true;
       await Promise.all(inFlight);
       await replies.close();
       await client.destroy();

@@ -58,3 +58,6 @@ export const discordInteractionSchema = z.looseObject({
   message: z.looseObject({ id: snowflake, flags: z.number().int().default(0) }).optional(),
 });
 export type DiscordInteraction = z.infer<typeof discordInteractionSchema>;
+
+/** The PING Discord posts to the Interactions Endpoint URL to check it (when it is saved, and now and then). */
+export const discordPingSchema = z.looseObject({ type: z.literal(1) });

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, sign as signEd25519, type KeyObject } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -16,6 +16,10 @@ export type { FakeDiscordButton, FakeOptionValue } from './fake-discord-interact
  * It keeps what channels show: messages as edited, with their buttons, with Discord's checks on what the
  * adapter could get wrong (empty or over-2000-character content, over-long button ids and labels) and
  * who a message would ping under its allowed_mentions. A person can press a button (`press`).
+ *
+ * It also posts interactions to an Interactions Endpoint URL as Discord does (`postInteraction`):
+ * signed with the application's Ed25519 key (`publicKey` is its public half, as the Developer Portal
+ * shows it), the HTTP answer taken as the interaction response.
  */
 
 export interface FakeDiscordMessage {
@@ -74,8 +78,18 @@ export interface FakeDiscord {
   press(channelId: string, label: string, where?: { userId?: string; dm?: boolean }): Promise<Record<string, unknown>>;
   /** Messages the bot has in a channel (interaction responses included), oldest first. */
   messages(channelId: string): FakeDiscordMessage[];
-  /** Whether an interaction was acknowledged, and how (its callback type). */
+  /** Whether an interaction was acknowledged, and how (its callback type, or the type of the HTTP answer). */
   acknowledged(interactionId: string): number | undefined;
+  /** The application's public key, 32 bytes in hex: DISCORD_PUBLIC_KEY. */
+  publicKey: string;
+  /** X-Signature-Ed25519 and X-Signature-Timestamp for `body`, as Discord signs it; `privateKey` signs as another key would. */
+  sign(body: string, options?: { timestamp?: number; privateKey?: KeyObject }): Record<string, string>;
+  /**
+   * Posts an interaction to `url` as Discord does (JSON, signed; `headers` override the signature's), and
+   * takes a 200 answer as its response: a deferred one (type 5) shows "thinking…" until @original is edited.
+   * The status and the body as answered.
+   */
+  postInteraction(url: string, payload: Record<string, unknown> | string, options?: { headers?: Record<string, string>; sign?: { timestamp?: number; privateKey?: KeyObject } }): Promise<{ status: number; text: string }>;
   /** The next `count` calls matching `method` and `path` fail as given. */
   failNext(method: string, path: RegExp, failure: FakeDiscordFailure, count?: number): void;
   /** The next call matching answers 429 with `retry_after` seconds, as a per-route bucket does. */
@@ -140,6 +154,10 @@ export async function startFakeDiscord({ username = 'gateway-test', botId = snow
   let commands: Record<string, unknown>[] = [];
   const failures: { method: string; path: RegExp; failure: FakeDiscordFailure; count: number }[] = [];
 
+  // The application's key pair: Discord signs what it posts to an Interactions Endpoint URL with the private half.
+  const keys = generateKeyPairSync('ed25519');
+  const publicKey = Buffer.from(keys.publicKey.export({ format: 'jwk' }).x!, 'base64url').toString('hex');
+
   const inChannel = (id: string) => channels.get(id) ?? (channels.set(id, []), channels.get(id)!);
   const error = (response: ServerResponse, status: number, code: number, message: string, errors?: Record<string, unknown>) =>
     sendJson(response, status, { code, message, ...(errors ? { errors } : {}) });
@@ -200,6 +218,27 @@ export async function startFakeDiscord({ username = 'gateway-test', botId = snow
     sendJson(response, 200, messageObject(message));
   };
 
+  /** An interaction response (a callback's body, or the HTTP answer to a posted interaction) taken: why not, when it is refused. */
+  const acknowledge = (id: string, body: Record<string, unknown>): FakeDiscordRefusal | undefined => {
+    const interaction = interactions.get(id)!;
+    const type = Number(body.type);
+    const data = (body.data ?? {}) as Record<string, unknown>;
+    interaction.ephemeral = (Number(data.flags ?? 0) & 64) !== 0;
+    interaction.acknowledged = type;
+    if (type === 5) {
+      // A deferred response shows "<bot> is thinking…" until it is edited.
+      const original: FakeDiscordMessage = { id: snowflake(), channelId: interaction.channelId, content: '', visible: `${username} is thinking…`, replyTo: undefined, interactionId: id, ephemeral: interaction.ephemeral, pings: [], edits: 0 };
+      interaction.original = original;
+      inChannel(interaction.channelId).push(original);
+    } else if (type === 4) {
+      const message = compose(data, { channelId: interaction.channelId, interactionId: id, ephemeral: interaction.ephemeral });
+      if ('status' in message) return message;
+      interaction.original = message;
+      inChannel(interaction.channelId).push(message);
+    }
+    return undefined;
+  };
+
   const routes: [string, RegExp, (match: RegExpExecArray, body: Record<string, unknown>, response: ServerResponse, request: RecordedRequest) => void][] = [
     ['GET', /^\/gateway\/bot$/, (_, __, response) =>
       sendJson(response, 200, { url: gatewayUrl, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 86_400_000, max_concurrency: 1 } })],
@@ -216,21 +255,8 @@ export async function startFakeDiscord({ username = 'gateway-test', botId = snow
       const interaction = interactions.get(id!);
       if (!interaction || interaction.token !== interactionToken) return error(response, 404, 10062, 'Unknown interaction');
       if (interaction.acknowledged !== undefined) return error(response, 400, 40060, 'Interaction has already been acknowledged.');
-      const type = Number(body.type);
-      const data = (body.data ?? {}) as Record<string, unknown>;
-      interaction.ephemeral = (Number(data.flags ?? 0) & 64) !== 0;
-      interaction.acknowledged = type;
-      if (type === 5) {
-        // A deferred response shows "<bot> is thinking…" until it is edited.
-        const original: FakeDiscordMessage = { id: snowflake(), channelId: interaction.channelId, content: '', visible: `${username} is thinking…`, replyTo: undefined, interactionId: id, ephemeral: interaction.ephemeral, pings: [], edits: 0 };
-        interaction.original = original;
-        inChannel(interaction.channelId).push(original);
-      } else if (type === 4) {
-        const message = compose(data, { channelId: interaction.channelId, interactionId: id, ephemeral: interaction.ephemeral });
-        if ('status' in message) return refuse(response, message);
-        interaction.original = message;
-        inChannel(interaction.channelId).push(message);
-      }
+      const refused = acknowledge(id!, body);
+      if (refused) return refuse(response, refused);
       response.writeHead(204).end();
     }],
     ['PATCH', /^\/webhooks\/(\d+)\/([\w.-]+)\/messages\/(@original|\d+)$/, ([, app, interactionToken, which], body, response) => {
@@ -409,6 +435,23 @@ export async function startFakeDiscord({ username = 'gateway-test', botId = snow
     },
     messages: (channel) => channels.get(channel) ?? [],
     acknowledged: (interactionId) => interactions.get(interactionId)?.acknowledged,
+    publicKey,
+    sign(body, { timestamp = Math.floor(Date.now() / 1000), privateKey = keys.privateKey } = {}) {
+      const signature = signEd25519(null, Buffer.from(`${timestamp}${body}`), privateKey).toString('hex');
+      return { 'x-signature-ed25519': signature, 'x-signature-timestamp': String(timestamp) };
+    },
+    async postInteraction(url, payload, { headers = {}, sign: signing } = {}) {
+      const raw = typeof payload === 'string' ? payload : JSON.stringify(payload);
+      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': 'Discord-Interactions/1.0 (+https://discord.com)', ...fake.sign(raw, signing), ...headers }, body: raw });
+      const text = await response.text();
+      const id = typeof payload === 'string' ? undefined : String(payload.id);
+      // Discord takes the first answer to an interaction; a second one (a replayed request) changes nothing.
+      if (response.status === 200 && id && interactions.get(id)?.acknowledged === undefined) {
+        const answer = JSON.parse(text) as Record<string, unknown>;
+        if (answer.type !== 1) acknowledge(id, answer);
+      }
+      return { status: response.status, text };
+    },
     failNext(method, path, failure, count = 1) {
       failures.push({ method, path, failure, count });
     },
