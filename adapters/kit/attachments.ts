@@ -22,13 +22,23 @@ export class AttachmentError extends Error {
 const tooLarge = (name: string) =>
   new AttachmentError(`${name} is larger than ${maxAttachmentBytes / (1024 * 1024)} MB, the most a chat can send to the knowledge base; add it with POST /v1/documents instead.`);
 
+/** Refuses a file the platform says is larger than a job may carry, before anything is fetched. */
+export function checkAttachmentSize(file: FileRef): void {
+  if (file.size !== undefined && file.size > maxAttachmentBytes) throw tooLarge(file.name);
+}
+
 /**
  * Reads a file from the platform (with its credentials in `headers` where it needs them), up to the
  * size a job may carry; the credentials never reach the job.
  */
 export async function readAttachment(url: string | URL, file: FileRef, headers: Record<string, string> = {}): Promise<Attachment> {
-  if (file.size !== undefined && file.size > maxAttachmentBytes) throw tooLarge(file.name);
+  checkAttachmentSize(file);
   const response = await fetch(url, { headers, signal: AbortSignal.timeout(30_000) });
+  // A 4xx will not change on a retry (the file is gone, or was never there): said to the sender, not retried.
+  if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
+    await response.body?.cancel();
+    throw new AttachmentError(`I could not download ${file.name}: the platform answered ${response.status}. Please send it again.`);
+  }
   if (!response.ok || !response.body) throw new Error(`the platform answered ${response.status} for ${file.name}`);
   // A sign-in page instead of the file: the bot may not read it (on Slack, the app lacks files:read).
   const served = response.headers.get('content-type') ?? '';

@@ -81,6 +81,30 @@ describe('Slack adapter start, Socket Mode and failures', () => {
     expect(await response.json()).toMatchObject({ error: { code: 'queue_unavailable' } });
   });
 
+  it('answers a message or command over the job limit, and /docs add with a file that is gone, in words: acknowledged, nothing queued', async () => {
+    // Found by test/fuzz/webhooks.fuzz.test.ts: these were left unacknowledged (503 over HTTP) and retried for ever.
+    const slack = await started(await startFakeSlack());
+    const { parts, jobs } = await harness.fresh();
+    await started(await startSlackAdapter({ ...parts, token: slack.botToken, appToken: slack.appToken, apiUrl: slack.apiUrl }));
+    expect(await waitUntil(() => slack.connections() === 1, 5000)).toBe(true);
+    const tooLong = 'That message is too long for me: 250,000 characters, and I read at most 200,000. Please send it in shorter parts.';
+
+    const long = await slack.deliver('events_api', slack.event('x'.repeat(250_000), { dm: true, user: 'U0LONG' }));
+    expect(await waitUntil(() => slack.acked(long) !== false && slack.messages('D0LONG').length === 1, 5000)).toBe(true);
+    expect(slack.messages('D0LONG')[0]!.visible).toBe(tooLong);
+
+    const command = await slack.deliver('slash_commands', slack.command('/ask', 'y'.repeat(250_000), { user: 'U0LONG', channel: 'C0LONG' }));
+    expect(await waitUntil(() => slack.acked(command) !== false, 5000)).toBe(true);
+    expect(slack.acked(command)).toEqual({ payload: { response_type: 'ephemeral', text: tooLong } });
+
+    const event = slack.event('/docs add', { user: 'U0DOCS', channel: 'C0DOCS' });
+    Object.assign(event.event as object, { subtype: 'file_share', files: [{ id: 'F0GONE', name: 'gone.md', mimetype: 'text/markdown', url_private_download: `${slack.server.origin}/files-pri/gone.md` }] });
+    const gone = await slack.deliver('events_api', event);
+    expect(await waitUntil(() => slack.acked(gone) !== false && slack.messages('C0DOCS').length === 1, 5000)).toBe(true);
+    expect(slack.messages('C0DOCS')[0]!.visible).toBe('I could not download gone.md: the platform answered 404. Please send it again.');
+    expect(jobs).toEqual([]);
+  });
+
   it('writes a manifest with the scopes, events, slash commands and URLs the adapter uses, or Socket Mode without a URL', () => {
     const manifest = slackManifest({ publicUrl: 'https://bot.example.com/' });
     expect(manifest.oauth_config.scopes.bot).toEqual(expect.arrayContaining(['app_mentions:read', 'chat:write', 'commands', 'im:history', 'users:read']));

@@ -5,6 +5,7 @@ import { WebClient } from '@slack/web-api';
 import type { FastifyPluginAsync } from 'fastify';
 import { eventReporter, type ChatAdapter, type ChatAdapterParts, type ChatEventOutcome } from '../kit/chat-adapter.ts';
 import { ChatReplies } from '../kit/chat-replies.ts';
+import { oversizedNote } from '../kit/gateway-note.ts';
 import { chatMetrics } from '../kit/chat-metrics.ts';
 import { slackCommands } from './commands.ts';
 import { boltLogger, FastifySlackReceiver, SocketSlackReceiver } from './receivers.ts';
@@ -97,6 +98,11 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
       await replies.cannotRead(work.jobId, work.target, work.what);
       return report({ eventId, kind: 'unsupported' });
     }
+    const tooLong = oversizedNote(work.job);
+    if (tooLong) {
+      await replies.note(work.job.id, work.target, tooLong);
+      return report({ eventId, kind: 'unsupported' });
+    }
     if (work.downloads) {
       try {
         // Slack's private file URLs take the bot token, which stays here, never in the job.
@@ -120,6 +126,11 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
    */
   const take = async (work: Extract<SlackInteractionWork, { kind: 'job' }>, responseUrl: string, eventId: string, ack: Ack, refuse: (text: string) => Promise<void>) => {
     const grant: CommandGrant = { responseUrl, ephemeral: work.ephemeral };
+    const tooLong = oversizedNote(work.job);
+    if (tooLong) {
+      await refuse(tooLong);
+      return report({ eventId, kind: 'unsupported' });
+    }
     try {
       await tokens.save(work.target.interactionId!, JSON.stringify(grant), responseWindowMs);
       await enqueue(work.job);

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { AttachmentError, readAttachment } from '../kit/attachments.ts';
+import { AttachmentError, checkAttachmentSize, readAttachment } from '../kit/attachments.ts';
+import { oversizedNote } from '../kit/gateway-note.ts';
 import type { FastifyPluginAsync } from 'fastify';
 import { Telegraf } from 'telegraf';
 import type { BotCommand } from 'telegraf/types';
@@ -78,17 +79,37 @@ export async function startTelegramAdapter(options: TelegramAdapterOptions): Pro
     telegram.answerCbQuery(press.id).catch((error: unknown) => log.debug({ reason: (error as Error).message }, 'could not answer a Telegram callback query'));
   };
 
+  /**
+   * Where to download a file the person sent. Telegram refusing it (400: a file over the 20 MB bots may
+   * download, or an id it does not know) will not change on a retry: that is told to the sender.
+   */
+  const fileLink = async (fileId: string, name: string) => {
+    try {
+      return await telegram.getFileLink(fileId);
+    } catch (error) {
+      const response = (error as { response?: { error_code?: number; description?: string } }).response;
+      const status = response?.error_code ?? 0;
+      if (status >= 400 && status < 500 && status !== 429) {
+        throw new AttachmentError(`Telegram would not hand ${name} over to me (${response?.description ?? `error ${status}`}); bots can download files of up to 20 MB.`);
+      }
+      throw error;
+    }
+  };
+
   /** One update into the queue; resolves once it is safely there. */
   const handle = async (update: TelegramUpdate): Promise<void> => {
     answerPress(update);
     const event = toTelegramEvent(update, context);
     if (event.kind === 'ignore') return;
     if (event.kind === 'unsupported') return replies.cannotRead(event.jobId, event.target, event.what);
+    const tooLong = oversizedNote(event.job);
+    if (tooLong) return replies.note(event.job.id, event.target, tooLong);
     if (event.download) {
       const { fileId, ...file } = event.download;
       try {
+        checkAttachmentSize(file);
         // The link holds the bot token: it is read here and never put in the job.
-        const attachment = await readAttachment(await telegram.getFileLink(fileId), file);
+        const attachment = await readAttachment(await fileLink(fileId, file.name), file);
         event.job.input = { ...event.job.input, attachments: [attachment] };
       } catch (error) {
         if (error instanceof AttachmentError) return replies.note(event.job.id, event.target, error.message);

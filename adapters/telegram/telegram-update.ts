@@ -5,6 +5,12 @@ import { z } from 'zod';
  * validated at the edge: webhook bodies and polled updates alike. Unknown fields pass through untouched.
  */
 const int = z.number().int();
+/**
+ * Unix time in seconds, up to the end of year 9999 (the last an ISO 8601 date, and so a job, can carry):
+ * a `date` past it is no moment Telegram could send.
+ */
+export const maxUnixTime = 253_402_300_799;
+const unixTime = int.nonnegative().max(maxUnixTime);
 
 const userSchema = z.looseObject({ id: int, is_bot: z.boolean(), first_name: z.string(), username: z.string().optional() });
 
@@ -43,7 +49,7 @@ export const telegramMessageSchema = z.looseObject({
   is_topic_message: z.boolean().optional(),
   from: userSchema.optional(),
   chat: chatSchema,
-  date: int,
+  date: unixTime,
   text: z.string().optional(),
   entities: z.array(entitySchema).optional(),
   caption: z.string().optional(),
@@ -62,7 +68,7 @@ const pressedMessageSchema = z.looseObject({
   message_thread_id: int.optional(),
   is_topic_message: z.boolean().optional(),
   chat: chatSchema,
-  date: int,
+  date: unixTime,
 });
 
 /**
