@@ -13,6 +13,32 @@ import { GatewayError } from '../../core/errors/gateway-error.ts';
  */
 type Bolt = Pick<App, 'processEvent'>;
 
+/**
+ * An error from one of our own listeners (the queue away, a download failing): worth Slack's retry. Any
+ * other error comes from bolt reading a body it could not make sense of, which no retry will change.
+ * It carries a `code`, so bolt passes it on as it is (asCodedError).
+ */
+export class ListenerFailure extends Error {
+  readonly code = 'gateway_listener_failed';
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+  }
+}
+
+/** Runs a listener's work so that what it throws is known to be ours. */
+export async function ownWork(work: () => Promise<unknown>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    throw new ListenerFailure(error);
+  }
+}
+
+const isListenerFailure = (error: unknown): boolean => {
+  const { original, originals } = error as { original?: unknown; originals?: unknown[] };
+  return error instanceof ListenerFailure || original instanceof ListenerFailure || (Array.isArray(originals) && originals.some(isListenerFailure));
+};
+
 /** Runs one event through bolt; what its listener acknowledged with, once every listener is done. */
 async function runThroughBolt(bolt: Bolt | undefined, event: Omit<ReceiverEvent, 'ack'>): Promise<unknown> {
   if (!bolt) throw new Error('the Slack receiver is not initialised');
@@ -77,6 +103,10 @@ export class FastifySlackReceiver implements Receiver {
         try {
           response = await runThroughBolt(this.#bolt, { body, retryNum: Number.isInteger(retryNum) ? retryNum : undefined, retryReason: request.headers['x-slack-retry-reason'] as string | undefined });
         } catch (error) {
+          if (!isListenerFailure(error)) {
+            log.info({ reason: (error as Error).message }, 'refused a Slack payload bolt could not read');
+            throw new GatewayError('invalid_request', 'The request is not a Slack payload the gateway can read.');
+          }
           log.warn({ reason: (error as Error).message }, 'could not take a Slack event; Slack will retry');
           throw new GatewayError('queue_unavailable', 'The event could not be queued; retry later.');
         }

@@ -8,7 +8,7 @@ import { ChatReplies } from '../kit/chat-replies.ts';
 import { oversizedNote } from '../kit/gateway-note.ts';
 import { chatMetrics } from '../kit/chat-metrics.ts';
 import { slackCommands } from './commands.ts';
-import { boltLogger, FastifySlackReceiver, SocketSlackReceiver } from './receivers.ts';
+import { boltLogger, FastifySlackReceiver, ownWork, SocketSlackReceiver } from './receivers.ts';
 import { slackBlockActionsSchema, slackCommandSchema, slackEventCallbackSchema } from './slack-events.ts';
 import { slackTransport, type CommandGrant } from './slack-transport.ts';
 import { commandToWork, eventToWork, pressToWork, type SlackEventContext, type SlackInteractionWork } from './to-job.ts';
@@ -188,11 +188,12 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
 
   const receiver = appToken ? new SocketSlackReceiver({ appToken, apiUrl, log }) : new FastifySlackReceiver({ signingSecret: signingSecret ?? '', path: eventsPath, log });
   const bolt = new App({ token, botId: auth.bot_id, botUserId: bot.userId, receiver, clientOptions, logger: boltLogger(log), tokenVerificationEnabled: false });
-  bolt.event('app_mention', async ({ body }) => onEvent(body));
-  bolt.message(async ({ body }) => onEvent(body));
-  bolt.command(/.*/, async ({ body, ack }) => onCommand(body, ack as Ack));
+  // Wrapped, so the receiver tells our failures (Slack should retry) from bolt's refusals of a body (it should not).
+  bolt.event('app_mention', ({ body }) => ownWork(() => onEvent(body)));
+  bolt.message(({ body }) => ownWork(() => onEvent(body)));
+  bolt.command(/.*/, ({ body, ack }) => ownWork(() => onCommand(body, ack as Ack)));
   // Every button press (block_actions) in either receiver: the buttons' values are commands.
-  bolt.action({ type: 'block_actions' }, async ({ body, ack }) => onPress(body, ack as Ack));
+  bolt.action({ type: 'block_actions' }, ({ body, ack }) => ownWork(() => onPress(body, ack as Ack)));
 
   let connected = !appToken;
   if (receiver instanceof SocketSlackReceiver) {
