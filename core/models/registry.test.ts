@@ -51,6 +51,13 @@ describe('ModelRegistry resolution', () => {
     expect(codeOf(() => registry.resolveEmbedding('groq/anything'))).toBe('unsupported_by_provider');
     expect(new ModelRegistry().resolveEmbedding(undefined)).toMatchObject({ provider: 'offline' });
   });
+
+  it('refuses an unknown embedding model on the offline gateway as not found, not as a provider without embeddings', () => {
+    const offline = new ModelRegistry();
+    expect(offline.resolveEmbedding('offline')).toMatchObject({ provider: 'offline' });
+    expect(() => offline.resolveEmbedding('#')).toThrow(expect.objectContaining({ code: 'model_not_found', message: 'The embedding model "#" does not exist. Available: default, offline.' }));
+    expect(codeOf(() => offline.resolveEmbedding('openai/text-embedding-3-small'))).toBe('model_not_found');
+  });
 });
 
 describe('OpenAI-compatible vendors are configuration deltas on one base', () => {

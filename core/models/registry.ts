@@ -97,12 +97,16 @@ export class ModelRegistry {
     if (this.#llm.primary === 'offline' && (!name || name === 'default' || name === 'offline')) return new OfflineEmbeddingModel();
     const target = this.#target(name && name !== 'default' ? name : undefined, 'embedding');
     const provider = target?.provider ?? this.#provider(this.#llm.primary);
-    const modelId = target?.modelId ?? provider?.models.embedding;
-    if (!provider || !modelId) {
+    if (!provider) {
+      // No provider is configured (the built-in offline model answers), and the name is none of its.
+      throw new GatewayError('model_not_found', `The embedding model "${name}" does not exist. Available: default, offline.`, { param: 'model' });
+    }
+    const modelId = target?.modelId ?? provider.models.embedding;
+    if (!modelId) {
       const offering = this.#llm.providers.filter((p) => p.models.embedding).map((p) => `${p.id}/${p.models.embedding}`);
       throw new GatewayError(
         'unsupported_by_provider',
-        `${provider?.id ?? name} offers no embeddings.${offering.length ? ` Name one of: ${offering.join(', ')}.` : ' Configure a provider that does (OpenAI, Google, Mistral or a custom server).'}`,
+        `${provider.id} offers no embeddings.${offering.length ? ` Name one of: ${offering.join(', ')}.` : ' Configure a provider that does (OpenAI, Google, Mistral or a custom server).'}`,
         { param: 'model' },
       );
     }
