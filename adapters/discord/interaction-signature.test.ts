@@ -1,6 +1,7 @@
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { interactionSignature, maxSkewSeconds } from './interaction-signature.ts';
+import { maxSkewSeconds } from '../kit/replay-window.ts';
+import { interactionSignature } from './interaction-signature.ts';
 
 /** A key pair as the Developer Portal shows the public half: 32 raw bytes in hex. */
 function keyPair() {

@@ -1,7 +1,5 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
-
-/** How far a request's timestamp may be from now, either way: a captured request is refused after this. */
-export const maxSkewSeconds = 5 * 60;
+import { withinReplayWindow } from '../kit/replay-window.ts';
 
 /** What Discord sends with each interaction it posts: the two headers, and the body exactly as sent. */
 export interface SignedInteraction {
@@ -31,7 +29,7 @@ export function interactionSignature(publicKeyHex: string): (request: SignedInte
     // Buffer.from(…, 'hex') stops silently at the first non-hex character: the shape is checked first.
     if (typeof signature !== 'string' || !/^[0-9a-f]{128}$/i.test(signature)) return false;
     if (typeof timestamp !== 'string' || !/^\d{1,12}$/.test(timestamp)) return false;
-    if (Math.abs(nowMs / 1000 - Number(timestamp)) > maxSkewSeconds) return false;
+    if (!withinReplayWindow(Number(timestamp), nowMs)) return false;
     return verify(null, Buffer.concat([Buffer.from(timestamp, 'utf8'), body]), key, Buffer.from(signature, 'hex'));
   };
 }

@@ -11,6 +11,7 @@ const bodyErrors: Record<string, GatewayError> = {
     'unsupported_media_type',
     'Unsupported Content-Type; send the body as application/json.',
   ),
+  // Where the route's limit is unknown; toHttpError names it when given.
   FST_ERR_CTP_BODY_TOO_LARGE: new GatewayError('payload_too_large', 'The request body is too large.'),
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: new GatewayError(
     'invalid_request',
@@ -19,7 +20,7 @@ const bodyErrors: Record<string, GatewayError> = {
 };
 
 /** A 413 that names the route's limit, so the sender knows how much to cut. */
-export function bodyTooLarge(limitBytes: number): GatewayError {
+function bodyTooLarge(limitBytes: number): GatewayError {
   const size = limitBytes >= 1024 * 1024 ? `${+(limitBytes / 1024 / 1024).toFixed(1)} MiB` : `${Math.round(limitBytes / 1024)} KiB`;
   return new GatewayError('payload_too_large', `The request body is too large (at most ${size}).`);
 }
@@ -31,9 +32,13 @@ export function toParam(path: string | readonly PropertyKey[]): string | null {
   return parts.reduce((param, part) => (/^\d+$/.test(part) ? `${param}[${part}]` : param ? `${param}.${part}` : part), '');
 }
 
-/** The one place that turns anything thrown while serving HTTP into a status and an OpenAI error body. */
-export function toHttpError(thrown: unknown, requestId: string): { status: number; body: ErrorBody } {
-  const error = classify(thrown);
+/**
+ * The one place that turns anything thrown while serving HTTP into a status and an OpenAI error body.
+ * `bodyLimit`, the route's, lets a 413 name it.
+ */
+export function toHttpError(thrown: unknown, requestId: string, { bodyLimit }: { bodyLimit?: number } = {}): { status: number; body: ErrorBody } {
+  const tooLarge = bodyLimit !== undefined && (thrown as Partial<FastifyError>).code === 'FST_ERR_CTP_BODY_TOO_LARGE';
+  const error = tooLarge ? bodyTooLarge(bodyLimit) : classify(thrown);
   return {
     status: error.status,
     body: {

@@ -15,7 +15,7 @@ import { apiKeys } from './routes/api-keys.ts';
 import { createTokenVerifier, type ExternalJwtOptions } from '../../core/identity/token-verifier.ts';
 import type { JobsPort } from './jobs-port.ts';
 import type { ModelsPort } from './models-port.ts';
-import { bodyTooLarge, toHttpError } from './error-body.ts';
+import { toHttpError } from './error-body.ts';
 import { chatCompletions } from './routes/chat-completions.ts';
 import { health, type HealthCheck } from './routes/health.ts';
 import { metrics } from './routes/metrics.ts';
@@ -104,8 +104,7 @@ export function buildHttpAdapter(options: HttpAdapterOptions) {
     });
   });
   app.setErrorHandler((error, request, reply) => {
-    const refusal = (error as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? bodyTooLarge(request.routeOptions.bodyLimit ?? bodyLimit) : error;
-    const { status, body } = toHttpError(refusal, request.id);
+    const { status, body } = toHttpError(error, request.id, { bodyLimit: request.routeOptions.bodyLimit ?? bodyLimit });
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: body.error.code }, 'request refused');
     return reply.code(status).send(body);

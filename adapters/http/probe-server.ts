@@ -22,7 +22,7 @@ export function buildProbeServer({ log, checks, routes = [] }: ProbeServerOption
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler((error, request, reply) => {
-    const { status, body } = toHttpError(error, request.id);
+    const { status, body } = toHttpError(error, request.id, { bodyLimit: request.routeOptions.bodyLimit });
     return reply.code(status).send(body);
   });
   app.setNotFoundHandler((request, reply) => {

@@ -105,7 +105,6 @@ export async function streamResponse(request: FastifyRequest, reply: FastifyRepl
     clearTimeout(deadline);
   }
   if (res.destroyed) return;
-  if (failure && (failure as GatewayError).code === 'timeout') await streams.cancel(jobId).catch(() => {});
   if (failure && !res.headersSent) {
     // The reply follows its error part at once; it carries the limits for the headers.
     const settled = await Promise.race([answer.catch(() => undefined), new Promise<undefined>((resolve) => setTimeout(resolve, 1000, undefined))]);

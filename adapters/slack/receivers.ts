@@ -4,6 +4,7 @@ import { SocketModeClient } from '@slack/socket-mode';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import { GatewayError } from '../../core/errors/gateway-error.ts';
+import { withinReplayWindow } from '../kit/replay-window.ts';
 
 /**
  * Bolt's receivers acknowledge an event before its listeners run, so an event acknowledged and then
@@ -73,9 +74,6 @@ function parseBody(raw: string, contentType: string | undefined): Record<string,
  * refused, as Slack asks. A replay inside that window is the same event (or trigger) id, so the same job:
  * it is never answered twice.
  */
-/** How far a request's timestamp may be from now, either way: Slack's 5 minutes. */
-const maxSkewSeconds = 5 * 60;
-
 export class FastifySlackReceiver implements Receiver {
   #bolt: Bolt | undefined;
   readonly plugin: FastifyPluginAsync;
@@ -90,8 +88,7 @@ export class FastifySlackReceiver implements Receiver {
         const signature = request.headers['x-slack-signature'];
         const timestamp = Number(request.headers['x-slack-request-timestamp']);
         // Bolt refuses only the stale; one dated ahead is refused too, so a signature cannot be minted to outlive the window.
-        const skewed = Math.abs(Date.now() / 1000 - timestamp) > maxSkewSeconds;
-        if (typeof signature !== 'string' || !Number.isFinite(timestamp) || skewed || !isValidSlackRequest({ signingSecret, body: raw, headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp } })) {
+        if (typeof signature !== 'string' || !Number.isFinite(timestamp) || !withinReplayWindow(timestamp) || !isValidSlackRequest({ signingSecret, body: raw, headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp } })) {
           throw new GatewayError('invalid_token', 'The X-Slack-Signature header is missing or wrong, or X-Slack-Request-Timestamp is more than 5 minutes from now.');
         }
         const body = parseBody(raw, request.headers['content-type']);

@@ -1,7 +1,7 @@
-import { createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
+import { createRemoteJWKSet, decodeProtectedHeader } from 'jose';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { isApiKey, type ApiKeys } from './api-keys.ts';
-import { isKeySubject, lifetimeRequired, missingExpiry, refuseFutureIssue, verifyApiToken, type ApiPrincipal } from './tokens.ts';
+import { isKeySubject, verifyApiToken, verifyJwt, type ApiPrincipal } from './tokens.ts';
 
 export interface ExternalJwtOptions {
   /** Where the identity provider publishes its public keys (JWT_JWKS_URL). */
@@ -40,24 +40,12 @@ function externalVerifier(key: Uint8Array, external: ExternalJwtOptions): TokenV
   const keys = createRemoteJWKSet(new URL(external.jwksUrl));
   return async (token) => {
     if (!token || algorithmOf(token) === 'HS256') return verifyApiToken(key, token);
-    let payload;
-    try {
-      ({ payload } = await jwtVerify(token, keys, {
-        issuer: external.issuer,
-        audience: external.audience,
-        algorithms: externalAlgorithms,
-        ...lifetimeRequired,
-      }));
-      refuseFutureIssue(payload);
-    } catch (error) {
-      if (error instanceof GatewayError) throw error;
-      const noExpiry = missingExpiry(error);
-      if (noExpiry) throw noExpiry;
-      if (error instanceof joseErrors.JWTExpired) {
-        throw new GatewayError('token_expired', 'The token has expired; get a new one from your identity provider.', { cause: error });
-      }
-      throw new GatewayError('invalid_token', invalid, { cause: error });
-    }
+    const payload = await verifyJwt(token, keys, {
+      issuer: external.issuer,
+      audience: external.audience,
+      algorithms: externalAlgorithms,
+      words: { expired: 'The token has expired; get a new one from your identity provider.', invalid },
+    });
     if (typeof payload.sub !== 'string' || !/^\S{1,200}$/.test(payload.sub) || isKeySubject(payload.sub)) {
       throw new GatewayError('invalid_token', 'The token names no subject.');
     }

@@ -1,5 +1,5 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
-import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { JwtRejected, signHs256, verifyHs256 } from './hs256-jwt.ts';
 import { platformSchema, type Platform } from '../contracts/job.ts';
@@ -126,39 +126,45 @@ export function verifyJobToken(key: Uint8Array, token: string, jobId: string): J
 }
 
 /** Seconds of clock difference forgiven between whoever minted a token and this process. */
-export const clockToleranceSeconds = 5;
+const clockToleranceSeconds = 5;
+
+export interface JwtChecks {
+  issuer: string;
+  audience: string;
+  /** The only algorithms accepted: pinned, so `alg: none` and algorithm confusion fail. */
+  algorithms: string[];
+  /** What a person reads when the token has expired, and when it is wrong in any other way. */
+  words: { expired: string; invalid: string };
+}
 
 /**
- * What jose leaves unchecked: a token must expire (a stolen one without `exp` would work for ever), and
- * one "issued" in the future was minted by a skewed or forged clock to outlive its stated lifetime.
+ * One JWT check for the gateway's own tokens and an identity provider's alike: jose's (signature,
+ * algorithm, issuer, audience, `exp`, `nbf`), and what jose leaves unchecked unless asked. A token must
+ * expire (a stolen one without `exp` would work for ever), and one "issued" in the future was minted by
+ * a skewed or forged clock to outlive its stated lifetime.
  */
-export const lifetimeRequired = { requiredClaims: ['exp'], clockTolerance: clockToleranceSeconds };
-export function missingExpiry(error: unknown): GatewayError | undefined {
-  if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'exp' && error.reason === 'missing') {
-    return new GatewayError('invalid_token', 'The token has no expiry (exp): tokens that never expire are refused.', { cause: error });
+export async function verifyJwt(token: string, key: KeyObject | JWTVerifyGetKey, { issuer, audience, algorithms, words }: JwtChecks): Promise<JWTPayload> {
+  const options = { issuer, audience, algorithms, requiredClaims: ['exp'], clockTolerance: clockToleranceSeconds };
+  let payload: JWTPayload;
+  try {
+    ({ payload } = typeof key === 'function' ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options));
+  } catch (error) {
+    if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'exp' && error.reason === 'missing') {
+      throw new GatewayError('invalid_token', 'The token has no expiry (exp): tokens that never expire are refused.', { cause: error });
+    }
+    if (error instanceof joseErrors.JWTExpired) throw new GatewayError('token_expired', words.expired, { cause: error });
+    throw new GatewayError('invalid_token', words.invalid, { cause: error });
   }
-  return undefined;
-}
-export function refuseFutureIssue(payload: JWTPayload): void {
   if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + clockToleranceSeconds) {
     throw new GatewayError('invalid_token', 'The token claims to be issued in the future; check the clock of whatever minted it.');
   }
+  return payload;
 }
 
-async function verify(key: Uint8Array, token: string, audience: string) {
-  try {
-    const { payload } = await jwtVerify(token, keyObject(key), { issuer, audience, algorithms, ...lifetimeRequired });
-    refuseFutureIssue(payload);
-    return payload;
-  } catch (error) {
-    if (error instanceof GatewayError) throw error;
-    throw missingExpiry(error) ?? refusal(error);
-  }
-}
-
-function refusal(error: unknown): GatewayError {
-  if (error instanceof joseErrors.JWTExpired) {
-    return new GatewayError('token_expired', 'The token has expired. Get a new one with `npm run -s token`.', { cause: error });
-  }
-  return new GatewayError('invalid_token', 'The token is invalid: it is malformed, forged, or for another audience.', { cause: error });
-}
+const verify = (key: Uint8Array, token: string, audience: string) =>
+  verifyJwt(token, keyObject(key), {
+    issuer,
+    audience,
+    algorithms,
+    words: { expired: 'The token has expired. Get a new one with `npm run -s token`.', invalid: 'The token is invalid: it is malformed, forged, or for another audience.' },
+  });
