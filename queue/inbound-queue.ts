@@ -33,11 +33,6 @@ export class InboundQueue {
       // A job that is its own conversation has nothing to wait for: no order to keep.
       if (job.conversationId !== job.id) await this.#order.register(job.conversationId, job.id);
     } catch (error) {
-      // BullMQ stores a job as JSON; one nested too deep to serialize (JSON.stringify overflows its stack)
-      // is the request's fault, and no retry would get it queued. Redis failures are never RangeErrors.
-      if (error instanceof RangeError) {
-        throw new GatewayError('invalid_request', 'The request is nested too deeply to be queued; send JSON nested at most a few hundred levels (tool parameters included).', { cause: error });
-      }
       throw new GatewayError('queue_unavailable', 'The message queue is unavailable; try again shortly.', { cause: error });
     }
     return job;

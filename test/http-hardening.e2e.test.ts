@@ -1,4 +1,8 @@
+import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { streamedAnswer, startFakeOpenAI } from './fakes/fake-openai.ts';
 import type { FakeHandler, FakeServer } from './fakes/fake-server.ts';
@@ -181,5 +185,120 @@ describe('limits', () => {
     const whole = await chat({});
     expect(await refusal(whole)).toMatchObject({ status: 504, code: 'timeout', message: expect.stringContaining('No complete answer within 2 s.') });
     await waitUntil(() => upstreamClosed, 5000);
+  });
+});
+
+/**
+ * One raw exchange: exactly these bytes are sent (fetch would fix the request up), and the answer is read
+ * until the server closes the socket. `closedBy` says whether it did so within `closeWithinMs`.
+ */
+async function raw(request: string, closeWithinMs = 5000): Promise<{ status: number; headers: string; body: string; closedByServer: boolean }> {
+  const { port } = new URL(platform.url);
+  const socket = connect(Number(port), '127.0.0.1');
+  let text = '';
+  socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  socket.write(request);
+  const closedByServer = await Promise.race([once(socket, 'close').then(() => true), sleep(closeWithinMs).then(() => false)]);
+  socket.destroy();
+  const split = text.indexOf('\r\n\r\n');
+  return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0), headers: text.slice(0, split), body: text.slice(split + 4), closedByServer };
+}
+const errorOf = (body: string) => (JSON.parse(body) as { error: { message: string; code: string; param: string | null } }).error;
+const host = () => `host: ${new URL(platform.url).host}`;
+
+describe('requests refused before any route runs, in the API error shape', () => {
+  it('answers a WebSocket upgrade sent to a plain route as plain HTTP, then closes the socket', async () => {
+    const upgrade = 'connection: Upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==';
+    const health = await raw(`GET /health HTTP/1.1\r\n${host()}\r\n${upgrade}\r\n\r\n`);
+    expect(health).toMatchObject({ status: 200, closedByServer: true });
+    const missing = await raw(`GET /v1/nothing HTTP/1.1\r\n${host()}\r\n${upgrade}\r\n\r\n`);
+    expect(missing).toMatchObject({ status: 404, closedByServer: true });
+    expect(errorOf(missing.body).code).toBe('not_found');
+  });
+
+  it('refuses a malformed upgrade to /v1/ws with the reason, and a plain GET /v1/ws with 426', async () => {
+    const keyless = await raw(`GET /v1/ws HTTP/1.1\r\n${host()}\r\nconnection: Upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\n\r\n`);
+    expect(keyless).toMatchObject({ status: 400, closedByServer: true });
+    expect(errorOf(keyless.body)).toMatchObject({ code: 'invalid_request', message: expect.stringContaining('The WebSocket upgrade was refused: missing or invalid Sec-WebSocket-Key header.') });
+    expect(keyless.headers).toMatch(/^x-content-type-options: nosniff$/im);
+
+    const plain = await fetch(`${platform.url}/v1/ws`);
+    expect(await refusal(plain)).toMatchObject({ status: 426, code: 'upgrade_required', message: expect.stringContaining('connect with a WebSocket client') });
+  });
+
+  it('refuses an Expect other than 100-continue, and an HTTP/1.1 request without Host', async () => {
+    const expectation = await raw(`GET /health HTTP/1.1\r\n${host()}\r\nexpect: 200-ok\r\n\r\n`);
+    expect(expectation.status).toBe(417);
+    expect(errorOf(expectation.body)).toMatchObject({ code: 'expectation_failed', message: expect.stringContaining('100-continue') });
+    const hostless = await raw('GET /health HTTP/1.1\r\nconnection: close\r\n\r\n');
+    expect(hostless.status).toBe(400);
+    expect(errorOf(hostless.body)).toMatchObject({ code: 'invalid_request', message: expect.stringContaining('no Host header') });
+  });
+
+  it('refuses a path the router cannot decode or whose segment is too long, and one that climbs out of /docs', async () => {
+    const badEscape = await fetch(`${platform.url}/v1/keys/%`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    expect(await refusal(badEscape)).toMatchObject({ status: 400, code: 'invalid_request', message: expect.stringContaining('a "%" must begin an escape') });
+    expect(badEscape.headers.get('x-content-type-options')).toBe('nosniff');
+    // An id as long as the schemas allow reaches its route; a longer segment is refused as such.
+    const longId = await fetch(`${platform.url}/v1/keys/${'k'.repeat(220)}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    expect(longId.status).not.toBe(414);
+    const tooLong = await fetch(`${platform.url}/v1/keys/${'k'.repeat(300)}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    expect(await refusal(tooLong)).toMatchObject({ status: 414, code: 'uri_too_long', message: expect.stringContaining('longer than 256 characters') });
+    const climb = await raw(`GET /docs/static/%20/%2e%2e/health HTTP/1.1\r\n${host()}\r\nconnection: close\r\n\r\n`);
+    expect(climb.status).toBe(404);
+    expect(errorOf(climb.body).code).toBe('not_found');
+  });
+});
+
+describe('refusals name what is wrong', () => {
+  it('says a missing field is required', async () => {
+    const response = await fetch(`${platform.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ model: 'default' }),
+    });
+    expect(await refusal(response)).toMatchObject({ status: 400, param: 'messages', message: expect.stringMatching(/^Invalid request body: messages: is required\. \(request id/) });
+    const wrongRole = await chat({ messages: [{ role: 'robot', content: 'Hi' }] });
+    expect(await refusal(wrongRole)).toMatchObject({ status: 400, message: expect.stringContaining('expected one of "system"') });
+  });
+
+  it('refuses tool parameters nested past 64 levels as the request is read', async () => {
+    const parameters = JSON.parse(`${'{"a":'.repeat(1000)}{}${'}'.repeat(1000)}`) as object;
+    const response = await chat({ tools: [{ type: 'function', function: { name: 'deep', parameters } }] });
+    expect(await refusal(response)).toMatchObject({ status: 400, param: 'tools[0].function.parameters', message: expect.stringContaining('nested at most 64 levels deep') });
+  });
+});
+
+describe('WebSocket frames', () => {
+  const open = async () => {
+    const socket = new WebSocket(`${platform.url.replace('http', 'ws')}/v1/ws`, { headers: { authorization: `Bearer ${token}` } });
+    const frames: { type: string; error?: { message: string; param: string | null } }[] = [];
+    socket.on('message', (data) => frames.push(JSON.parse(data.toString()) as (typeof frames)[number]));
+    await once(socket, 'open');
+    await waitUntil(() => frames.some((frame) => frame.type === 'ready'), 5000);
+    return { socket, frames, closed: once(socket, 'close').then(([code]) => code as number) };
+  };
+
+  it('answers a frame missing a field with an error frame naming it', async () => {
+    const { socket, frames } = await open();
+    socket.send(JSON.stringify({ type: 'request' }));
+    await waitUntil(() => frames.some((frame) => frame.type === 'error'), 5000);
+    expect(frames.find((frame) => frame.type === 'error')?.error).toMatchObject({ param: 'id', message: expect.stringMatching(/^Unreadable frame: id: is required\./) });
+    socket.close();
+  });
+
+  it('closes with 1007 on text that is not UTF-8 and 1009 on a frame over the limit, and the server carries on', async () => {
+    const broken = await open();
+    // ws sends a Buffer as a text frame unchecked; the server checks text is UTF-8, where 0xff never occurs.
+    broken.socket.send(Buffer.from([0xff, 0xfe]), { binary: false });
+    expect(await broken.closed).toBe(1007);
+    const huge = await open();
+    huge.socket.send('x'.repeat(1024 * 1024 + 1));
+    expect(await huge.closed).toBe(1009);
+    const after = await open();
+    after.socket.send(JSON.stringify({ type: 'ping' }));
+    await waitUntil(() => after.frames.some((frame) => frame.type === 'pong'), 5000);
+    after.socket.close();
+    expect(platform.output()).not.toMatch(/"level":50[^\n]*websocket/);
   });
 });

@@ -129,6 +129,9 @@ describe('/v1/ws', () => {
   it('lets a client reconnect and resume an answer after its last cursor, without gaps or repeats', async () => {
     delay = 60;
     const words = Array.from({ length: 20 }, (_, i) => `r${i}`).join(' ');
+    // Minted first: minting blocks this process, and an open socket that misses the server's pings
+    // (every 200 ms here) meanwhile is dropped.
+    const strangerToken = platform.token('mallory');
     const first = await connect();
     first.send(request('q', words));
     const accepted = await first.next((f) => f.type === 'accepted');
@@ -144,7 +147,7 @@ describe('/v1/ws', () => {
     expect(upstreamClosed).toEqual([]);
 
     // Another user cannot attach to this answer with its token, nor anyone with a forged one.
-    const stranger = await connect({ as: platform.token('mallory') });
+    const stranger = await connect({ as: strangerToken });
     stranger.send({ type: 'resume', id: 'x', token: accepted.resume });
     expect((await stranger.next((f) => f.type === 'error' && f.id === 'x')).error?.code).toBe('invalid_request');
     const payload = accepted.resume?.slice(0, accepted.resume.lastIndexOf('.'));

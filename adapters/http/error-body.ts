@@ -32,6 +32,12 @@ export function toParam(path: string | readonly PropertyKey[]): string | null {
   return parts.reduce((param, part) => (/^\d+$/.test(part) ? `${param}[${part}]` : param ? `${param}.${part}` : part), '');
 }
 
+/** A schema's refusal as a sentence that names the field: `Invalid request body: messages[0].role: is required.` */
+export function schemaRefusal(what: string, path: string | readonly PropertyKey[] | undefined, message: string | undefined): GatewayError {
+  const param = path === undefined ? null : toParam(path);
+  return new GatewayError('invalid_request', `${what}: ${param ? `${param}: ` : ''}${message ?? 'does not match the schema'}.`, { param: param ?? undefined });
+}
+
 /**
  * The one place that turns anything thrown while serving HTTP into a status and an OpenAI error body.
  * `bodyLimit`, the route's, lets a 413 name it.
@@ -56,15 +62,13 @@ function classify(thrown: unknown): GatewayError {
   if (thrown instanceof GatewayError) return thrown;
   if (hasZodFastifySchemaValidationErrors(thrown)) {
     const [first] = thrown.validation;
-    const param = first ? toParam(first.instancePath) : null;
-    const where = param ? `${param}: ` : '';
-    return new GatewayError('invalid_request', `Invalid request body: ${where}${first?.message ?? 'does not match the schema'}.`, {
-      param: param ?? undefined,
-    });
+    return schemaRefusal('Invalid request body', first?.instancePath, first?.message);
   }
   const fastifyError = thrown as Partial<FastifyError>;
   const known = fastifyError.code ? bodyErrors[fastifyError.code] : undefined;
   if (known) return known;
+  // @fastify/static refuses a path that climbs out of its folder with a 403: to the client, no such file.
+  if (fastifyError.statusCode === 403 || fastifyError.statusCode === 404) return new GatewayError('not_found', 'There is no such file or route.');
   if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
     return new GatewayError('invalid_request', fastifyError.message ?? 'The request is invalid.');
   }

@@ -33,7 +33,16 @@ import type { AuditLog } from '../../core/audit/audit-log.ts';
 import type { ConversationHistory } from '../../core/conversations/conversation-history.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { webChatRoutes } from './routes/web-chat.ts';
-import { answerClientError, maxHeaderBytes, requestTimeoutMs } from './client-errors.ts';
+import {
+  answerBadExpectation,
+  answerClientError,
+  answerFrameworkError,
+  answerUpgradeRefusal,
+  closeAfterAnswerIfUpgrade,
+  maxHeaderBytes,
+  maxPathSegmentChars,
+  requestTimeoutMs,
+} from './client-errors.ts';
 import { exposedHeaders, securityHeaders } from './security-headers.ts';
 
 export interface HttpAdapterOptions {
@@ -77,9 +86,12 @@ export function buildHttpAdapter(options: HttpAdapterOptions) {
   const app = Fastify({
     loggerInstance: log,
     bodyLimit,
-    http: { maxHeaderSize: maxHeaderBytes },
+    // A request without Host is refused by the onRequest hook below, in the API's error shape.
+    http: { maxHeaderSize: maxHeaderBytes, requireHostHeader: false },
     requestTimeout: requestTimeoutMs,
     clientErrorHandler: answerClientError,
+    frameworkErrors: answerFrameworkError,
+    routerOptions: { maxParamLength: maxPathSegmentChars },
     // A caller's X-Request-Id is kept, so one id follows the request through their systems and ours.
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
@@ -90,10 +102,12 @@ export function buildHttpAdapter(options: HttpAdapterOptions) {
   app.setSerializerCompiler(serializerCompiler);
   // A JSON API: a text/plain body is the wrong media type (415), not a string that fails the schema.
   app.removeContentTypeParser('text/plain');
+  app.server.on('checkExpectation', answerBadExpectation);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.headers(securityHeaders);
     reply.header('x-request-id', request.id);
+    closeAfterAnswerIfUpgrade(request, reply);
     // Counted when the response closes: a hijacked reply (a stream) never reaches onResponse, and its
     // duration is the stream's.
     const started = performance.now();
@@ -102,6 +116,7 @@ export function buildHttpAdapter(options: HttpAdapterOptions) {
       httpMetrics.requests.inc({ method: request.method, route, status: String(reply.raw.statusCode) });
       httpMetrics.seconds.observe({ method: request.method, route }, (performance.now() - started) / 1000);
     });
+    if (request.raw.httpVersion === '1.1' && !request.headers.host) throw new GatewayError('invalid_request', 'The request has no Host header, which HTTP/1.1 requires.');
   });
   app.setErrorHandler((error, request, reply) => {
     const { status, body } = toHttpError(error, request.id, { bodyLimit: request.routeOptions.bodyLimit ?? bodyLimit });
@@ -159,6 +174,13 @@ export function buildHttpAdapter(options: HttpAdapterOptions) {
   app.register(async (scope) => {
     await scope.register(fastifyWebsocket, {
       options: { maxPayload: bodyLimit },
+      // A broken frame (invalid UTF-8, over maxPayload) is the client's fault: ws closes the socket
+      // with the code that says why (1007, 1009), so it is logged as a refusal, not terminated as a crash.
+      errorHandler(error: Error & { code?: string }, socket, request) {
+        if (error.code?.startsWith('WS_ERR_')) return request.log.info({ code: error.code }, `websocket closed: ${error.message}`);
+        request.log.warn({ err: error }, 'websocket failed');
+        socket.terminate();
+      },
       // Stopping: each socket is told so (1012, service restart), so its client reconnects and resumes.
       preClose(done) {
         for (const client of this.websocketServer.clients) client.close(1012, 'the gateway is restarting: reconnect and resume');
@@ -166,6 +188,7 @@ export function buildHttpAdapter(options: HttpAdapterOptions) {
         done();
       },
     });
+    scope.websocketServer.on('wsClientError', answerUpgradeRefusal);
     await scope.register(websocket, { jwtKey, verify, models: options.models, jobs: options.jobs, replyTimeoutMs, ...options.websocket });
   });
   return app;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { maxMessageChars, maxMessages, maxTools, messageText } from '../../core/contracts/message.ts';
+import { maxMessageChars, maxMessages, maxTools, messageText, toolParametersSchema } from '../../core/contracts/message.ts';
+import { unlessMissing } from '../../core/contracts/zod-messages.ts';
 
 /**
  * The OpenAI wire format, as much of it as the gateway serves, so existing OpenAI clients work unchanged.
@@ -9,9 +10,7 @@ const textPart = z.object({ type: z.literal('text'), text: messageText });
 
 // Parts are joined into one message, so their total is what the message limit bounds.
 const content = z
-  .union([messageText, z.array(textPart).min(1).max(100)], {
-    error: 'expected a string, or an array of {"type":"text","text":...} parts',
-  })
+  .union([messageText, z.array(textPart).min(1).max(100)], unlessMissing('expected a string, or an array of {"type":"text","text":...} parts'))
   .refine((value) => typeof value === 'string' || value.reduce((sum, part) => sum + part.text.length, 0) <= maxMessageChars, {
     error: `expected a message of at most ${maxMessageChars.toLocaleString('en-US')} characters in all its parts`,
   });
@@ -47,7 +46,7 @@ const tool = z.object({
   function: z.object({
     name: z.string().regex(/^[\w-]{1,64}$/, { error: 'expected 1-64 letters, digits, _ or -' }),
     description: z.string().max(10_000).optional(),
-    parameters: z.record(z.string(), z.unknown()).optional(),
+    parameters: toolParametersSchema.optional(),
   }),
 });
 
@@ -59,9 +58,9 @@ const toolChoice = z.union([
 const streamOptions = z.object({ include_usage: z.boolean().optional() }).nullish();
 
 export const chatCompletionRequestSchema = z.object({
-  model: z.string({ error: 'expected a model id such as "offline", or "default"' }).min(1).max(200),
+  model: z.string(unlessMissing('expected a model id such as "offline", or "default"')).min(1).max(200),
   messages: z
-    .array(chatMessageSchema, { error: 'expected an array of messages' })
+    .array(chatMessageSchema, unlessMissing('expected an array of messages'))
     .min(1, { error: 'expected at least one message' })
     .max(maxMessages, { error: `expected at most ${maxMessages.toLocaleString('en-US')} messages` }),
   temperature: z.number().min(0).max(2).nullish(),
@@ -155,10 +154,8 @@ export type ErrorBody = z.infer<typeof errorBodySchema>;
 
 /** Legacy text completions: one prompt, answered through the chat pipeline. */
 export const completionRequestSchema = z.object({
-  model: z.string({ error: 'expected a model id such as "offline", or "default"' }).min(1).max(200),
-  prompt: z.union([messageText, z.array(messageText).length(1, { error: 'only one prompt per request is supported' })], {
-    error: 'expected a string (token arrays are not supported)',
-  }),
+  model: z.string(unlessMissing('expected a model id such as "offline", or "default"')).min(1).max(200),
+  prompt: z.union([messageText, z.array(messageText).length(1, { error: 'only one prompt per request is supported' })], unlessMissing('expected a string (token arrays are not supported)')),
   max_tokens: z.number().int().positive().nullish(),
   temperature: z.number().min(0).max(2).nullish(),
   stop: stop.nullish(),
@@ -199,10 +196,8 @@ export const completionSchema = z.object({
 });
 
 export const embeddingRequestSchema = z.object({
-  model: z.string({ error: 'expected an embedding model, e.g. "openai/text-embedding-3-small", or "default"' }).min(1).max(200),
-  input: z.union([z.string(), z.array(z.string()).min(1).max(2048)], {
-    error: 'expected a string or an array of 1-2048 strings (token arrays are not supported)',
-  }),
+  model: z.string(unlessMissing('expected an embedding model, e.g. "openai/text-embedding-3-small", or "default"')).min(1).max(200),
+  input: z.union([z.string(), z.array(z.string()).min(1).max(2048)], unlessMissing('expected a string or an array of 1-2048 strings (token arrays are not supported)')),
   encoding_format: z.enum(['float', 'base64']).optional(),
   user: z.string().max(200).optional(),
 }).meta({ examples: [{ model: 'default', input: ['The canteen serves lentil soup on Tuesdays.', 'Where is the library?'] }] });

@@ -72,9 +72,7 @@ function transforms(): { transform: SwaggerTransform; transformObject: SwaggerTr
   const optionalBodies = new Set<string>();
 
   const transform: SwaggerTransform = (document) => {
-    // @fastify/websocket hides its routes; /v1/ws is documented on purpose.
-    const unhidden = document.route.websocket ? { ...document, schema: { ...document.schema, hide: false } } : document;
-    const { schema, url } = jsonSchemaTransform(unhidden);
+    const { schema, url } = jsonSchemaTransform(document);
     if (schema?.hide) return { schema, url };
     const tag = tagOf(url);
     const methods = [document.route.method].flat();

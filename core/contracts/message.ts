@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import './zod-messages.ts';
 
 /** A call the model asked for: its arguments are JSON text, exactly as the model wrote them. */
 export const toolCallSchema = z.object({
@@ -29,11 +30,31 @@ export const messageSchema = z.discriminatedUnion('role', [
 ]);
 export type Message = z.infer<typeof messageSchema>;
 
+/** How deep a tool's parameter schema may nest: real ones stay under ten; thousands would overflow the stack of whatever serializes them. */
+export const maxToolParametersDepth = 64;
+
+/** Whether `value` nests at most `limit` containers deep; iterative, so a hostile depth cannot overflow the stack. */
+function nestsAtMost(value: unknown, limit: number): boolean {
+  const pending: [unknown, number][] = [[value, 1]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [node, depth] = next;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth > limit) return false;
+    for (const child of Object.values(node)) pending.push([child, depth + 1]);
+  }
+  return true;
+}
+
+/** A tool's parameters: a JSON Schema object, passed to the model as given, bounded in depth. */
+export const toolParametersSchema = z
+  .record(z.string(), z.unknown())
+  .refine((parameters) => nestsAtMost(parameters, maxToolParametersDepth), { error: `expected a JSON schema nested at most ${maxToolParametersDepth} levels deep` });
+
 /** A tool the client offers the model; the model may ask for it, the client runs it. */
 export const toolDefinitionSchema = z.object({
   name: z.string().regex(/^[\w-]{1,64}$/, { error: 'expected 1-64 letters, digits, _ or -' }),
   description: z.string().max(10_000).optional(),
-  parameters: z.record(z.string(), z.unknown()).default({ type: 'object', properties: {} }),
+  parameters: toolParametersSchema.default({ type: 'object', properties: {} }),
 });
 export type ToolDefinition = z.infer<typeof toolDefinitionSchema>;
 

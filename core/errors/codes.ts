@@ -13,6 +13,12 @@ export const errorCodes = {
   headers_too_large: { status: 431, retryable: false, type: 'invalid_request_error' },
   /** The client did not send its whole request in time (a slow or stalled sender). */
   request_timeout: { status: 408, retryable: true, type: 'invalid_request_error' },
+  /** A path segment (an id in the URL) is longer than any id the gateway issues. */
+  uri_too_long: { status: 414, retryable: false, type: 'invalid_request_error' },
+  /** An `Expect` header other than `100-continue`, which is all the gateway understands. */
+  expectation_failed: { status: 417, retryable: false, type: 'invalid_request_error' },
+  /** A plain HTTP request to the WebSocket endpoint (GET /v1/ws without `Upgrade: websocket`). */
+  upgrade_required: { status: 426, retryable: false, type: 'invalid_request_error' },
   not_found: { status: 404, retryable: false, type: 'invalid_request_error' },
   model_not_found: { status: 404, retryable: false, type: 'invalid_request_error' },
   missing_token: { status: 401, retryable: false, type: 'invalid_request_error' },

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { deserializeError, GatewayError } from '../../../core/errors/gateway-error.ts';
 import { bearerOf, type RequestVerifier } from '../authenticate-request.ts';
 import type { ApiPrincipal } from '../../../core/identity/tokens.ts';
-import { toHttpError, toParam } from '../error-body.ts';
+import { schemaRefusal, toHttpError } from '../error-body.ts';
 import type { JobsPort } from '../jobs-port.ts';
 import type { ModelsPort } from '../models-port.ts';
 import { chunker } from '../openai-chunks.ts';
@@ -85,7 +85,10 @@ export const websocket: FastifyPluginAsync<WebSocketOptions> = async (app, optio
     security: [{ bearer: [] }, {}],
     response: { 101: z.null().meta({ description: 'Switching Protocols: the socket is open; frames as described above.' }) },
   };
-  app.get('/v1/ws', { websocket: true, schema }, (socket: WebSocket, request: FastifyRequest) => {
+  const plainRequest = () => {
+    throw new GatewayError('upgrade_required', 'GET /v1/ws is a WebSocket endpoint: connect with a WebSocket client (Upgrade: websocket).');
+  };
+  const serve = (socket: WebSocket, request: FastifyRequest) => {
     let principal: ApiPrincipal | undefined;
     httpMetrics.sockets.inc();
     const inFlight = new Map<string, { jobId: string; controller: AbortController }>();
@@ -159,10 +162,7 @@ export const websocket: FastifyPluginAsync<WebSocketOptions> = async (app, optio
         const parsed = (kind === 'chat' ? chatCompletionRequestSchema : completionRequestSchema).safeParse(frame.body);
         if (!parsed.success) {
           const [issue] = parsed.error.issues;
-          const param = issue ? toParam(issue.path) : null;
-          throw new GatewayError('invalid_request', `Invalid request body: ${param ? `${param}: ` : ''}${issue?.message ?? 'does not match the schema'}.`, {
-            param: param ?? undefined,
-          });
+          throw schemaRefusal('Invalid request body', issue?.path, issue?.message);
         }
         const body = parsed.data;
         models.resolve(body.model);
@@ -183,9 +183,11 @@ export const websocket: FastifyPluginAsync<WebSocketOptions> = async (app, optio
 
     socket.on('message', (data, isBinary) => {
       alive = true;
-      const frame = clientFrame.safeParse(isBinary ? undefined : safeJson(data.toString()));
+      const json = isBinary ? undefined : safeJson(data.toString());
+      const frame = clientFrame.safeParse(json);
       if (!frame.success) {
-        void sendError(null, new GatewayError('invalid_request', `Unreadable frame: ${frame.error.issues[0]?.message ?? 'not JSON'}.`));
+        const [issue] = frame.error.issues;
+        void sendError(null, json === undefined ? new GatewayError('invalid_request', 'Unreadable frame: expected JSON text.') : schemaRefusal('Unreadable frame', issue?.path, issue?.message));
         return;
       }
       const message = frame.data;
@@ -216,7 +218,8 @@ export const websocket: FastifyPluginAsync<WebSocketOptions> = async (app, optio
         jobs.cancelUnlessResumed(jobId, resumeGraceMs);
       }
     });
-  });
+  };
+  app.route({ method: 'GET', url: '/v1/ws', schema, handler: plainRequest, wsHandler: serve });
 };
 
 function safeJson(text: string): unknown {

@@ -1,0 +1,16 @@
+import { z } from 'zod';
+
+/**
+ * Zod's words for a missing field are "Invalid input: expected string, received undefined": a person
+ * reading a refusal needs "is required". Process-wide on purpose, so every schema (jobs, HTTP bodies,
+ * WebSocket frames, config) says it the same way; imported by the contracts every schema builds on.
+ */
+z.config({
+  customError: (issue) => (issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : undefined),
+});
+
+/**
+ * A schema's own words for a wrong value, and "is required" for a missing one (a schema's own words
+ * otherwise win over the process-wide ones above, even for a field left out).
+ */
+export const unlessMissing = (expected: string) => ({ error: (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : expected) });
