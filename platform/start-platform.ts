@@ -29,6 +29,7 @@ import {
   createRedisClient,
   InboundQueue,
   RedisCircuitStore,
+  RedisKeyStateStore,
   RedisTokenBuckets,
   redisOnceWithin,
   redisDeliveryRecords,
@@ -88,7 +89,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
     circuitEvents.on('error', () => {});
     stack.push(async () => circuitEvents.disconnect());
     const buckets = new RedisTokenBuckets(redis);
-    const models = new ModelRegistry({ llm: config.llm, circuits: new RedisCircuitStore(redis, { subscriber: circuitEvents }), buckets });
+    const models = new ModelRegistry({ llm: config.llm, circuits: new RedisCircuitStore(redis, { subscriber: circuitEvents }), buckets, keyStates: new RedisKeyStateStore(redis) });
     watchCircuits(models);
     const checks: Record<string, HealthCheck> = {};
 

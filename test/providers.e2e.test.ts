@@ -1,3 +1,4 @@
+import { fingerprintOf } from '../core/models/key-ring.ts';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -122,6 +123,7 @@ describe('the platform with LLM_PROVIDER=anthropic', () => {
           base_url: anthropic.origin,
           status: 'ok',
           models: { instant: 'claude-haiku-4-5', thinking: 'claude-sonnet-4-5', embedding: null },
+          keys: [{ fingerprint: fingerprintOf(anthropicKey), state: 'active' }],
           circuits: [
             { model: 'claude-haiku-4-5', state: 'closed', consecutive_failures: 0 },
             { model: 'claude-sonnet-4-5', state: 'closed', consecutive_failures: 0 },

@@ -228,6 +228,16 @@ export const providerListSchema = z.object({
       base_url: z.string().nullable(),
       status: z.enum(['ok', 'degraded', 'down']),
       models: z.object({ instant: z.string(), thinking: z.string(), embedding: z.string().nullable() }),
+      /** The provider's keys, by fingerprint (the first 12 hex digits of the key's SHA-256), never the key. */
+      keys: z.array(
+        z.object({
+          fingerprint: z.string(),
+          state: z.enum(['active', 'cooling', 'removed']),
+          retry_in_ms: z.number().int().optional(),
+          reason: z.string().optional(),
+          removed_at: z.string().optional(),
+        }),
+      ),
       circuits: z.array(
         z.object({
           model: z.string(),
@@ -248,6 +258,11 @@ export const providerListSchema = z.object({
         base_url: 'https://api.openai.com/v1',
         status: 'ok',
         models: { instant: 'gpt-4o-mini', thinking: 'o4-mini', embedding: 'text-embedding-3-small' },
+        keys: [
+          { fingerprint: '9f86d081884c', state: 'active' },
+          { fingerprint: '60303ae22b99', state: 'cooling', retry_in_ms: 8000 },
+          { fingerprint: 'fd61a03af4f7', state: 'removed', reason: 'the provider answered 401 (the key is invalid or revoked)', removed_at: '2026-11-23T10:04:00.000Z' },
+        ],
         circuits: [{ model: 'gpt-4o-mini', state: 'closed', consecutive_failures: 0 }],
       },
       {
@@ -256,6 +271,7 @@ export const providerListSchema = z.object({
         base_url: null,
         status: 'degraded',
         models: { instant: 'claude-haiku-4-5', thinking: 'claude-sonnet-4-5', embedding: null },
+        keys: [{ fingerprint: '2c26b46b68ff', state: 'active' }],
         circuits: [{ model: 'claude-haiku-4-5', state: 'open', consecutive_failures: 5, retry_in_ms: 12000 }],
       },
     ],

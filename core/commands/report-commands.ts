@@ -42,7 +42,7 @@ export const reportCommands: Record<string, Command> = {
   },
   providers: {
     admin: true,
-    usage: '/providers (admins: each model provider\'s health, and the circuit of each of its models)',
+    usage: '/providers (admins: each model provider\'s health, the circuit of each of its models, and keys set aside)',
     async run({ models }, _invocation, args) {
       if (args.length > 0) throw new GatewayError('invalid_request', `Usage: ${reportCommands.providers!.usage}`);
       const providers = await models.providers();
@@ -54,7 +54,12 @@ export const reportCommands: Record<string, Command> = {
             const retry = circuit.retryInMs !== undefined ? `, retried in ${Math.ceil(circuit.retryInMs / 1000)} s` : '';
             return `${circuit.model} ${circuit.state}${failing}${retry}`;
           });
-          return `• ${provider.id} (${provider.role}): ${provider.status}. Instant ${provider.models.instant}, thinking ${provider.models.thinking}.${circuits.length ? ` Circuits: ${circuits.join('; ')}.` : ''}`;
+          // Keys by fingerprint, and only those set aside: a healthy key needs no line.
+          const setAside = provider.keys.flatMap((key) =>
+            key.state === 'cooling' ? [`${key.fingerprint} cooling for ${Math.ceil((key.retryInMs ?? 0) / 1000)} s`] : key.state === 'removed' ? [`${key.fingerprint} removed (${key.reason})`] : [],
+          );
+          const keys = setAside.length ? ` Keys: ${provider.keys.length - setAside.length} of ${provider.keys.length} in use; ${setAside.join('; ')}.` : '';
+          return `• ${provider.id} (${provider.role}): ${provider.status}. Instant ${provider.models.instant}, thinking ${provider.models.thinking}.${circuits.length ? ` Circuits: ${circuits.join('; ')}.` : ''}${keys}`;
         }),
       ].join('\n');
     },

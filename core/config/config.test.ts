@@ -277,7 +277,7 @@ describe('parseConfig', () => {
       expect(llm({ ANTHROPIC_API_KEY: 'sk-ant-1', MISTRAL_API_KEY: 'm-1' })).toMatchObject({
         primary: 'anthropic',
         providers: [
-          { id: 'anthropic', apiKey: 'sk-ant-1', baseURL: 'https://api.anthropic.com', models: { instant: 'claude-haiku-4-5', thinking: 'claude-sonnet-4-5' } },
+          { id: 'anthropic', apiKeys: ['sk-ant-1'], baseURL: 'https://api.anthropic.com', models: { instant: 'claude-haiku-4-5', thinking: 'claude-sonnet-4-5' } },
           { id: 'mistral', baseURL: 'https://api.mistral.ai/v1', models: { embedding: 'mistral-embed' } },
         ],
       });
@@ -305,7 +305,7 @@ describe('parseConfig', () => {
         providers: [
           { id: 'openai', baseURL: 'http://127.0.0.1:9999/v1' },
           { id: 'google', models: { instant: 'gemini-2.5-flash', thinking: 'gemini-3-pro' } },
-          { id: 'custom', apiKey: undefined, models: { instant: 'llama3.2', thinking: 'llama3.2', embedding: undefined } },
+          { id: 'custom', apiKeys: [], models: { instant: 'llama3.2', thinking: 'llama3.2', embedding: undefined } },
         ],
       });
     });

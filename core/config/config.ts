@@ -86,12 +86,25 @@ const providerList = z.string().transform((value, ctx) => {
   return ids;
 });
 
+/**
+ * One key, or several separated by commas (`key1,key2`): requests spread across them, and one that is
+ * rate limited or refused is set aside while the others carry on (core/models/key-ring.ts).
+ */
+const apiKeyList = z.string().transform((value, ctx) => {
+  const keys = [...new Set(value.split(',').map((key) => key.trim()))];
+  if (keys.some((key) => key === '')) {
+    ctx.addIssue({ code: 'custom', message: 'expected one key, or several separated by commas, with none empty' });
+    return z.NEVER;
+  }
+  return keys;
+});
+
 /** `<PREFIX>_API_KEY`, `_BASE_URL` and the model per tier, for every provider in the catalog. */
 const providerShape = Object.fromEntries(
   providerIds.flatMap((id) => {
     const prefix = providerCatalog[id].envPrefix;
     return [
-      [`${prefix}_API_KEY`, z.string().min(1).optional()],
+      [`${prefix}_API_KEY`, apiKeyList.optional()],
       [`${prefix}_BASE_URL`, httpUrl.optional()],
       [`${prefix}_INSTANT_MODEL`, modelName.optional()],
       [`${prefix}_THINKING_MODEL`, modelName.optional()],
@@ -105,7 +118,8 @@ const providerShape = Object.fromEntries(
 
 export interface ProviderConfig {
   id: ProviderId;
-  apiKey: string | undefined;
+  /** Its keys, in the order given; empty for a local server that needs none. */
+  apiKeys: string[];
   baseURL: string;
   models: { instant: string; thinking: string; embedding: string | undefined };
   /** The provider's own per-minute limits (`<PREFIX>_RPM`, `<PREFIX>_TPM`); undefined is none. */
@@ -325,8 +339,9 @@ export const configSchema = z
     knowledge: { topK: env.RAG_TOP_K, minScore: env.RAG_MIN_SCORE, chunkSize: env.RAG_CHUNK_SIZE, chunkOverlap: env.RAG_CHUNK_OVERLAP },
     /** Every configured secret's value, masked wherever text from users or models is recorded. */
     secrets: [...secretNames].flatMap((name) => {
+      // A provider's keys are a list (key1,key2): each is a secret of its own.
       const value = (env as Record<string, unknown>)[name];
-      return typeof value === 'string' && value ? [value] : [];
+      return (Array.isArray(value) ? value : [value]).filter((item): item is string => typeof item === 'string' && item !== '');
     }),
     systemPrompt: env.SYSTEM_PROMPT,
     tiers: {
@@ -358,7 +373,7 @@ function llmConfig(env: Env & { LLM_TEMPERATURE?: number; LLM_MAX_TOKENS?: numbe
     const instant = read('INSTANT_MODEL') ?? spec.models.instant ?? '';
     return {
       id,
-      apiKey: read('API_KEY'),
+      apiKeys: (env[`${spec.envPrefix}_API_KEY`] as string[] | undefined) ?? [],
       baseURL: (read('BASE_URL') ?? spec.defaultBaseURL ?? '').replace(/\/+$/, ''),
       models: { instant, thinking: read('THINKING_MODEL') ?? spec.models.thinking ?? instant, embedding: read('EMBEDDING_MODEL') ?? spec.models.embedding },
       limits: { requestsPerMinute: limit('RPM'), tokensPerMinute: limit('TPM') },

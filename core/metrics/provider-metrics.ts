@@ -29,4 +29,9 @@ export const providerMetrics = {
     help: 'Calls passed on to the next provider of a failover chain, by the provider that failed.',
     labelNames: ['provider', 'model'] as const,
   }),
+  keyEvents: counter({
+    name: 'gateway_provider_key_events_total',
+    help: 'A provider key set aside: cooled-down after a 429, removed from rotation after a 401. The key is named by its fingerprint.',
+    labelNames: ['provider', 'key', 'event'] as const,
+  }),
 };

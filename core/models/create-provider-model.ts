@@ -5,10 +5,13 @@ import { AnthropicModel } from './providers/anthropic/index.ts';
 import { GoogleEmbeddingModel, GoogleModel } from './providers/google/index.ts';
 import { OpenAICompatibleEmbeddingModel, OpenAICompatibleModel } from './providers/openai-compatible/index.ts';
 
-/** The bare provider model for one configured provider: the only place that knows which wire each speaks. */
-export function createLanguageModel(provider: ProviderConfig, modelId: string): LanguageModel {
+/**
+ * The bare provider model for one configured provider and one of its keys (default: its first): the
+ * only place that knows which wire each speaks.
+ */
+export function createLanguageModel(provider: ProviderConfig, modelId: string, apiKey = provider.apiKeys[0] ?? ''): LanguageModel {
   const spec = providerCatalog[provider.id];
-  const { apiKey = '', baseURL } = provider;
+  const { baseURL } = provider;
   switch (spec.wire) {
     case 'anthropic':
       return new AnthropicModel({ apiKey, baseURL, modelId });
@@ -27,10 +30,11 @@ export function createLanguageModel(provider: ProviderConfig, modelId: string): 
   }
 }
 
-/** Embeddings where the provider offers them; undefined where it does not (Anthropic, Groq, Moonshot, OpenRouter). */
+/** Embeddings where the provider offers them; undefined where it does not (Anthropic, Groq, Moonshot, OpenRouter). Always its first key. */
 export function createEmbeddingModel(provider: ProviderConfig, modelId: string): EmbeddingModel | undefined {
   const spec = providerCatalog[provider.id];
-  const { apiKey = '', baseURL } = provider;
+  const { baseURL } = provider;
+  const apiKey = provider.apiKeys[0] ?? '';
   if (spec.wire === 'google') return new GoogleEmbeddingModel({ apiKey, baseURL, modelId });
   if (spec.wire === 'openai-compatible' && (spec.models.embedding || provider.id === 'custom')) {
     return new OpenAICompatibleEmbeddingModel({ provider: provider.id, modelId, baseURL, apiKey, headers: spec.headers });

@@ -14,6 +14,8 @@ import { withFailover } from './with-failover.ts';
 import { withRetry } from './with-retry.ts';
 import { withTimeouts } from './with-timeouts.ts';
 import { withMetrics } from './with-metrics.ts';
+import { fingerprintOf, KeyRing, type KeyStateStore, type KeyStatus } from './key-ring.ts';
+import { withKeyRotation } from './with-key-rotation.ts';
 
 export type Tier = 'instant' | 'thinking';
 
@@ -40,6 +42,8 @@ export interface ProviderStatus {
   baseURL: string | null;
   models: { instant: string; thinking: string; embedding: string | null };
   status: 'ok' | 'degraded' | 'down';
+  /** Its keys by fingerprint, and whether each is in rotation; never a key. */
+  keys: KeyStatus[];
   circuits: { model: string; state: CircuitState; consecutiveFailures: number; retryInMs?: number }[];
 }
 
@@ -50,6 +54,8 @@ export interface ModelRegistryOptions {
   circuits?: CircuitBreakerStore;
   /** Shared buckets for providers' own limits (`<PREFIX>_RPM`, `_TPM`). Default: none, so those limits are not kept. */
   buckets?: TokenBuckets;
+  /** Where a provider's keys are set aside (429, 401) when it has several. Default: this process's memory. */
+  keyStates?: KeyStateStore;
 }
 
 
@@ -63,9 +69,14 @@ export class ModelRegistry {
   readonly #circuits: CircuitBreakerStore | undefined;
   readonly #buckets: TokenBuckets | undefined;
   readonly #cache = new Map<string, ResolvedModel>();
+  /** Providers with several keys: one ring each, shared by all their models. */
+  readonly #rings = new Map<string, KeyRing>();
 
-  constructor({ llm = offlineLlmConfig(), circuits, buckets }: ModelRegistryOptions = {}) {
+  constructor({ llm = offlineLlmConfig(), circuits, buckets, keyStates }: ModelRegistryOptions = {}) {
     this.#buckets = buckets;
+    for (const provider of llm.providers) {
+      if (provider.apiKeys.length > 1) this.#rings.set(provider.id, new KeyRing(provider.id, provider.apiKeys, keyStates ? { store: keyStates } : {}));
+    }
     this.#llm = llm;
     this.#circuits = circuits;
   }
@@ -119,7 +130,7 @@ export class ModelRegistry {
   async providers(): Promise<ProviderStatus[]> {
     const offline: ProviderStatus[] =
       this.#llm.primary === 'offline'
-        ? [{ id: 'offline', role: 'primary', baseURL: null, models: { instant: 'offline', thinking: 'offline', embedding: 'offline' }, status: 'ok', circuits: [] }]
+        ? [{ id: 'offline', role: 'primary', baseURL: null, models: { instant: 'offline', thinking: 'offline', embedding: 'offline' }, status: 'ok', keys: [], circuits: [] }]
         : [];
     const configured = await Promise.all(
       this.#llm.providers.map(async (provider): Promise<ProviderStatus> => {
@@ -139,6 +150,7 @@ export class ModelRegistry {
           baseURL: withoutCredentials(provider.baseURL),
           models: { ...provider.models, embedding: provider.models.embedding ?? null },
           status: open === 0 ? 'ok' : open === circuits.length ? 'down' : 'degraded',
+          keys: (await this.#rings.get(provider.id)?.status()) ?? provider.apiKeys.map((key) => ({ fingerprint: fingerprintOf(key), state: 'active' as const })),
           circuits,
         };
       }),
@@ -193,7 +205,9 @@ export class ModelRegistry {
 
   #deployment(provider: ProviderConfig, modelId: string): LanguageModel {
     const { firstByteTimeoutMs: firstByteMs, timeoutMs: totalMs } = this.#llm;
-    const timed = withMetrics(withTimeouts(createLanguageModel(provider, modelId), { firstByteMs, totalMs }));
+    const call = (key?: string) => withMetrics(withTimeouts(createLanguageModel(provider, modelId, key), { firstByteMs, totalMs }));
+    const ring = this.#rings.get(provider.id);
+    const timed = ring ? withKeyRotation(provider.apiKeys.map(call), ring) : call();
     const guarded = this.#circuits ? withCircuitBreaker(timed, this.#circuits) : timed;
     // Outside the breaker: waiting for our own limit says nothing about the provider's health.
     const prefix = providerCatalog[provider.id].envPrefix;

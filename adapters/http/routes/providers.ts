@@ -12,7 +12,7 @@ export interface ProvidersOptions {
 export const providers: FastifyPluginAsyncZod<ProvidersOptions> = async (app, { authenticate, models }) => {
   const schema = {
     summary: 'List providers',
-    description: 'Configured LLM providers: their role (primary, fallback), models per tier, health, and circuit-breaker state per model. Never a key.',
+    description: 'Configured LLM providers: their role (primary, fallback), models per tier, health, keys by fingerprint (active, cooling after a 429, removed after a 401), and circuit-breaker state per model. Never a key.',
     response: { 200: providerListSchema },
   };
   app.get('/v1/providers', { schema }, async (request) => {
@@ -26,6 +26,12 @@ export const providers: FastifyPluginAsyncZod<ProvidersOptions> = async (app, { 
         base_url: status.baseURL,
         status: status.status,
         models: status.models,
+        keys: status.keys.map((key) => ({
+          fingerprint: key.fingerprint,
+          state: key.state,
+          ...(key.retryInMs !== undefined ? { retry_in_ms: Math.round(key.retryInMs) } : {}),
+          ...(key.reason !== undefined ? { reason: key.reason, removed_at: key.removedAt } : {}),
+        })),
         circuits: status.circuits.map((circuit) => ({
           model: circuit.model,
           state: circuit.state,
