@@ -141,6 +141,7 @@ describe('the platform, started as npm start starts it', () => {
           base_url: null,
           status: 'ok',
           models: { instant: 'offline', thinking: 'offline', embedding: 'offline' },
+          keys: [],
           circuits: [],
         },
       ],
