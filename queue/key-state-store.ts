@@ -19,9 +19,11 @@ export class RedisKeyStateStore implements KeyStateStore {
     const fields = await this.#redis.hgetall(hashOf(provider));
     const states: Record<string, KeyState> = {};
     for (const [fingerprint, json] of Object.entries(fields)) {
-      // A field this version cannot read (written by another) counts as no state: the key is tried.
-      const parsed = keyStateSchema.safeParse(safeJson(json));
-      if (parsed.success) states[fingerprint] = parsed.data;
+      try {
+        states[fingerprint] = keyStateSchema.parse(JSON.parse(json));
+      } catch {
+        // A field this version cannot read (written by another) counts as no state: the key is tried.
+      }
     }
     return states;
   }
@@ -32,11 +34,3 @@ export class RedisKeyStateStore implements KeyStateStore {
 }
 
 const hashOf = (provider: string) => `gw:keys:${provider}`;
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}

@@ -24,11 +24,17 @@ const refusals: Record<string, () => GatewayError> = {
   ERR_HTTP_REQUEST_TIMEOUT: () => new GatewayError('request_timeout', `The request was not sent in full within ${requestTimeoutMs / 1000} s.`),
 };
 
-/** A refusal written straight to a socket that no ServerResponse owns, then the socket closed. */
-function writeRefusal(socket: Duplex, refusal: GatewayError): void {
+/** A refusal made before any request id exists: its status, headers (the connection closes after it) and JSON body. */
+function closingRefusal(refusal: GatewayError) {
   const { status, body } = toHttpError(refusal, 'none');
   const json = JSON.stringify(body);
   const headers = { ...securityHeaders, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json), connection: 'close' };
+  return { status, headers, json };
+}
+
+/** A refusal written straight to a socket that no ServerResponse owns, then the socket closed. */
+function writeRefusal(socket: Duplex, refusal: GatewayError): void {
+  const { status, headers, json } = closingRefusal(refusal);
   const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
   if (socket.writable) socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head.join('')}\r\n${json}`);
   socket.once('finish', () => socket.destroy()).once('error', () => socket.destroy());
@@ -45,10 +51,8 @@ export function answerClientError(error: Error & { code?: string }, socket: Dupl
 /** Node's `checkExpectation`: an `Expect` other than `100-continue` (Node itself would send a bare 417). */
 export function answerBadExpectation(request: IncomingMessage, response: ServerResponse): void {
   const refusal = new GatewayError('expectation_failed', 'The Expect header is not supported; the only expectation understood is "100-continue".');
-  const json = JSON.stringify(toHttpError(refusal, 'none').body);
-  response
-    .writeHead(refusal.status, { ...securityHeaders, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json), connection: 'close' })
-    .end(json);
+  const { status, headers, json } = closingRefusal(refusal);
+  response.writeHead(status, headers).end(json);
   request.resume();
 }
 
