@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -130,6 +131,12 @@ describe('graceful shutdown on SIGTERM', () => {
   it('at the deadline, ends a stream with a final error event and a waiting request with 503 shutting_down, and exits 0', async () => {
     const platform = await start({ SHUTDOWN_TIMEOUT_SECONDS: '1' });
     const token = platform.token('sigterm-bo');
+    // A WebSocket peer that never answers the server's close frame (ws itself would wait 30 s for it).
+    const silent = connect(Number(new URL(platform.url).port), '127.0.0.1');
+    let handshake = '';
+    silent.on('data', (data: Buffer) => (handshake += data.toString('latin1'))).on('error', () => {});
+    silent.write(`GET /v1/ws HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: Upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nauthorization: Bearer ${token}\r\n\r\n`);
+    expect(await waitUntil(() => handshake.startsWith('HTTP/1.1 101'), 5000)).toBe(true);
     upstream.handle(streamedAnswer('word '.repeat(100), { size: 5, delayMs: 100 })); // about 10 s
     const before = modelCalls();
     const whole = ask(platform, token, 'A long one, whole');
@@ -153,6 +160,7 @@ describe('graceful shutdown on SIGTERM', () => {
     expect((JSON.parse(last) as { error: { code: string } }).error.code).toBe('shutting_down');
     expect(await exited).toBe(0);
     expect(Date.now() - sentAt).toBeLessThan(8000);
+    silent.destroy();
   }, 60_000);
 });
 

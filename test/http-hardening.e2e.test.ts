@@ -262,6 +262,15 @@ describe('refusals name what is wrong', () => {
     expect(await refusal(wrongRole)).toMatchObject({ status: 400, message: expect.stringContaining('expected one of "system"') });
   });
 
+  it('says which query parameter is wrong, in words, not "received NaN"', async () => {
+    const get = (path: string) => fetch(`${platform.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    for (const path of ['/v1/conversations?limit=abc', '/v1/conversations?limit=1&limit=1', '/v1/conversations/x/messages?limit=5&limit=5']) {
+      const refused = await refusal(await get(path));
+      expect([path, refused]).toMatchObject([path, { status: 400, param: 'limit', message: expect.stringMatching(/^Invalid query parameter: limit: expected a number\. /) }]);
+    }
+    expect(await refusal(await get('/v1/conversations?limit=0'))).toMatchObject({ status: 400, message: expect.stringMatching(/^Invalid query parameter: limit: /) });
+  });
+
   it('refuses tool parameters nested past 64 levels as the request is read', async () => {
     const parameters = JSON.parse(`${'{"a":'.repeat(1000)}{}${'}'.repeat(1000)}`) as object;
     const response = await chat({ tools: [{ type: 'function', function: { name: 'deep', parameters } }] });
@@ -300,5 +309,36 @@ describe('WebSocket frames', () => {
     await waitUntil(() => after.frames.some((frame) => frame.type === 'pong'), 5000);
     after.socket.close();
     expect(platform.output()).not.toMatch(/"level":50[^\n]*websocket/);
+  });
+
+  it('refuses a resume whose cursor is not one it sent, naming the field', async () => {
+    const { socket, frames } = await open();
+    for (const [index, after] of ['x', '-', '0-', 'NaN', '1-2-3'].entries()) {
+      socket.send(JSON.stringify({ type: 'resume', id: `r${index}`, token: 'whatever', after }));
+    }
+    await waitUntil(() => frames.filter((frame) => frame.type === 'error').length === 5, 5000);
+    for (const frame of frames.filter((each) => each.type === 'error')) {
+      expect(frame.error).toMatchObject({ param: 'after', message: expect.stringContaining('expected the cursor of a chunk already received') });
+    }
+    socket.close();
+  });
+});
+
+describe('one answer per request, then the connection as the client asked', () => {
+  it('closes the connection after a stream when the request said Connection: close', async () => {
+    const body = JSON.stringify({ model: 'default', stream: true, messages: [{ role: 'user', content: 'Hi' }] });
+    const streamed = await raw(
+      `POST /v1/chat/completions HTTP/1.1\r\n${host()}\r\nconnection: close\r\nauthorization: Bearer ${token}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+    expect(streamed).toMatchObject({ status: 200, closedByServer: true });
+    expect(streamed.headers).toMatch(/^connection: close$/im);
+    expect(streamed.body).toContain('data: [DONE]');
+  });
+
+  it('answers an unsupported Expect once, even when the body that follows is broken', async () => {
+    const answer = await raw(`GET /health HTTP/1.1\r\n${host()}\r\nexpect: x\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`);
+    expect(answer).toMatchObject({ status: 417, closedByServer: true });
+    expect(answer.body.match(/HTTP\/1\.1 /g)).toBeNull();
+    expect(errorOf(answer.body).code).toBe('expectation_failed');
   });
 });

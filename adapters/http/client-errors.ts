@@ -36,7 +36,12 @@ function closingRefusal(refusal: GatewayError) {
 function writeRefusal(socket: Duplex, refusal: GatewayError): void {
   const { status, headers, json } = closingRefusal(refusal);
   const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
-  if (socket.writable) socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head.join('')}\r\n${json}`);
+  endSoon(socket, `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head.join('')}\r\n${json}`);
+}
+
+/** Ends a socket after what it still has to write, and destroys it once that is sent. */
+function endSoon(socket: Duplex, last?: string): void {
+  if (socket.writable) socket.end(last);
   socket.once('finish', () => socket.destroy()).once('error', () => socket.destroy());
   // A peer that reads nothing never lets the answer finish: it gets a second, then the socket goes.
   setTimeout(() => socket.destroy(), 1000).unref();
@@ -45,6 +50,9 @@ function writeRefusal(socket: Duplex, refusal: GatewayError): void {
 /** Node's `clientError`: a request it could not parse or that broke a limit. */
 export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  // The request was already answered (a 417 to its Expect) and its body then broke: a second, unasked
+  // answer on the socket would be read as the next request's. Node's own handler checks the same way.
+  if ((socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage?.headersSent) return endSoon(socket);
   writeRefusal(socket, refusals[error.code ?? '']?.() ?? new GatewayError('invalid_request', 'The request is not well-formed HTTP.'));
 }
 

@@ -58,11 +58,19 @@ export function toHttpError(thrown: unknown, requestId: string, { bodyLimit }: {
   };
 }
 
+/** Which part of the request a schema refused (fastify's `validationContext`), as the refusal names it. */
+const invalidPart: Record<string, string> = {
+  body: 'Invalid request body',
+  querystring: 'Invalid query parameter',
+  params: 'Invalid path parameter',
+  headers: 'Invalid header',
+};
+
 function classify(thrown: unknown): GatewayError {
   if (thrown instanceof GatewayError) return thrown;
   if (hasZodFastifySchemaValidationErrors(thrown)) {
     const [first] = thrown.validation;
-    return schemaRefusal('Invalid request body', first?.instancePath, first?.message);
+    return schemaRefusal(invalidPart[(thrown as { validationContext?: string }).validationContext ?? 'body'] ?? 'Invalid request', first?.instancePath, first?.message);
   }
   const fastifyError = thrown as Partial<FastifyError>;
   const known = fastifyError.code ? bodyErrors[fastifyError.code] : undefined;

@@ -79,6 +79,8 @@ export interface HttpAdapterOptions {
 }
 
 const requestIdPattern = /^[\w.:-]{1,128}$/;
+/** How long a WebSocket peer has to answer the server's close frame when the gateway stops. */
+const closeHandshakeMs = 2000;
 
 /** The HTTP adapter: the OpenAI-compatible API, health and models, as one fastify instance. */
 export function buildHttpAdapter(options: HttpAdapterOptions) {
@@ -182,8 +184,12 @@ export function buildHttpAdapter(options: HttpAdapterOptions) {
         socket.terminate();
       },
       // Stopping: each socket is told so (1012, service restart), so its client reconnects and resumes.
+      // A peer that never answers the close frame would hold the server open for ws's own 30 s: it
+      // gets closeHandshakeMs, then its socket goes.
       preClose(done) {
-        for (const client of this.websocketServer.clients) client.close(1012, 'the gateway is restarting: reconnect and resume');
+        const clients = [...this.websocketServer.clients];
+        for (const client of clients) client.close(1012, 'the gateway is restarting: reconnect and resume');
+        setTimeout(() => clients.forEach((client) => client.terminate()), closeHandshakeMs).unref();
         this.websocketServer.close();
         done();
       },

@@ -58,7 +58,6 @@ export async function streamResponse(request: FastifyRequest, reply: FastifyRepl
       ...(part.type === 'start' ? routeHeaders(part.route) : {}),
       'content-type': format === 'sse' ? 'text/event-stream; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
       'cache-control': 'no-cache',
-      connection: 'keep-alive',
       'x-request-id': request.id,
     });
     res.flushHeaders();

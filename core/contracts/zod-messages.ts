@@ -6,7 +6,13 @@ import { z } from 'zod';
  * WebSocket frames, config) says it the same way; imported by the contracts every schema builds on.
  */
 z.config({
-  customError: (issue) => (issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : undefined),
+  customError: (issue) => {
+    if (issue.code !== 'invalid_type') return undefined;
+    if (issue.input === undefined) return 'is required';
+    // A coerced number (a query's `?limit=abc`) arrives as NaN: "received NaN" means nothing to its sender.
+    if (issue.expected === 'number' && Number.isNaN(issue.input)) return 'expected a number';
+    return undefined;
+  },
 });
 
 /**

@@ -45,7 +45,12 @@ const clientFrame = z.discriminatedUnion(
       body: z.unknown(),
     }),
     z.object({ type: z.literal('cancel'), id: localId }),
-    z.object({ type: z.literal('resume'), id: localId, token: z.string().min(1).max(500), after: z.string().max(40).optional() }),
+    z.object({
+      type: z.literal('resume'),
+      id: localId,
+      token: z.string().min(1).max(500),
+      after: z.string().refine(isCursor, { error: 'expected the cursor of a chunk already received, such as 1732380000000-0' }).optional(),
+    }),
     z.object({ type: z.literal('ping') }),
   ],
   { error: 'expected a frame of type auth, request, cancel, resume or ping' },
@@ -98,7 +103,12 @@ export const websocket: FastifyPluginAsync<WebSocketOptions> = async (app, optio
         if (socket.readyState !== socket.OPEN) return resolve();
         socket.send(JSON.stringify(frame), () => resolve());
       });
-    const sendError = (id: string | null, error: unknown) => send({ type: 'error', id, error: toHttpError(error, request.id).body.error });
+    const sendError = (id: string | null, error: unknown) => {
+      const { status, body } = toHttpError(error, request.id);
+      // What the client cannot fix is ours to see: HTTP routes log it in the error handler, frames here.
+      if (status === 500) request.log.error({ err: error, frame: id }, 'websocket request failed');
+      return send({ type: 'error', id, error: body.error });
+    };
 
     // Keep-alive: any frame or pong since the last ping proves the peer is there.
     let alive = true;
@@ -221,6 +231,12 @@ export const websocket: FastifyPluginAsync<WebSocketOptions> = async (app, optio
   };
   app.route({ method: 'GET', url: '/v1/ws', schema, handler: plainRequest, wsHandler: serve });
 };
+
+/** A chunk's cursor is a Redis stream id: two unsigned 64-bit numbers; anything else Redis refuses. */
+function isCursor(value: string): boolean {
+  const parts = /^(\d{1,20})-(\d{1,20})$/.exec(value);
+  return parts !== null && BigInt(parts[1]!) < 2n ** 64n && BigInt(parts[2]!) < 2n ** 64n;
+}
 
 function safeJson(text: string): unknown {
   try {
