@@ -143,7 +143,7 @@ export interface Posted {
 }
 
 /** A chunked HTTP body, decoded. */
-function dechunk(body: Buffer): Buffer {
+export function dechunk(body: Buffer): Buffer {
   const parts: Buffer[] = [];
   for (let at = 0; at < body.length; ) {
     const lineEnd = body.indexOf('\r\n', at);
