@@ -10,6 +10,7 @@ import type { ChatAdapterParts } from '../adapters/kit/chat-adapter.ts';
 import type { Config } from '../core/config/config.ts';
 import { loadJwtSecret } from '../core/identity/jwt-secret.ts';
 import { Accounts } from '../core/identity/accounts.ts';
+import { RoutingPolicyFile } from '../core/models/routing-policy-file.ts';
 import { ModelRegistry } from '../core/models/registry.ts';
 import { UsageReports } from '../core/usage/usage-reports.ts';
 import { ConversationHistory } from '../core/conversations/conversation-history.ts';
@@ -89,7 +90,17 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
     circuitEvents.on('error', () => {});
     stack.push(async () => circuitEvents.disconnect());
     const buckets = new RedisTokenBuckets(redis);
-    const models = new ModelRegistry({ llm: config.llm, circuits: new RedisCircuitStore(redis, { subscriber: circuitEvents }), buckets, keyStates: new RedisKeyStateStore(redis) });
+    const routing = config.routingPolicyFile ? new RoutingPolicyFile(config.routingPolicyFile, config.llm.providers.map((provider) => provider.id)) : undefined;
+    if (routing) {
+      routing.watch({
+        onReloaded: ({ name }) => log.info({ file: config.routingPolicyFile, policy: name }, 'routing policy changed: it serves the next requests'),
+        onRefused: (message) => log.warn({ file: config.routingPolicyFile }, `${message} The policy before it stays in force.`),
+      });
+      stack.push(async () => routing.close());
+    }
+    const prices = new PriceTable(config.usage.prices);
+    const circuits = new RedisCircuitStore(redis, { subscriber: circuitEvents });
+    const models = new ModelRegistry({ llm: config.llm, circuits, buckets, keyStates: new RedisKeyStateStore(redis), routing, prices });
     watchCircuits(models);
     const checks: Record<string, HealthCheck> = {};
 
@@ -120,7 +131,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Runnin
         tools: builtInTools({ config: config.tools, knowledge }),
         toolRounds: config.tools.maxRounds,
         secrets,
-        prices: new PriceTable(config.usage.prices),
+        prices,
         budgets: { userUsd: config.usage.userBudgetUsd, period: config.usage.budgetPeriod },
         log: log.child({ role: 'worker' }),
       });

@@ -145,6 +145,7 @@ describe('the platform, started as npm start starts it', () => {
           circuits: [],
         },
       ],
+      routing: null,
     });
   });
 

@@ -130,6 +130,7 @@ describe('the platform with LLM_PROVIDER=anthropic', () => {
           ],
         },
       ],
+      routing: null,
     });
   });
 

@@ -248,6 +248,28 @@ export const providerListSchema = z.object({
       ),
     }),
   ),
+  /** The routing policy in force (ROUTING_POLICY_FILE); null without one. */
+  routing: z
+    .object({
+      policy: z.string(),
+      loaded_at: z.string(),
+      error: z.string().nullable().meta({ description: "Why the file's last change was refused; the policy before it stays in force." }),
+      tiers: z.partialRecord(
+        z.enum(['instant', 'thinking']),
+        z.object({
+          strategy: z.enum(['priority', 'cheapest', 'fastest', 'weighted']),
+          deployments: z.array(
+            z.object({
+              id: z.string(),
+              model: z.string(),
+              weight: z.number().optional(),
+              time_to_first_token_ms: z.number().int().optional().meta({ description: 'Its recent moving average, once measured.' }),
+            }),
+          ),
+        }),
+      ),
+    })
+    .nullable(),
 }).meta({
   examples: [{
     object: 'list',
@@ -275,5 +297,19 @@ export const providerListSchema = z.object({
         circuits: [{ model: 'claude-haiku-4-5', state: 'open', consecutive_failures: 5, retry_in_ms: 12000 }],
       },
     ],
+    routing: {
+      policy: 'ab-test',
+      loaded_at: '2026-11-23T09:00:00.000Z',
+      error: null,
+      tiers: {
+        instant: {
+          strategy: 'weighted',
+          deployments: [
+            { id: 'control', model: 'openai/gpt-4o-mini', weight: 70, time_to_first_token_ms: 420 },
+            { id: 'candidate', model: 'anthropic/claude-haiku-4-5', weight: 30, time_to_first_token_ms: 610 },
+          ],
+        },
+      },
+    },
   }],
 });

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commandSpecs } from '../contracts/commands.ts';
 import type { JobOutcome } from '../pipeline/run-job.ts';
@@ -147,6 +150,20 @@ describe('admin commands from a chat', () => {
   it('/providers shows each provider\'s health and circuits', async () => {
     const { say } = start();
     expect(answerOf(await say('/providers', root))).toMatch(/^Model providers:\n• openai \(primary\): ok\. Instant fast-1, thinking deep-1\./);
+  });
+
+  it('/providers shows the routing policy in force, and a refused change of its file', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'policy-')), 'routing.json');
+    const arms = [{ id: 'control', provider: 'openai', model: 'fast-1', weight: 70 }, { id: 'candidate', provider: 'openai', model: 'fast-2', weight: 30 }];
+    writeFileSync(file, JSON.stringify({ name: 'ab', tiers: { instant: { strategy: 'weighted', deployments: arms } } }));
+    const { say, routing } = pipeline.start({ ...env, ROUTING_POLICY_FILE: file });
+    pipeline.upstream.handle(scriptedModel(() => 'fine'));
+    expect(answerOf(await say('/providers', root))).toMatch(/\nRouting policy ab:\n• instant: weighted among control 70, candidate 30$/);
+    writeFileSync(file, '{ "tiers": 1 }');
+    expect(routing?.reload()).toBe(false);
+    expect(answerOf(await say('/providers', root))).toMatch(
+      /\nRouting policy ab:\n• instant: weighted among control 70, candidate 30\n⚠ ROUTING_POLICY_FILE .* was refused: tiers: .*\. The policy above stays in force\.$/,
+    );
   });
 
   it('/keys answers only in a direct message: a key shown once, listed by prefix, revoked after a confirmation', async () => {

@@ -16,7 +16,7 @@ export interface CommandServices {
   /** Conversation settings, codes and the audit trail. */
   store: Store;
   /** Which models exist (`resolve` throws model_not_found for an unknown name), and the providers' health. */
-  models: Pick<ModelRegistry, 'list' | 'resolve' | 'providers'>;
+  models: Pick<ModelRegistry, 'list' | 'resolve' | 'providers' | 'routing'>;
   /** The gateway-wide model and tier (`/model global`, `/tier global`). */
   defaults: GatewayDefaults;
   /** Tool calls waiting for an admin (`/approve`, `/deny`). Default: none, as when no tools are enabled. */

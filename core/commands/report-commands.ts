@@ -1,5 +1,6 @@
 import { GatewayError } from '../errors/gateway-error.ts';
 import type { UsageRow } from '../store/store.ts';
+import type { RoutingStatus } from '../models/registry.ts';
 import type { Command } from './command.ts';
 
 const count = (n: number) => n.toLocaleString('en-US');
@@ -42,7 +43,7 @@ export const reportCommands: Record<string, Command> = {
   },
   providers: {
     admin: true,
-    usage: '/providers (admins: each model provider\'s health, the circuit of each of its models, and keys set aside)',
+    usage: '/providers (admins: each model provider\'s health, the circuit of each of its models, keys set aside, and the routing policy)',
     async run({ models }, _invocation, args) {
       if (args.length > 0) throw new GatewayError('invalid_request', `Usage: ${reportCommands.providers!.usage}`);
       const providers = await models.providers();
@@ -61,6 +62,7 @@ export const reportCommands: Record<string, Command> = {
           const keys = setAside.length ? ` Keys: ${provider.keys.length - setAside.length} of ${provider.keys.length} in use; ${setAside.join('; ')}.` : '';
           return `• ${provider.id} (${provider.role}): ${provider.status}. Instant ${provider.models.instant}, thinking ${provider.models.thinking}.${circuits.length ? ` Circuits: ${circuits.join('; ')}.` : ''}${keys}`;
         }),
+        ...routingLines(models.routing()),
       ].join('\n');
     },
   },
@@ -90,3 +92,13 @@ export const reportCommands: Record<string, Command> = {
     },
   },
 };
+
+/** The routing policy in force, one line per tier it serves, and a refused change if there is one. */
+function routingLines(routing: RoutingStatus | null): string[] {
+  if (!routing) return [];
+  const tiers = Object.entries(routing.tiers).map(([tier, policy]) => {
+    const arms = policy.deployments.map((arm) => `${arm.id}${arm.weight === undefined ? '' : ` ${arm.weight}`}${arm.timeToFirstTokenMs === undefined ? '' : ` (${arm.timeToFirstTokenMs} ms)`}`);
+    return `• ${tier}: ${policy.strategy} among ${arms.join(', ')}`;
+  });
+  return [`Routing policy ${routing.policy}:`, ...tiers, ...(routing.error ? [`⚠ ${routing.error} The policy above stays in force.`] : [])];
+}

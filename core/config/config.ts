@@ -241,6 +241,8 @@ export const configSchema = z
     LLM_FIRST_BYTE_TIMEOUT_MS: integer(100, 600_000).default(30_000),
     LLM_TIMEOUT_MS: integer(1000, 3_600_000).default(600_000),
     LLM_MAX_RETRIES: integer(0, 10).default(2),
+    // A JSON file of routing policies per tier (cheapest, fastest, weighted A/B...); re-read when it changes.
+    ROUTING_POLICY_FILE: z.string().min(1).optional(),
     ...providerShape,
   })
   .superRefine((env, ctx) => {
@@ -335,6 +337,7 @@ export const configSchema = z
       maxRounds: env.TOOLS_MAX_ROUNDS,
       fetchAllowedHosts: env.FETCH_ALLOWED_HOSTS,
     } satisfies ToolsConfig,
+    routingPolicyFile: env.ROUTING_POLICY_FILE,
     usage: { prices: env.PRICES, userBudgetUsd: env.USER_BUDGET_USD, budgetPeriod: env.USER_BUDGET_PERIOD },
     knowledge: { topK: env.RAG_TOP_K, minScore: env.RAG_MIN_SCORE, chunkSize: env.RAG_CHUNK_SIZE, chunkOverlap: env.RAG_CHUNK_OVERLAP },
     /** Every configured secret's value, masked wherever text from users or models is recorded. */

@@ -1,5 +1,6 @@
 import type { FinishReason, Usage } from '../contracts/message.ts';
 import type { GatewayError } from '../errors/gateway-error.ts';
+import type { RoutingChoice } from './routing-policy.ts';
 
 /**
  * The gateway's normalized model interface, after the Vercel AI SDK's provider specification
@@ -58,6 +59,10 @@ export interface CallOptions {
   stopSequences?: string[];
   /** Cancels the HTTP call. */
   abortSignal?: AbortSignal;
+  /** Who asks (an internal user id): keeps a routing policy's A/B split sticky. Default: no one, a random arm. */
+  caller?: string;
+  /** Hears each deployment a routing policy tries, in turn, so a failed call is still told apart by arm. */
+  onRouting?: (choice: RoutingChoice) => void;
 }
 
 export type Content = TextPart | ToolCallPart;
@@ -69,6 +74,8 @@ export interface ResponseMetadata {
   modelId?: string;
   /** Set by failover: the deployment that served, `provider/model` as configured (what a client can name). */
   deployment?: string;
+  /** Set by a routing policy: its name, the arm that served, and the branch that chose it. */
+  routing?: RoutingChoice;
 }
 
 export interface GenerateResult {

@@ -16,6 +16,10 @@ import { withTimeouts } from './with-timeouts.ts';
 import { withMetrics } from './with-metrics.ts';
 import { fingerprintOf, KeyRing, type KeyStateStore, type KeyStatus } from './key-ring.ts';
 import { withKeyRotation } from './with-key-rotation.ts';
+import type { PriceTable } from '../usage/prices.ts';
+import { deploymentId, LatencyBoard, type Strategy, type TierPolicy } from './routing-policy.ts';
+import type { RoutingPolicyFile } from './routing-policy-file.ts';
+import { withRoutingPolicy, type PolicyArm } from './with-routing-policy.ts';
 
 export type Tier = 'instant' | 'thinking';
 
@@ -47,6 +51,15 @@ export interface ProviderStatus {
   circuits: { model: string; state: CircuitState; consecutiveFailures: number; retryInMs?: number }[];
 }
 
+/** The routing policy in force, as /v1/providers reports it. */
+export interface RoutingStatus {
+  policy: string;
+  loadedAt: string;
+  /** Why the policy file's last change was refused (the policy before it stays in force); null when it was not. */
+  error: string | null;
+  tiers: Partial<Record<Tier, { strategy: Strategy; deployments: { id: string; model: string; weight?: number; timeToFirstTokenMs?: number }[] }>>;
+}
+
 export interface ModelRegistryOptions {
   /** Default: no provider configured, so the offline model serves everything. */
   llm?: LlmConfig;
@@ -56,6 +69,10 @@ export interface ModelRegistryOptions {
   buckets?: TokenBuckets;
   /** Where a provider's keys are set aside (429, 401) when it has several. Default: this process's memory. */
   keyStates?: KeyStateStore;
+  /** ROUTING_POLICY_FILE, when set: the tiers it names are served by its policy. Default: none, the failover chain. */
+  routing?: RoutingPolicyFile;
+  /** What `cheapest` ranks by. Default: none, every deployment unpriced. */
+  prices?: PriceTable;
 }
 
 
@@ -71,9 +88,17 @@ export class ModelRegistry {
   readonly #cache = new Map<string, ResolvedModel>();
   /** Providers with several keys: one ring each, shared by all their models. */
   readonly #rings = new Map<string, KeyRing>();
+  readonly #routing: RoutingPolicyFile | undefined;
+  readonly #prices: PriceTable | undefined;
+  /** Times to first token by deployment id: kept across policy changes, as the deployments are the same. */
+  readonly #latency = new LatencyBoard();
 
-  constructor({ llm = offlineLlmConfig(), circuits, buckets, keyStates }: ModelRegistryOptions = {}) {
+  constructor({ llm = offlineLlmConfig(), circuits, buckets, keyStates, routing, prices }: ModelRegistryOptions = {}) {
     this.#buckets = buckets;
+    this.#routing = routing;
+    this.#prices = prices;
+    // A new policy serves the next request; calls under way finish under the one they started with.
+    routing?.onChange(() => this.#cache.clear());
     for (const provider of llm.providers) {
       if (provider.apiKeys.length > 1) this.#rings.set(provider.id, new KeyRing(provider.id, provider.apiKeys, keyStates ? { store: keyStates } : {}));
     }
@@ -193,14 +218,65 @@ export class ModelRegistry {
     return provider ? { provider, modelId: name } : undefined;
   }
 
+  /** The routing policy in force, if any, with each deployment's recent time to first token: what /v1/providers shows. */
+  routing(): RoutingStatus | null {
+    if (!this.#routing) return null;
+    const { loaded, error } = this.#routing.status();
+    const tiers = Object.entries(loaded.policy.tiers).map(([tier, policy]) => [
+      tier,
+      {
+        strategy: policy.strategy,
+        deployments: policy.deployments.map((deployment) => {
+          const id = deploymentId(deployment);
+          const average = this.#latency.averageOf(id);
+          return { id, model: `${deployment.provider}/${deployment.model}`, ...(deployment.weight === undefined ? {} : { weight: deployment.weight }), ...(average === undefined ? {} : { timeToFirstTokenMs: Math.round(average) }) };
+        }),
+      },
+    ]);
+    return { policy: loaded.name, loadedAt: loaded.loadedAt, error, tiers: Object.fromEntries(tiers) };
+  }
+
   #tier(tier: Tier): { model: LanguageModel; contextWindow: number | undefined } {
     if (this.#llm.primary === 'offline') return { model: new OfflineModel(), contextWindow: undefined };
+    const policy = this.#routing?.current;
+    const tierPolicy = policy?.policy.tiers[tier];
+    if (policy && tierPolicy) return this.#policyTier(tier, policy.name, tierPolicy);
     const providers = [this.#llm.primary, ...this.#llm.fallbacks].flatMap((id) => this.#provider(id) ?? []);
     const chain = providers.map((provider) => this.#deployment(provider, provider.models[tier]));
     // Whatever fits the smallest window fits every member, so failover never meets a prompt too long.
     const windows = providers.map((provider) => contextWindowOf(provider.models[tier]));
     const contextWindow = windows.includes(undefined) ? undefined : Math.min(...(windows as number[]));
     return { model: withDefaults(withRetry(withFailover(chain), this.#retry()), this.#defaults()), contextWindow };
+  }
+
+  /**
+   * A tier its routing policy serves. The prompt is fitted to the largest window among its deployments
+   * (the smallest under `priority`, as for the failover chain): `cheapest` then passes over those it does
+   * not fit, and any other refuses it as too long, which fails over to one it fits.
+   */
+  #policyTier(tier: Tier, name: string, policy: TierPolicy): { model: LanguageModel; contextWindow: number | undefined } {
+    const arms: PolicyArm[] = policy.deployments.map((deployment) => {
+      // The policy file was checked against the configured providers when it was read.
+      const provider = this.#provider(deployment.provider)!;
+      const candidate = {
+        id: deploymentId(deployment),
+        provider: provider.id,
+        model: deployment.model,
+        weight: deployment.weight ?? 1,
+        contextWindow: contextWindowOf(deployment.model),
+        price: this.#prices?.priceOf(`${provider.id}/${deployment.model}`),
+      };
+      return { candidate, model: this.#deployment(provider, deployment.model) };
+    });
+    const circuits = this.#circuits;
+    const isAvailable = circuits
+      ? async ({ candidate }: PolicyArm) => (await circuits.state(circuitKey({ provider: candidate.provider, modelId: candidate.model }))).state !== 'open'
+      : undefined;
+    const model = withRoutingPolicy({ tier, name, policy, arms, latency: this.#latency, ...(isAvailable ? { isAvailable } : {}) });
+    const windows = arms.map((arm) => arm.candidate.contextWindow);
+    const known = windows.filter((window) => window !== undefined);
+    const contextWindow = known.length < windows.length ? undefined : (policy.strategy === 'priority' ? Math.min : Math.max)(...known);
+    return { model: withDefaults(withRetry(model, this.#retry()), this.#defaults()), contextWindow };
   }
 
   #deployment(provider: ProviderConfig, modelId: string): LanguageModel {

@@ -57,6 +57,15 @@ describe('arrange', () => {
     expect(arrange(policy('cheapest'), listed, request({ inputTokens: 1000 }), new LatencyBoard()).order[0]?.id).toBe('small-window');
   });
 
+  it('cheapest and fastest rank a deployment whose circuit is open after every other', () => {
+    const listed = [candidate('cheap', { price: { input: 0.1, output: 0.1 }, available: false }), candidate('dear', { price: { input: 5, output: 5 } })];
+    expect(arrange(policy('cheapest'), listed, request(), new LatencyBoard()).order.map((c) => c.id)).toEqual(['dear', 'cheap']);
+    const board = new LatencyBoard();
+    board.record('cheap', 50);
+    board.record('dear', 900);
+    expect(arrange(policy('fastest', { exploration: 0 }), listed, request(), board).order.map((c) => c.id)).toEqual(['dear', 'cheap']);
+  });
+
   it('fastest tries an unmeasured deployment first, then the lowest moving average, and explores now and then', () => {
     const listed = [candidate('slow'), candidate('quick'), candidate('new')];
     const board = new LatencyBoard();

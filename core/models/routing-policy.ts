@@ -63,7 +63,11 @@ const tierPolicySchema = z
   });
 
 export const routingPolicySchema = z
-  .object({ tiers: z.object({ instant: tierPolicySchema.optional(), thinking: tierPolicySchema.optional() }).strict() })
+  .object({
+    /** How answers, usage and /v1/providers name this policy. Default: the file's name. */
+    name: z.string().regex(/^[\w.:-]{1,100}$/, { error: 'expected a name of 1-100 letters, digits or . : _ -' }).optional(),
+    tiers: z.object({ instant: tierPolicySchema.optional(), thinking: tierPolicySchema.optional() }).strict(),
+  })
   .strict();
 export type RoutingPolicy = z.infer<typeof routingPolicySchema>;
 export type TierPolicy = z.infer<typeof tierPolicySchema>;
@@ -81,6 +85,8 @@ export interface Candidate {
   contextWindow: number | undefined;
   /** Undefined: unpriced, ranked after every priced one by `cheapest`. */
   price: Price | undefined;
+  /** False while its circuit is open: `cheapest` and `fastest` then rank it after every other. Default: true. */
+  available?: boolean;
 }
 
 export interface RoutingRequest {
@@ -92,10 +98,23 @@ export interface RoutingRequest {
   maxOutputTokens: number | undefined;
 }
 
+/** Which branch of a policy chose a deployment; `failover` when the ones before it failed. */
+export type Branch = 'priority' | 'cheapest' | 'fastest' | 'explore' | 'weighted' | 'failover';
+
+/** What a routing policy decided for one call: recorded with the answer, in usage, metrics and the audit. */
+export interface RoutingChoice {
+  policy: string;
+  /** The deployment's id (`provider/model` unless the policy names it). */
+  deployment: string;
+  /** What it calls, `provider/model`. */
+  model: string;
+  branch: Branch;
+}
+
 /** Which deployments serve a request, in the order to try them, and which branch of the policy chose the first. */
 export interface Arrangement {
   order: Candidate[];
-  branch: 'priority' | 'cheapest' | 'fastest' | 'explore' | 'weighted';
+  branch: Exclude<Branch, 'failover'>;
 }
 
 /** Recent times to first token, per deployment id, as moving averages. */
@@ -139,17 +158,19 @@ export function arrange(policy: TierPolicy, candidates: readonly Candidate[], re
       // Nothing fits: the smallest windows are left to refuse it with their own words (context_length_exceeded).
       const pool = fits.length > 0 ? fits : [...candidates];
       const cost = new Map(pool.map((candidate) => [candidate, expectedCost(candidate, request.inputTokens, output)]));
-      return { order: pool.sort((a, b) => cost.get(a)! - cost.get(b)!), branch: 'cheapest' };
+      return { order: availableFirst(pool.sort((a, b) => cost.get(a)! - cost.get(b)!)), branch: 'cheapest' };
     }
     case 'fastest': {
-      const unmeasured = candidates.filter((candidate) => latency.averageOf(candidate.id) === undefined);
-      const measured = candidates.filter((candidate) => latency.averageOf(candidate.id) !== undefined).sort((a, b) => latency.averageOf(a.id)! - latency.averageOf(b.id)!);
-      if (unmeasured.length > 0) return { order: [...unmeasured, ...measured], branch: 'explore' };
+      const up = candidates.filter((candidate) => candidate.available !== false);
+      const down = candidates.filter((candidate) => candidate.available === false);
+      const unmeasured = up.filter((candidate) => latency.averageOf(candidate.id) === undefined);
+      const measured = up.filter((candidate) => latency.averageOf(candidate.id) !== undefined).sort((a, b) => latency.averageOf(a.id)! - latency.averageOf(b.id)!);
+      if (unmeasured.length > 0) return { order: [...unmeasured, ...measured, ...down], branch: 'explore' };
       if (measured.length > 1 && random() < (policy.exploration ?? 0.05)) {
         const [other] = measured.splice(1 + Math.floor(random() * (measured.length - 1)), 1);
-        return { order: [other!, ...measured], branch: 'explore' };
+        return { order: [other!, ...measured, ...down], branch: 'explore' };
       }
-      return { order: measured, branch: 'fastest' };
+      return { order: [...measured, ...down], branch: 'fastest' };
     }
     case 'weighted': {
       const total = candidates.reduce((sum, candidate) => sum + candidate.weight, 0);
@@ -159,4 +180,9 @@ export function arrange(policy: TierPolicy, candidates: readonly Candidate[], re
       return { order: [chosen, ...rest], branch: 'weighted' };
     }
   }
+}
+
+/** The same order, those whose circuit is open moved to the end. */
+function availableFirst(candidates: Candidate[]): Candidate[] {
+  return [...candidates.filter((candidate) => candidate.available !== false), ...candidates.filter((candidate) => candidate.available === false)];
 }

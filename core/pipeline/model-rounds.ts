@@ -4,6 +4,7 @@ import type { StreamPart as RelayPart } from '../contracts/stream-part.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { addUsage, collectStream, textOf } from '../models/collect-stream.ts';
 import type { CallOptions, GenerateResult, LanguageModel, StreamPart } from '../models/language-model.ts';
+import type { RoutingChoice } from '../models/routing-policy.ts';
 import { servedBy } from '../models/served-by.ts';
 import type { JobContext } from './context.ts';
 
@@ -17,6 +18,8 @@ export interface ModelRoundsOptions {
   backendTools: boolean;
   /** Text the gateway adds under the answer (cited sources, approval codes), given the answer's text. Default: none. */
   epilogue?: (text: string) => string;
+  /** The internal user asking: a routing policy's A/B arm sticks to them. */
+  caller?: string;
 }
 
 /**
@@ -36,6 +39,8 @@ export class ModelRounds {
   #last: Promise<unknown> = Promise.resolve();
   /** Milliseconds spent waiting for the model, over every round. */
   inferMs = 0;
+  /** What a routing policy chose for the last call: the arm that served, or the last one tried when all failed. */
+  routing: RoutingChoice | undefined;
 
   constructor(ctx: JobContext, options: ModelRoundsOptions) {
     this.#ctx = ctx;
@@ -48,7 +53,8 @@ export class ModelRounds {
     const { job, checkpoints, abortSignal, log } = this.#ctx;
     try {
       const result = await checkpoints.once(name, async () => {
-        const { stream } = await this.#options.model.doStream({ ...options, abortSignal });
+        const onRouting = (choice: RoutingChoice) => (this.routing = choice);
+        const { stream } = await this.#options.model.doStream({ ...options, abortSignal, caller: this.#options.caller, onRouting });
         if (!job.request.stream) return collectStream({ stream });
         try {
           return await collectStream({ stream: this.#relay(stream) });
@@ -59,6 +65,8 @@ export class ModelRounds {
           await this.#last;
         }
       });
+      // From the checkpoint, when an earlier attempt of the job made this call.
+      this.routing = result.response?.routing ?? this.routing;
       log.debug({ call: name, deployment: servedBy(this.#options.model, result), ms: Math.round(performance.now() - started), usage: result.usage, finishReason: result.finishReason }, 'model call');
       this.#usage = this.#usage ? addUsage(this.#usage, result.usage) : result.usage;
       const text = textOf(result.content);

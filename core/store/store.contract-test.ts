@@ -54,6 +54,8 @@ export function describeStoreContract(name: string, open: () => Promise<{ store:
       provider: 'openai',
       model: 'openai/gpt-4o-mini',
       tier: 'instant',
+      deployment: null,
+      branch: null,
       status: 'ok',
       errorCode: null,
       latencyMs: 12,
@@ -230,6 +232,48 @@ export function describeStoreContract(name: string, open: () => Promise<{ store:
       expect(byModel[0]).not.toHaveProperty('user');
       expect(await store.usageReport({ since: '2027-01-01T00:00:00.000Z' })).toEqual([]);
       expect(await store.usageReport({ since, groupBy: ['platform'] })).toEqual([expect.objectContaining({ platform: 'http', requests: 4 })]);
+    });
+
+    it('reports usage per routing-policy arm (deployment) and branch, requests no policy routed under null', async () => {
+      const at = (minute: number) => `2026-04-01T10:${String(minute).padStart(2, '0')}:00.000Z`;
+      await store.logRequest(request('d1', at(1), { deployment: 'a', branch: 'weighted', inputTokens: 10, outputTokens: 20, costUsd: 0.5, latencyMs: 100 }));
+      await store.logRequest(request('d2', at(2), { deployment: 'a', branch: 'weighted', inputTokens: 30, outputTokens: 40, costUsd: 0.25, latencyMs: 300 }));
+      await store.logRequest(request('d3', at(3), {
+        deployment: 'a', branch: 'failover', status: 'error', errorCode: 'upstream_error', inputTokens: 0, outputTokens: 0, cachedInputTokens: 0,
+        reasoningTokens: 0, costUsd: 0, latencyMs: 50,
+      }));
+      await store.logRequest(request('d4', at(4), { deployment: 'b', branch: 'weighted', inputTokens: 5, outputTokens: 6, costUsd: 0.125, latencyMs: 200 }));
+      // Routed by no policy: the fields left out entirely, as a plain failover chain logs them.
+      const plain = request('d5', at(5), { inputTokens: 1, outputTokens: 2, costUsd: 0.0625, latencyMs: 10 });
+      delete plain.deployment;
+      delete plain.branch;
+      await store.logRequest(plain);
+
+      expect((await store.listRequests({ limit: 5 })).map((e) => [e.requestId, e.deployment, e.branch])).toEqual([
+        ['d5', null, null], ['d4', 'b', 'weighted'], ['d3', 'a', 'failover'], ['d2', 'a', 'weighted'], ['d1', 'a', 'weighted'],
+      ]);
+      const since = '2026-04-01T00:00:00.000Z';
+      const figures = (requests: number, errors: number, inputTokens: number, outputTokens: number, costUsd: number, latencyMs: number) => ({
+        requests, errors, inputTokens, outputTokens, costUsd, latencyMs,
+      });
+      const byArm = await store.usageReport({ since, groupBy: ['deployment'] });
+      expect(byArm).toEqual([
+        expect.objectContaining({ deployment: null, ...figures(1, 0, 1, 2, 0.0625, 10) }),
+        expect.objectContaining({ deployment: 'a', ...figures(3, 1, 40, 60, 0.75, 150) }),
+        expect.objectContaining({ deployment: 'b', ...figures(1, 0, 5, 6, 0.125, 200) }),
+      ]);
+      expect(byArm[1]).toMatchObject({ cachedInputTokens: 2, reasoningTokens: 4 });
+      expect(byArm[0]).not.toHaveProperty('branch');
+      expect(byArm[0]).not.toHaveProperty('provider');
+
+      expect(await store.usageReport({ since, groupBy: ['deployment', 'branch'] })).toEqual([
+        expect.objectContaining({ deployment: null, branch: null, ...figures(1, 0, 1, 2, 0.0625, 10) }),
+        expect.objectContaining({ deployment: 'a', branch: 'failover', ...figures(1, 1, 0, 0, 0, 50) }),
+        expect.objectContaining({ deployment: 'a', branch: 'weighted', ...figures(2, 0, 40, 60, 0.75, 200) }),
+        expect.objectContaining({ deployment: 'b', branch: 'weighted', ...figures(1, 0, 5, 6, 0.125, 200) }),
+      ]);
+      const byBranch = await store.usageReport({ since, groupBy: ['branch'] });
+      expect(byBranch.map((row) => [row.branch, row.requests, row.errors])).toEqual([[null, 1, 0], ['failover', 1, 1], ['weighted', 3, 0]]);
     });
 
     it('keeps conversation settings, merging changes and removing what is set to undefined', async () => {

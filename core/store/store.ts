@@ -108,8 +108,11 @@ export interface UsageTotals {
   costUsd: number;
 }
 
-/** Ways to group usage: by user, provider, model, tier, platform, or day (UTC, `YYYY-MM-DD`). */
-export type UsageGroup = 'user' | 'provider' | 'model' | 'tier' | 'platform' | 'day';
+/**
+ * Ways to group usage: by user, provider, model, tier, platform, day (UTC, `YYYY-MM-DD`), or the routing
+ * policy's deployment (arm) and branch that chose it, to compare the arms of a split side by side.
+ */
+export type UsageGroup = 'user' | 'provider' | 'model' | 'tier' | 'platform' | 'day' | 'deployment' | 'branch';
 
 export interface UsageQuery {
   /** ISO time, inclusive. */
@@ -130,6 +133,8 @@ export interface UsageRow extends UsageFigures {
   tier?: string | null;
   platform?: string;
   day?: string;
+  deployment?: string | null;
+  branch?: string | null;
 }
 
 /** What a group of requests used and cost. */
@@ -205,6 +210,16 @@ export interface RequestLogEntry {
   /** `provider/model` (or `offline`) as a client would name it. */
   model: string | null;
   tier: 'instant' | 'thinking' | null;
+  /**
+   * The routing policy's deployment (arm) id that served, or was tried last when the call failed; null
+   * when no routing policy chose (a plain failover chain). Absent reads as null.
+   */
+  deployment?: string | null;
+  /**
+   * Which branch of the routing policy chose the deployment: `priority`, `cheapest`, `fastest`,
+   * `explore`, `weighted` or `failover`; null without a policy. Absent reads as null.
+   */
+  branch?: string | null;
   status: 'ok' | 'error' | 'cancelled';
   errorCode: string | null;
   latencyMs: number;

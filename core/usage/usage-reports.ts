@@ -3,7 +3,7 @@ import { GatewayError } from '../errors/gateway-error.ts';
 import { auditAction, findUserByRef, type Actor } from '../identity/actor.ts';
 import type { Store, UsageFigures, UsageGroup, UsageRow } from '../store/store.ts';
 
-export const usageGroups = ['user', 'provider', 'model', 'tier', 'platform', 'day'] as const satisfies readonly UsageGroup[];
+export const usageGroups = ['user', 'provider', 'model', 'tier', 'platform', 'day', 'deployment', 'branch'] as const satisfies readonly UsageGroup[];
 
 /** A usage question, as GET /v1/usage takes it (and /usage in chat builds it). */
 export const usageQuerySchema = z
@@ -14,7 +14,10 @@ export const usageQuerySchema = z
     days: z.coerce.number({ error: 'expected a whole number of days from 1 to 3660' }).int().min(1).max(3660).optional(),
     since: z.iso.datetime({ error: 'expected an ISO 8601 time such as 2026-11-01T00:00:00Z' }).optional(),
     until: z.iso.datetime({ error: 'expected an ISO 8601 time such as 2026-12-01T00:00:00Z' }).optional(),
-    /** Comma-separated: user, provider, model, tier, platform, day. */
+    /**
+     * Comma-separated: user, provider, model, tier, platform, day, deployment, branch. `deployment` and
+     * `branch` (the routing policy's arm, and the branch that chose it) compare the arms of a split.
+     */
     groupBy: z
       .string()
       .max(100)

@@ -4,6 +4,7 @@ import { afterAll, beforeAll } from 'vitest';
 import type { InboundJobInput, Platform } from '../../core/contracts/job.ts';
 import { parseConfig, type Config } from '../../core/config/config.ts';
 import { ModelRegistry } from '../../core/models/registry.ts';
+import { RoutingPolicyFile } from '../../core/models/routing-policy-file.ts';
 import type { PipelineServices } from '../../core/pipeline/pipeline.ts';
 import { createJobRunner, type JobOutcome } from '../../core/pipeline/run-job.ts';
 import { SqliteStore } from '../../core/store/embedded/sqlite-store.ts';
@@ -65,7 +66,8 @@ export function usePipeline() {
       if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
       const { config } = parsed;
       const store = new SqliteStore(':memory:');
-      const models = new ModelRegistry({ llm: config.llm });
+      const routing = config.routingPolicyFile ? new RoutingPolicyFile(config.routingPolicyFile, config.llm.providers.map((provider) => provider.id)) : undefined;
+      const models = new ModelRegistry({ llm: config.llm, ...(routing ? { routing } : {}) });
       // The fake provider serves no embeddings: the knowledge base uses the built-in local ones.
       const knowledge = new KnowledgeBase(new SqliteKnowledgeStore(':memory:'), () => new OfflineEmbeddingModel(), config.knowledge);
       const runJob = createJobRunner({
@@ -89,6 +91,8 @@ export function usePipeline() {
       return {
         store,
         models,
+        /** ROUTING_POLICY_FILE's policy, when `env` names one. */
+        routing,
         knowledge,
         /** One message through the pipeline; by default from telegram:alice, always in the same conversation. */
         async say(text: string, options: SayOptions = {}): Promise<JobOutcome> {

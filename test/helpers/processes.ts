@@ -12,9 +12,9 @@ export function isAlive(pid: number) {
 }
 
 /** Polls until `condition` holds or the time is up; returns whether it held. */
-export async function waitUntil(condition: () => boolean, timeoutMs = 5000) {
+export async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs = 5000) {
   for (let waited = 0; waited < timeoutMs; waited += 50) {
-    if (condition()) return true;
+    if (await condition()) return true;
     await sleep(50);
   }
   return condition();

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { ApiPrincipal } from '../../../core/identity/tokens.ts';
+import type { RoutingStatus } from '../../../core/models/registry.ts';
 import type { ModelsPort } from '../models-port.ts';
 import { providerListSchema } from '../openai-schemas.ts';
 
@@ -12,7 +13,7 @@ export interface ProvidersOptions {
 export const providers: FastifyPluginAsyncZod<ProvidersOptions> = async (app, { authenticate, models }) => {
   const schema = {
     summary: 'List providers',
-    description: 'Configured LLM providers: their role (primary, fallback), models per tier, health, keys by fingerprint (active, cooling after a 429, removed after a 401), and circuit-breaker state per model. Never a key.',
+    description: 'Configured LLM providers: their role (primary, fallback), models per tier, health, keys by fingerprint (active, cooling after a 429, removed after a 401), and circuit-breaker state per model; and the routing policy in force (ROUTING_POLICY_FILE), with each deployment\'s recent time to first token. Never a key.',
     response: { 200: providerListSchema },
   };
   app.get('/v1/providers', { schema }, async (request) => {
@@ -39,6 +40,24 @@ export const providers: FastifyPluginAsyncZod<ProvidersOptions> = async (app, { 
           ...(circuit.retryInMs !== undefined ? { retry_in_ms: Math.round(circuit.retryInMs) } : {}),
         })),
       })),
+      routing: routingOf(models.routing()),
     };
   });
 };
+
+function routingOf(status: RoutingStatus | null) {
+  if (!status) return null;
+  const tiers = Object.entries(status.tiers).map(([tier, policy]) => [
+    tier,
+    {
+      strategy: policy.strategy,
+      deployments: policy.deployments.map(({ id, model, weight, timeToFirstTokenMs }) => ({
+        id,
+        model,
+        ...(weight === undefined ? {} : { weight }),
+        ...(timeToFirstTokenMs === undefined ? {} : { time_to_first_token_ms: timeToFirstTokenMs }),
+      })),
+    },
+  ]);
+  return { policy: status.policy, loaded_at: status.loadedAt, error: status.error, tiers: Object.fromEntries(tiers) };
+}

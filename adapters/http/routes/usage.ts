@@ -27,6 +27,10 @@ const usageRowSchema = z.object({
   tier: z.string().nullable().optional(),
   platform: z.string().optional(),
   day: z.string().optional(),
+  /** The routing policy's deployment (arm) that served; null: no policy routed. */
+  deployment: z.string().nullable().optional(),
+  /** The policy branch that chose it (`priority`, `cheapest`, `fastest`, `explore`, `weighted`, `failover`); null: no policy. */
+  branch: z.string().nullable().optional(),
   ...totalsShape,
 });
 
@@ -52,13 +56,14 @@ export const usageReportSchema = z
     }],
   });
 
-/** GET /v1/usage: requests, tokens and cost; your own, or (admins) anyone's, grouped by user, provider, model, tier, platform or day. */
+/** GET /v1/usage: requests, tokens and cost; your own, or (admins) anyone's, grouped by user, provider, model, tier, platform, day, deployment or branch. */
 export const usageRoutes: FastifyPluginAsyncZod<UsageRoutesOptions> = async (app, { usage, actorOf }) => {
   const schema = {
     summary: 'Usage and cost',
     description:
       'Requests, errors, tokens (input, output, cached, reasoning), cost in USD and latency: your own, or (admins) anyone\'s with `user` (`all`: everyone). ' +
-      'Grouped by `groupBy` (comma-separated: user, provider, model, tier, platform, day), over the last `days` (default 30) or `since`..`until`.',
+      'Grouped by `groupBy` (comma-separated: user, provider, model, tier, platform, day, deployment, branch), over the last `days` (default 30) or `since`..`until`. ' +
+      '`deployment` and `branch` compare the arms of a routing policy: requests, errors, tokens, cost and latency per arm.',
     querystring: usageQuerySchema,
     response: { 200: usageReportSchema },
   };

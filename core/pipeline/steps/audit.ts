@@ -42,7 +42,9 @@ export interface OutcomeServices {
 export async function recordOutcome({ store, prices }: OutcomeServices, ctx: FinishedJob, error?: GatewayError) {
   const { job, user, model, route, result } = ctx;
   const at = new Date().toISOString();
-  const modelName = model ? servedBy(model, result) : null;
+  // Under a routing policy, a call that failed is told apart by the arm tried last.
+  const routing = ctx.rounds?.routing;
+  const modelName = model ? (result || !routing ? servedBy(model, result) : routing.model) : null;
   const usage = result?.usage ?? { inputTokens: 0, outputTokens: 0 };
   const costUsd = modelName ? prices.costOf(modelName, usage) : 0;
   const deployment = modelName ? splitDeployment(modelName) : undefined;
@@ -61,6 +63,7 @@ export async function recordOutcome({ store, prices }: OutcomeServices, ctx: Fin
       conversationId: job.conversationId,
       ...(modelName ? { model: modelName } : {}),
       ...(route ? { tier: route.tier, routeReason: route.reason } : {}),
+      ...(routing ? { routing: { policy: routing.policy, deployment: routing.deployment, branch: routing.branch } } : {}),
       ...(error ? { errorCode: error.code } : {}),
     },
   });
@@ -74,6 +77,8 @@ export async function recordOutcome({ store, prices }: OutcomeServices, ctx: Fin
     provider: deployment?.provider ?? null,
     model: modelName,
     tier: route?.tier ?? null,
+    deployment: routing?.deployment ?? null,
+    branch: routing?.branch ?? null,
     status: outcome === 'cancelled' ? 'cancelled' : error ? 'error' : 'ok',
     errorCode: error?.code ?? null,
     latencyMs: Date.now() - Date.parse(job.source.receivedAt),

@@ -2,6 +2,7 @@ import type { GenerateResult, ToolDefinition } from '../../models/language-model
 import type { Step } from '../compose.ts';
 import type { JobContext } from '../context.ts';
 import { ModelRounds } from '../model-rounds.ts';
+import type { Authenticated } from './authenticate.ts';
 import type { Prompted } from './build-prompt.ts';
 import type { Offered } from './offer-tools.ts';
 import type { Retrieved } from './retrieve-context.ts';
@@ -38,12 +39,12 @@ export function callOptions(ctx: JobContext & Offered, tools: ToolDefinition[] =
  * The paid call. Streamed from the provider even when the client waits for the whole answer, so a
  * provider that hangs before its first byte is caught by the first-byte timeout and failed over.
  */
-export function infer(): Step<JobContext & Prompted & Routed & Offered & Retrieved & Partial<ToolsRan>, Inferred> {
+export function infer(): Step<JobContext & Authenticated & Prompted & Routed & Offered & Retrieved & Partial<ToolsRan>, Inferred> {
   return {
     name: 'infer',
     async run(ctx, next) {
       const epilogue = (text: string) => [citedSourcesLine(ctx.context, text), approvalNote(ctx.approvalCodes ?? [])].filter(Boolean).join('\n\n');
-      ctx.rounds = new ModelRounds(ctx, { model: ctx.model, route: ctx.route, backendTools: ctx.offered.backend, epilogue });
+      ctx.rounds = new ModelRounds(ctx, { model: ctx.model, route: ctx.route, backendTools: ctx.offered.backend, epilogue, caller: ctx.user.id });
       ctx.result = await ctx.rounds.call('infer', { prompt: ctx.prompt, ...callOptions(ctx) });
       await next();
     },

@@ -61,6 +61,9 @@ export const addedColumns = [
   ['audit', 'hash', 'TEXT'],
   // Lower case: handles are found in any case.
   ['identities', 'handle', 'TEXT'],
+  // The routing policy's arm and branch; null for requests no policy routed, and for those logged before.
+  ['requests', 'deployment', 'TEXT'],
+  ['requests', 'branch', 'TEXT'],
 ] as const;
 
 /** Indexes on added columns, created once the columns exist. */
@@ -155,6 +158,8 @@ export const toRequest = (row: Row): RequestLogEntry => ({
   provider: nullableString(row.provider),
   model: nullableString(row.model),
   tier: row.tier as RequestLogEntry['tier'],
+  deployment: nullableString(row.deployment),
+  branch: nullableString(row.branch),
   status: row.status as RequestLogEntry['status'],
   errorCode: nullableString(row.error_code),
   latencyMs: Number(row.latency_ms),
@@ -174,4 +179,6 @@ export const usageColumns = {
   tier: 'tier',
   platform: 'platform',
   day: 'substr(at, 1, 10)',
+  deployment: 'deployment',
+  branch: 'branch',
 } as const;

@@ -32,12 +32,30 @@ describe('SqliteStore', () => {
     const file = join(dir, 'gateway.db');
     const old = new DatabaseSync(file);
     old.exec(`CREATE TABLE users (id TEXT PRIMARY KEY, role TEXT NOT NULL, created_at TEXT NOT NULL, last_seen_at TEXT NOT NULL);
-      INSERT INTO users VALUES ('usr_old', 'admin', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z');`);
+      INSERT INTO users VALUES ('usr_old', 'admin', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z');
+      CREATE TABLE requests (
+        request_id TEXT PRIMARY KEY, job_id TEXT NOT NULL, user_id TEXT, platform TEXT NOT NULL, model TEXT,
+        status TEXT NOT NULL, error_code TEXT, latency_ms INTEGER NOT NULL, input_tokens INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL, at TEXT NOT NULL);
+      INSERT INTO requests VALUES ('req_old', 'job_old', 'usr_old', 'http', 'openai/gpt-4o-mini', 'ok', NULL, 40, 3, 7, '2026-01-01T00:00:00.000Z');`);
     old.close();
     const store = new SqliteStore(file);
     expect(await store.getUser('usr_old')).toMatchObject({ role: 'admin', limits: {} });
     await store.setLimits('usr_old', { requestsPerMinute: 3 });
     expect((await store.getUser('usr_old'))?.limits).toEqual({ requestsPerMinute: 3 });
+    // The request log gains the routing policy's deployment and branch: null for what was logged before.
+    const check = new DatabaseSync(file);
+    const columns = check.prepare('PRAGMA table_info(requests)').all().map((row) => row.name);
+    check.close();
+    expect(columns).toEqual(expect.arrayContaining(['deployment', 'branch', 'provider', 'cost_usd']));
+    expect(await store.listRequests()).toEqual([expect.objectContaining({ requestId: 'req_old', deployment: null, branch: null, costUsd: 0 })]);
+    await store.logRequest({
+      requestId: 'req_new', jobId: 'job_new', userId: 'usr_old', platform: 'http', externalId: 'alice', provider: 'openai', model: 'openai/gpt-4o-mini',
+      tier: 'instant', deployment: 'a', branch: 'weighted', status: 'ok', errorCode: null, latencyMs: 20, inputTokens: 1, outputTokens: 2,
+      cachedInputTokens: 0, reasoningTokens: 0, costUsd: 0.5, at: '2026-01-02T00:00:00.000Z',
+    });
+    expect((await store.usageReport({ since: '2026-01-01T00:00:00.000Z', groupBy: ['deployment', 'branch'] })).map((row) => [row.deployment, row.branch, row.requests, row.inputTokens]))
+      .toEqual([[null, null, 1, 3], ['a', 'weighted', 1, 1]]);
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   });

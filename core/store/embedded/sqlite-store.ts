@@ -319,9 +319,10 @@ export class SqliteStore implements Store {
   async logRequest(entry: RequestLogEntry) {
     const { changes } = this.#transaction(() => {
       const inserted = this.#statement(
-        `INSERT OR IGNORE INTO requests (request_id, job_id, user_id, api_key_id, platform, external_id, provider, model, tier, status,
-           error_code, latency_ms, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, cost_usd, at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR IGNORE INTO requests (request_id, job_id, user_id, api_key_id, platform, external_id, provider, model, tier,
+           deployment, branch, status, error_code, latency_ms, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens,
+           cost_usd, at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         entry.requestId,
@@ -333,6 +334,8 @@ export class SqliteStore implements Store {
         entry.provider,
         entry.model,
         entry.tier,
+        entry.deployment ?? null,
+        entry.branch ?? null,
         entry.status,
         entry.errorCode,
         Math.round(entry.latencyMs),

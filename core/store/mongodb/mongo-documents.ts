@@ -74,9 +74,12 @@ export interface AuditDoc extends Omit<AuditRecord, 'id' | 'detail'> {
   detail: string;
 }
 
-export interface RequestDoc extends Omit<RequestLogEntry, 'requestId' | 'apiKeyId'> {
+export interface RequestDoc extends Omit<RequestLogEntry, 'requestId' | 'apiKeyId' | 'deployment' | 'branch'> {
   _id: string;
   apiKeyId: string | null;
+  /** Missing in documents written before routing policies: read as null. */
+  deployment?: string | null;
+  branch?: string | null;
   /** For the TTL index, which only reads Dates. */
   atDate: Date;
 }
@@ -219,6 +222,8 @@ export const requestDoc = (entry: RequestLogEntry): RequestDoc => ({
   provider: entry.provider,
   model: entry.model,
   tier: entry.tier,
+  deployment: entry.deployment ?? null,
+  branch: entry.branch ?? null,
   status: entry.status,
   errorCode: entry.errorCode,
   latencyMs: entry.latencyMs,
@@ -241,6 +246,8 @@ export const toRequest = (doc: RequestDoc): RequestLogEntry => ({
   provider: doc.provider ?? null,
   model: doc.model ?? null,
   tier: doc.tier ?? null,
+  deployment: doc.deployment ?? null,
+  branch: doc.branch ?? null,
   status: doc.status,
   errorCode: doc.errorCode ?? null,
   latencyMs: doc.latencyMs,
@@ -264,6 +271,8 @@ const usageGroupKeys: Record<UsageGroup, unknown> = {
   platform: '$platform',
   // `at` is an ISO time in UTC, so its first ten bytes are the UTC day.
   day: { $substrBytes: ['$at', 0, 10] },
+  deployment: { $ifNull: ['$deployment', null] },
+  branch: { $ifNull: ['$branch', null] },
 };
 
 const usageTotals = {

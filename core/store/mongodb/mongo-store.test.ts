@@ -3,6 +3,8 @@ import { MongoClient } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { findChainBreak } from '../../audit/audit-chain.ts';
 import { describeStoreContract } from '../store.contract-test.ts';
+import type { RequestLogEntry } from '../store.ts';
+import { requestDoc, toRequest, toUsageRow, usagePipeline } from './mongo-documents.ts';
 import { databaseInUrl, MongoStore } from './mongo-store.ts';
 
 // Runs against the MongoDB server at MONGODB_URL. No server can be started from here: mongodb-memory-server
@@ -41,6 +43,35 @@ describe('databaseInUrl', () => {
   it('is what the test URLs are built around', () => {
     expect(urlWithDatabase('mongodb://h1:1,h2:2/other?w=majority', 'x')).toBe('mongodb://h1:1,h2:2/x?w=majority');
     expect(databaseInUrl(urlWithDatabase('mongodb://localhost', 'fresh'))).toBe('fresh');
+  });
+});
+
+// Without a server, the documents: the store contract (run below when MONGODB_URL is set) covers the queries.
+describe('request documents and the usage pipeline', () => {
+  const entry: RequestLogEntry = {
+    requestId: 'r1', jobId: 'job-r1', userId: 'u1', apiKeyId: null, platform: 'http', externalId: 'alice', provider: 'openai',
+    model: 'openai/gpt-4o-mini', tier: 'instant', deployment: 'a', branch: 'weighted', status: 'ok', errorCode: null, latencyMs: 12,
+    inputTokens: 3, outputTokens: 7, cachedInputTokens: 1, reasoningTokens: 2, costUsd: 0.25, at: '2026-04-01T10:00:00.000Z',
+  };
+
+  it('stores the routing policy\'s deployment and branch, null when absent, and reads them back', () => {
+    expect(requestDoc(entry)).toMatchObject({ _id: 'r1', deployment: 'a', branch: 'weighted' });
+    expect(toRequest(requestDoc(entry))).toEqual(entry);
+    const { deployment: _deployment, branch: _branch, ...plain } = entry;
+    expect(requestDoc(plain)).toMatchObject({ deployment: null, branch: null });
+    // A document written before the fields existed has neither.
+    const { deployment: _d, branch: _b, ...older } = requestDoc(entry);
+    expect(toRequest(older)).toMatchObject({ deployment: null, branch: null });
+  });
+
+  it('groups usage by deployment and branch, a missing field with null, and returns them in the rows', () => {
+    const pipeline = usagePipeline({ since: '2026-04-01T00:00:00.000Z', groupBy: ['deployment', 'branch'] }, ['deployment', 'branch']);
+    expect(pipeline[1]).toMatchObject({ $group: { _id: { deployment: { $ifNull: ['$deployment', null] }, branch: { $ifNull: ['$branch', null] } } } });
+    expect(pipeline[2]).toEqual({ $sort: { '_id.deployment': 1, '_id.branch': 1 } });
+    const figures = { requests: 3, errors: 1, inputTokens: 40, outputTokens: 60, cachedInputTokens: 2, reasoningTokens: 4, costUsd: 0.75 };
+    expect(toUsageRow({ _id: { deployment: 'a', branch: 'weighted' }, ...figures, latencyMs: 150 }, ['deployment', 'branch']))
+      .toEqual({ deployment: 'a', branch: 'weighted', ...figures, latencyMs: 150 });
+    expect(toUsageRow({ _id: { deployment: null }, ...figures, latencyMs: 150 }, ['deployment'])).toEqual({ deployment: null, ...figures, latencyMs: 150 });
   });
 });
 

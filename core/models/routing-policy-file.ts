@@ -1,0 +1,116 @@
+import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { basename } from 'node:path';
+import { routingPolicySchema, type RoutingPolicy } from './routing-policy.ts';
+
+/** The policy in force: what it says, what it is called, and when it was read. */
+export interface LoadedPolicy {
+  policy: RoutingPolicy;
+  name: string;
+  loadedAt: string;
+}
+
+/** What /v1/providers says of the policy file: which, read when, and why the last change was refused. */
+export interface RoutingFileStatus {
+  file: string;
+  loaded: LoadedPolicy;
+  /** The last change's refusal; the policy before it stays in force. */
+  error: string | null;
+}
+
+/**
+ * Reads and checks a policy file (JSON): its shape, and that every provider it names is configured
+ * (a deployment of a provider without a key could never answer). The refusal names the file and each
+ * problem's place, as `tiers.instant.deployments[1].provider: …`.
+ */
+export function readRoutingPolicy(file: string, configured: readonly string[]): LoadedPolicy {
+  // A configuration problem, never a client's: said at start or in the log, not in an API answer.
+  const refuse = (problems: string[]) => new Error(`ROUTING_POLICY_FILE ${file} was refused: ${problems.join('; ')}.`);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'there is no such file' : `it is not JSON (${(error as Error).message})`;
+    throw refuse([reason]);
+  }
+  const parsed = routingPolicySchema.safeParse(json);
+  if (!parsed.success) throw refuse(parsed.error.issues.map((issue) => `${placeOf(issue.path)}${issue.message}`));
+  const unconfigured = Object.entries(parsed.data.tiers).flatMap(([tier, policy]) =>
+    (policy?.deployments ?? []).flatMap((deployment, index) =>
+      configured.includes(deployment.provider)
+        ? []
+        : [`tiers.${tier}.deployments[${index}].provider: ${deployment.provider} is not configured (set its API key)`],
+    ),
+  );
+  if (unconfigured.length > 0) throw refuse(unconfigured);
+  return { policy: parsed.data, name: parsed.data.name ?? basename(file).replace(/\.json$/i, ''), loadedAt: new Date().toISOString() };
+}
+
+function placeOf(path: readonly PropertyKey[]): string {
+  const place = path.reduce<string>((text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part)), '');
+  return place ? `${place}: ` : '';
+}
+
+/**
+ * ROUTING_POLICY_FILE, in force: read at start (a bad file stops the start, with its problems), then
+ * watched. A change takes effect for the next request; a changed file that is refused leaves the
+ * policy before it in force, and the refusal is logged and shown in /v1/providers until a good one comes.
+ */
+export class RoutingPolicyFile {
+  readonly #file: string;
+  readonly #configured: readonly string[];
+  #loaded: LoadedPolicy;
+  #error: string | null = null;
+  readonly #listeners = new Set<(loaded: LoadedPolicy) => void>();
+  #watching = false;
+
+  constructor(file: string, configured: readonly string[]) {
+    this.#file = file;
+    this.#configured = configured;
+    this.#loaded = readRoutingPolicy(file, configured);
+  }
+
+  get current(): LoadedPolicy {
+    return this.#loaded;
+  }
+
+  /** Called with each new policy taken into force. */
+  onChange(listener: (loaded: LoadedPolicy) => void): void {
+    this.#listeners.add(listener);
+  }
+
+  /** Reads the file again: true if its policy is now in force; false, and the old one kept, if refused. */
+  reload(): boolean {
+    try {
+      this.#loaded = readRoutingPolicy(this.#file, this.#configured);
+    } catch (error) {
+      this.#error = (error as Error).message;
+      return false;
+    }
+    this.#error = null;
+    for (const listener of this.#listeners) listener(this.#loaded);
+    return true;
+  }
+
+  /**
+   * Polls the file's modification time (`fs.watchFile`: it survives editors that replace the file,
+   * where `fs.watch` loses it). `onRefused` hears each refused change.
+   */
+  watch({ intervalMs = 1000, onReloaded, onRefused }: { intervalMs?: number; onReloaded?: (loaded: LoadedPolicy) => void; onRefused?: (message: string) => void } = {}): void {
+    if (this.#watching) return;
+    this.#watching = true;
+    watchFile(this.#file, { interval: intervalMs, persistent: false }, (now, before) => {
+      if (now.mtimeMs === before.mtimeMs && now.size === before.size) return;
+      if (this.reload()) onReloaded?.(this.#loaded);
+      else onRefused?.(this.#error!);
+    });
+  }
+
+  close(): void {
+    if (this.#watching) unwatchFile(this.#file);
+    this.#watching = false;
+  }
+
+  status(): RoutingFileStatus {
+    return { file: this.#file, loaded: this.#loaded, error: this.#error };
+  }
+}
