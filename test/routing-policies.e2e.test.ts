@@ -127,6 +127,19 @@ describe('a routing policy on the running platform', () => {
     expect((await chat()).text).toContain('Answered by the cheap one.');
   }, 60_000);
 
+  it('puts a deployment whose circuit is open last, so the next cheapest is chosen rather than failed over to', async () => {
+    state.cheapFails = true;
+    // Five failures in a row open the cheap deployment's circuit; each request is still answered.
+    for (let request = 0; request < 5; request += 1) expect((await chat()).text).toContain('Answered by the dear one.');
+    const before = cheap.requests.length;
+    const usage = async () => (await get<Usage>('/v1/usage?groupBy=deployment,branch')).data.find((row) => row.deployment === 'dear' && row.branch === 'cheapest')?.requests ?? 0;
+    expect(await usage()).toBe(0);
+    expect((await chat()).text).toContain('Answered by the dear one.');
+    state.cheapFails = false;
+    expect(cheap.requests.length).toBe(before);
+    expect(await usage()).toBe(1);
+  }, 30_000);
+
   it('refuses to start on a policy naming a provider that is not configured, saying which', async () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ tiers: { thinking: { strategy: 'priority', deployments: [{ provider: 'anthropic', model: 'claude-haiku-4-5' }] } } }));

@@ -37,9 +37,11 @@ export function withRoutingPolicy(options: RoutingPolicyOptions): LanguageModel 
   const armOf = new Map(arms.map((arm) => [arm.candidate.id, arm]));
 
   async function chain(call: CallOptions): Promise<LanguageModel> {
-    const candidates = await Promise.all(
-      arms.map(async (arm) => ({ ...arm.candidate, available: isAvailable ? await isAvailable(arm).catch(() => true) : true })),
-    );
+    // Only `cheapest` and `fastest` rank by circuit state: the others are spared its round trips.
+    const ranksByHealth = isAvailable && (policy.strategy === 'cheapest' || policy.strategy === 'fastest');
+    const candidates = ranksByHealth
+      ? await Promise.all(arms.map(async (arm) => ({ ...arm.candidate, available: await isAvailable(arm).catch(() => true) })))
+      : arms.map((arm) => arm.candidate);
     const request = { tier, caller: call.caller, inputTokens: estimatePromptTokens(call.prompt, call.tools), maxOutputTokens: call.maxOutputTokens };
     const { order, branch } = arrange(policy, candidates, request, latency, random);
     return withFailover(order.map((candidate, index) => tagged(armOf.get(candidate.id)!, index === 0 ? branch : 'failover')));
