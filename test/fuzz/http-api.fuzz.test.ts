@@ -36,13 +36,15 @@ const limit = 1024 * 1024;
 // What a refusal must be, once what the client itself sent is allowed to be said back.
 
 const internals = /\[object \w+\]|\bundefined\b|\bNaN\b|TypeError|ReferenceError|RangeError|SyntaxError/g;
-const decoded = (text: string) => {
-  try {
-    return decodeURIComponent(text.replace(/\+/g, ' '));
-  } catch {
-    return text;
-  }
-};
+/** Each run of %-escapes decoded on its own, so one broken escape (`%zz`) leaves the others readable. */
+const decoded = (text: string) =>
+  text.replace(/\+/g, ' ').replace(/(%[0-9A-Fa-f]{2})+/g, (escapes) => {
+    try {
+      return decodeURIComponent(escapes);
+    } catch {
+      return escapes;
+    }
+  });
 
 /**
  * expectClearRefusal, except that words the request itself carried ("undefined" as a user, say) may be
