@@ -1,12 +1,13 @@
 // `npm run bench:profile`: the platform's CPU time per request and its latency under one load, and
 // optionally a V8 CPU profile of it, to find what stands in the way of the benchmark's targets.
 //
-//   npm run bench:profile -- [--rate 400 | --concurrency 20 | --sequential] [--duration 10] [--cpu-prof /tmp/prof] [--no-limits]
+//   npm run bench:profile -- [--rate 400 | --concurrency 20 | --sequential] [--duration 10] [--cpu-prof /tmp/prof] [--no-limits] [--env NAME=value ...]
 //
 // --rate: open loop at that many requests per second; --concurrency: that many always in flight;
 // --sequential: one at a time. CPU time is the platform process's (user + kernel, every thread), read
 // from /proc, so it holds whatever else shares the machine; latency is end to end through the platform.
 // Rate limits are on (never refusing), as in `npm run bench`; --no-limits turns them off, to see their cost.
+// --env sets a platform variable (repeatable), to measure a setting: --env WORKER_CONCURRENCY=50.
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { atRate, percentile, sequential, type LoadResult } from './load.ts';
@@ -20,6 +21,10 @@ const options = z
     duration: z.coerce.number().positive().default(10),
     'cpu-prof': z.string().optional(),
     'no-limits': z.boolean().default(false),
+    env: z
+      .array(z.string().regex(/^[A-Z][A-Z0-9_]*=/, { message: 'expected --env NAME=value' }))
+      .default([])
+      .transform((pairs) => Object.fromEntries(pairs.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]))),
   })
   .parse(
     parseArgs({
@@ -30,6 +35,7 @@ const options = z
         duration: { type: 'string' },
         'cpu-prof': { type: 'string' },
         'no-limits': { type: 'boolean' },
+        env: { type: 'string', multiple: true },
       },
     }).values,
   );
@@ -39,6 +45,7 @@ const profileDir = options['cpu-prof'];
 const platform = await startPlatform(upstream.origin, {
   ...(profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}),
   ...(options['no-limits'] ? { RATE_LIMIT_USER_RPM: '0', RATE_LIMIT_USER_TPM: '0' } : {}),
+  ...options.env,
 });
 const target = { name: 'chat-gateway', url: `${platform.url}/v1/chat/completions`, headers: { authorization: `Bearer ${platform.token('bench')}` } };
 const body = JSON.stringify({ model: 'gpt-5-mini', messages: [{ role: 'user', content: 'Hello' }] });

@@ -14,14 +14,21 @@ export function redisCheckpoints(redis: RedisClient, jobId: string): Checkpoints
   const key = `gw:ckpt:{${jobId}}`;
   const saved = unavailableIfFails(() => redis.hgetall(key));
   saved.catch(() => {}); // Surfaces from the first once() that needs it.
+  let expiring = false;
   return {
     async once<T>(name: string, work: () => Promise<T>, { fresh = false }: { fresh?: boolean } = {}): Promise<T> {
       const earlier = fresh ? undefined : (await saved)[name];
       if (earlier !== undefined) return JSON.parse(earlier) as T;
       const result = await work();
       // Not awaited: the job's next commands (the reply among them) leave in the same write, after
-      // this one. Should it fail, a retry pays again, as it would had the job stopped here.
-      redis.multi().hset(key, name, JSON.stringify(result)).pexpire(key, ttlMs).exec().catch(() => {});
+      // this one. Should it fail, a retry pays again, as it would had the job stopped here. No MULTI:
+      // ioredis writes a transaction command by command, and the expiry, set by the attempt's first
+      // write, needs no atomicity with it.
+      redis.hset(key, name, JSON.stringify(result)).catch(() => {});
+      if (!expiring) {
+        expiring = true;
+        redis.pexpire(key, ttlMs).catch(() => (expiring = false));
+      }
       return result;
     },
   };

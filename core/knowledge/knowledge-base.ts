@@ -96,9 +96,8 @@ export class KnowledgeBase {
   }
 
   /** Whether any of the workspaces holds a document: a search (a paid embedding) is skipped when none does. */
-  async holdsAny(workspaces: readonly string[]): Promise<boolean> {
-    for (const workspace of workspaces) if ((await this.#store.listDocuments({ workspace, limit: 1 })).length) return true;
-    return false;
+  holdsAny(workspaces: readonly string[]): Promise<boolean> {
+    return this.#store.holdsAny(workspaces);
   }
 
   /** The passages of `workspaces` nearest in meaning to `query`, best first. */

@@ -33,10 +33,12 @@ export function describeKnowledgeStoreContract(name: string, open: () => Promise
       await store.putDocument(document('d2', 'slack:T1', { createdAt: '2026-01-02T00:00:00.000Z' }), [chunk(0, [0, 1])]);
       expect((await store.listDocuments()).map((d) => d.id)).toEqual(['d2', 'd1']);
       expect((await store.listDocuments({ workspace: 'default' })).map((d) => d.id)).toEqual(['d1']);
+      expect([await store.holdsAny(['default']), await store.holdsAny(['nowhere', 'slack:T1']), await store.holdsAny(['nowhere']), await store.holdsAny([])]).toEqual([true, true, false, false]);
       expect(await store.getDocument('d1')).toEqual(document('d1', 'default', { createdAt: '2026-01-01T00:00:00.000Z' }));
       expect(await store.deleteDocument('d1')).toBe(true);
       expect(await store.deleteDocument('d1')).toBe(false);
       expect(await store.getDocument('d1')).toBeUndefined();
+      expect(await store.holdsAny(['default'])).toBe(false);
       expect(await store.searchChunks({ workspaces: ['default'], embeddingModel: 'm1', vector: [1, 0], limit: 5, minScore: -1 })).toEqual([]);
     });
 

@@ -58,6 +58,8 @@ export interface KnowledgeStore {
   listDocuments(options?: { workspace?: string; limit?: number }): Promise<KnowledgeDocument[]>;
   /** False when it did not exist. */
   deleteDocument(id: string): Promise<boolean>;
+  /** Whether any of `workspaces` holds a document: asked before every message's retrieval, so it must be cheap. */
+  holdsAny(workspaces: readonly string[]): Promise<boolean>;
   /** The chunks most similar to the query, best first. */
   searchChunks(query: ChunkQuery): Promise<ChunkHit[]>;
   close(): Promise<void>;

@@ -79,6 +79,12 @@ export class SqliteKnowledgeStore implements KnowledgeStore {
     return rows.map(toDocument);
   }
 
+  async holdsAny(workspaces: readonly string[]) {
+    // One indexed probe per workspace (documents_by_workspace): no row is read, sorted or mapped.
+    const probe = this.#statement('SELECT 1 FROM documents WHERE workspace = ? LIMIT 1');
+    return workspaces.some((workspace) => probe.get(workspace) !== undefined);
+  }
+
   async deleteDocument(id: string) {
     return this.#statement('DELETE FROM documents WHERE id = ?').run(id).changes > 0;
   }
