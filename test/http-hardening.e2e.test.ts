@@ -23,6 +23,7 @@ beforeAll(async () => {
     OPENAI_BASE_URL: upstream.baseURL,
     CORS_ORIGINS: app,
     REPLY_TIMEOUT_SECONDS: '2',
+    WS_MAX_IN_FLIGHT: '2',
   });
   token = platform.token('hana');
 }, 60_000);
@@ -309,6 +310,23 @@ describe('WebSocket frames', () => {
     await waitUntil(() => after.frames.some((frame) => frame.type === 'pong'), 5000);
     after.socket.close();
     expect(platform.output()).not.toMatch(/"level":50[^\n]*websocket/);
+  });
+
+  it('runs at most WS_MAX_IN_FLIGHT requests at once on one socket, a burst included, and takes more once they end', async () => {
+    upstream.handle(streamedAnswer('A slow answer.', { size: 4, delayMs: 100 }));
+    const { socket, frames } = await open();
+    const request = (id: string) => JSON.stringify({ type: 'request', id, body: { model: 'default', messages: [{ role: 'user', content: 'Hi' }] } });
+    for (const id of ['r1', 'r2', 'r3']) socket.send(request(id));
+    const ended = (id: string) => frames.some((frame) => (frame.type === 'done' || frame.type === 'error') && (frame as { id?: string }).id === id);
+    await waitUntil(() => ['r1', 'r2', 'r3'].every(ended), 10_000);
+    const outcome = (id: string) => frames.find((frame) => (frame.type === 'done' || frame.type === 'error') && (frame as { id?: string }).id === id);
+    expect(outcome('r1')?.type).toBe('done');
+    expect(outcome('r2')?.type).toBe('done');
+    expect(outcome('r3')).toMatchObject({ type: 'error', error: { message: expect.stringContaining('At most 2 requests may run at once on one socket') } });
+    socket.send(request('r4'));
+    await waitUntil(() => ended('r4'), 10_000);
+    expect(outcome('r4')?.type).toBe('done');
+    socket.close();
   });
 
   it('refuses a resume whose cursor is not one it sent, naming the field', async () => {

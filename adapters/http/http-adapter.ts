@@ -75,7 +75,7 @@ export interface HttpAdapterOptions {
   /** Stored conversations behind /v1/conversations. Default: none, and no such routes. */
   conversations?: ConversationHistory;
   /** Keep-alive and resume timing of /v1/ws. Default: see WebSocketOptions. */
-  websocket?: Pick<WebSocketOptions, 'pingIntervalMs' | 'resumeGraceMs' | 'authTimeoutMs'>;
+  websocket?: Pick<WebSocketOptions, 'pingIntervalMs' | 'resumeGraceMs' | 'authTimeoutMs' | 'maxInFlight'>;
 }
 
 const requestIdPattern = /^[\w.:-]{1,128}$/;

@@ -24,7 +24,7 @@ describe('parseConfig', () => {
         slack: undefined,
         chat: { editIntervalMs: 1000, maxReplyAgeMs: 900_000, stallMs: undefined },
         logLevel: 'info',
-        websocket: { pingIntervalMs: 30_000, resumeGraceMs: 10_000 },
+        websocket: { pingIntervalMs: 30_000, resumeGraceMs: 10_000, maxInFlight: 64 },
         http: { corsOrigins: [], replyTimeoutMs: 600_000 },
         adminUsers: [],
         accessMode: 'pairing',

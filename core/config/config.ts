@@ -172,6 +172,7 @@ export const configSchema = z
     REPLY_TIMEOUT_SECONDS: integer(1, 3600).default(600),
     WS_PING_INTERVAL_MS: integer(100, 600_000).default(30_000),
     WS_RESUME_GRACE_MS: integer(0, 600_000).default(10_000),
+    WS_MAX_IN_FLIGHT: integer(1, 10_000).default(64),
     TELEGRAM_BOT_TOKEN: z.string().regex(/^\d+:[\w-]+$/, { error: 'expected a bot token from @BotFather, like 123456:ABC-DEF…' }).optional(),
     TELEGRAM_API_ROOT: httpUrl.default('https://api.telegram.org'),
     TELEGRAM_WEBHOOK_URL: z
@@ -303,7 +304,7 @@ export const configSchema = z
     jobLockMs: env.JOB_LOCK_SECONDS * 1000,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_SECONDS * 1000,
     logLevel: env.LOG_LEVEL,
-    websocket: { pingIntervalMs: env.WS_PING_INTERVAL_MS, resumeGraceMs: env.WS_RESUME_GRACE_MS },
+    websocket: { pingIntervalMs: env.WS_PING_INTERVAL_MS, resumeGraceMs: env.WS_RESUME_GRACE_MS, maxInFlight: env.WS_MAX_IN_FLIGHT },
     http: { corsOrigins: env.CORS_ORIGINS, replyTimeoutMs: env.REPLY_TIMEOUT_SECONDS * 1000 },
     rateLimits: {
       user: { requestsPerMinute: env.RATE_LIMIT_USER_RPM, tokensPerMinute: env.RATE_LIMIT_USER_TPM },

@@ -27,6 +27,8 @@ export interface WebSocketOptions {
   authTimeoutMs?: number;
   /** How long a request may wait for its answer. Default: 120 000 ms. */
   replyTimeoutMs?: number;
+  /** Requests (and resumes) running at once on one socket; one more is refused until one ends. Default: 64. */
+  maxInFlight?: number;
 }
 
 const localId = z.string().regex(/^[\w.:-]{1,100}$/, { error: 'expected an id of 1-100 letters, digits or . : _ -' });
@@ -57,7 +59,7 @@ const clientFrame = z.discriminatedUnion(
 );
 
 /** The frame protocol, for the API documentation, with this process's times. */
-const protocol = (seconds: { auth: number; resume: number; ping: number }) => `One socket, many streamed requests, each tagged with an id the client chooses, so answers interleave. Every frame is JSON text.
+const protocol = (seconds: { auth: number; resume: number; ping: number }, maxInFlight: number) => `One socket, many streamed requests, each tagged with an id the client chooses, so answers interleave. Every frame is JSON text.
 
 **Authenticate** with \`Authorization: Bearer <credential>\` on the upgrade request or, where headers cannot be set (browsers), with a first frame \`{"type":"auth","token":"<credential>"}\` within ${seconds.auth} s. The gateway answers \`{"type":"ready","user":"<subject>"}\`; a bad credential gets an \`error\` frame, then close code 4401.
 
@@ -73,6 +75,8 @@ const protocol = (seconds: { auth: number; resume: number; ping: number }) => `O
 - \`{"type":"done","id":"r1"}\`: the request finished.
 - \`{"type":"error","id":"r1","error":{"message","type","param","code"}}\`: the request failed or was cancelled (code \`cancelled\`); \`"id":null\` for a frame that could not be read.
 
+At most ${maxInFlight} requests and resumes run at once on one socket; one more gets an \`error\` frame with code \`rate_limited\` until one ends.
+
 The server pings every ${seconds.ping} s and drops a peer that answered nothing since the last ping.`;
 
 /**
@@ -81,11 +85,11 @@ The server pings every ${seconds.ping} s and drops a peer that answered nothing 
  * protocol is in the README.
  */
 export const websocket: FastifyPluginAsync<WebSocketOptions> = async (app, options) => {
-  const { jwtKey, verify, models, jobs, pingIntervalMs = 30_000, resumeGraceMs = 10_000, authTimeoutMs = 10_000, replyTimeoutMs = 120_000 } = options;
+  const { jwtKey, verify, models, jobs, pingIntervalMs = 30_000, resumeGraceMs = 10_000, authTimeoutMs = 10_000, replyTimeoutMs = 120_000, maxInFlight = 64 } = options;
 
   const schema: FastifySchema = {
     summary: 'Stream completions over a WebSocket',
-    description: protocol({ auth: authTimeoutMs / 1000, resume: resumeGraceMs / 1000, ping: pingIntervalMs / 1000 }),
+    description: protocol({ auth: authTimeoutMs / 1000, resume: resumeGraceMs / 1000, ping: pingIntervalMs / 1000 }, maxInFlight),
     // The credential may come in the first frame instead of the upgrade request.
     security: [{ bearer: [] }, {}],
     response: { 101: z.null().meta({ description: 'Switching Protocols: the socket is open; frames as described above.' }) },
@@ -138,6 +142,8 @@ export const websocket: FastifyPluginAsync<WebSocketOptions> = async (app, optio
     // Frames that arrive while the header's token is being checked wait for it.
     let authenticating: Promise<void> | undefined = header ? authenticate(header) : undefined;
 
+    /** Requests and resumes under way on this socket, from their frame to their last answer. */
+    let busy = 0;
     const relay = async (id: string, jobId: string, kind: 'chat' | 'text', includeUsage: boolean, afterId?: string) => {
       const controller = new AbortController();
       inFlight.set(id, { jobId, controller });
@@ -214,7 +220,17 @@ export const websocket: FastifyPluginAsync<WebSocketOptions> = async (app, optio
           await jobs.cancel(running.jobId);
           return send({ type: 'error', id: message.id, error: toHttpError(new GatewayError('cancelled', 'Cancelled by the client.'), request.id).body.error });
         }
-        return message.type === 'request' ? handlers.request(message, principal) : handlers.resume(message, principal);
+        // One socket may not start work without end: each request is a job, and a job costs a model call.
+        // Counted as the frame is taken, not once its job is queued, so a burst cannot slip past.
+        if (busy >= maxInFlight) {
+          throw new GatewayError('rate_limited', `At most ${maxInFlight} requests may run at once on one socket (WS_MAX_IN_FLIGHT); wait for one to end.`);
+        }
+        busy += 1;
+        try {
+          return await (message.type === 'request' ? handlers.request(message, principal) : handlers.resume(message, principal));
+        } finally {
+          busy -= 1;
+        }
       };
       run().catch((error: unknown) => sendError(id, error));
     });
