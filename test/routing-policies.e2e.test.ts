@@ -119,6 +119,7 @@ describe('a routing policy on the running platform', () => {
     const providers = await get<Providers>('/v1/providers');
     expect(providers.routing).toMatchObject({ policy: 'dear-first', tiers: { instant: { strategy: 'priority' } } });
     expect(providers.routing?.error).toMatch(/tiers\.instant\.strategy: expected one of priority, cheapest, fastest, weighted/);
+    expect(providers.routing?.error).not.toContain(dir);
     expect(platform.output()).toMatch(/"level":40[^\n]*ROUTING_POLICY_FILE[^\n]*was refused[^\n]*The policy before it stays in force/);
 
     // Mended: in force again, and the refusal is gone.

@@ -23,8 +23,9 @@ export interface RoutingFileStatus {
  * problem's place, as `tiers.instant.deployments[1].provider: …`.
  */
 export function readRoutingPolicy(file: string, configured: readonly string[]): LoadedPolicy {
-  // A configuration problem, never a client's: said at start or in the log, not in an API answer.
-  const refuse = (problems: string[]) => new Error(`ROUTING_POLICY_FILE ${file} was refused: ${problems.join('; ')}.`);
+  // A configuration problem, never a client's. It is shown in /v1/providers too, to any caller, so it
+  // names the file, not where the server keeps it (the log has the path).
+  const refuse = (problems: string[]) => new Error(`ROUTING_POLICY_FILE ${basename(file)} was refused: ${problems.join('; ')}.`);
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
