@@ -1,5 +1,6 @@
 import type { FastifyError } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { toParam } from '../../core/contracts/zod-messages.ts';
 import { GatewayError, toGatewayError } from '../../core/errors/gateway-error.ts';
 import type { ErrorBody } from './openai-schemas.ts';
 
@@ -23,13 +24,6 @@ const bodyErrors: Record<string, GatewayError> = {
 function bodyTooLarge(limitBytes: number): GatewayError {
   const size = limitBytes >= 1024 * 1024 ? `${+(limitBytes / 1024 / 1024).toFixed(1)} MiB` : `${Math.round(limitBytes / 1024)} KiB`;
   return new GatewayError('payload_too_large', `The request body is too large (at most ${size}).`);
-}
-
-/** `/messages/0/role` → `messages[0].role`, as OpenAI names parameters. */
-export function toParam(path: string | readonly PropertyKey[]): string | null {
-  const parts = typeof path === 'string' ? path.split('/').filter(Boolean) : path.map(String);
-  if (parts.length === 0) return null;
-  return parts.reduce((param, part) => (/^\d+$/.test(part) ? `${param}[${part}]` : param ? `${param}.${part}` : part), '');
 }
 
 /** A schema's refusal as a sentence that names the field: `Invalid request body: messages[0].role: is required.` */

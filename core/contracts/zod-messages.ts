@@ -15,6 +15,13 @@ z.config({
   },
 });
 
+/** A schema issue's path as refusals name a field: `/messages/0/role` or `['messages', 0, 'role']` → `messages[0].role`, as OpenAI names parameters. */
+export function toParam(path: string | readonly PropertyKey[]): string | null {
+  const parts = typeof path === 'string' ? path.split('/').filter(Boolean) : path.map(String);
+  if (parts.length === 0) return null;
+  return parts.reduce((param, part) => (/^\d+$/.test(part) ? `${param}[${part}]` : param ? `${param}.${part}` : part), '');
+}
+
 /**
  * A schema's own words for a wrong value, and "is required" for a missing one (a schema's own words
  * otherwise win over the process-wide ones above, even for a field left out).

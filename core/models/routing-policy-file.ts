@@ -1,5 +1,6 @@
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { basename } from 'node:path';
+import { toParam } from '../contracts/zod-messages.ts';
 import { routingPolicySchema, type RoutingPolicy } from './routing-policy.ts';
 
 /** The policy in force: what it says, what it is called, and when it was read. */
@@ -34,7 +35,12 @@ export function readRoutingPolicy(file: string, configured: readonly string[]): 
     throw refuse([reason]);
   }
   const parsed = routingPolicySchema.safeParse(json);
-  if (!parsed.success) throw refuse(parsed.error.issues.map((issue) => `${placeOf(issue.path)}${issue.message}`));
+  if (!parsed.success) {
+    throw refuse(parsed.error.issues.map((issue) => {
+      const place = toParam(issue.path);
+      return place ? `${place}: ${issue.message}` : issue.message;
+    }));
+  }
   const unconfigured = Object.entries(parsed.data.tiers).flatMap(([tier, policy]) =>
     (policy?.deployments ?? []).flatMap((deployment, index) =>
       configured.includes(deployment.provider)
@@ -44,11 +50,6 @@ export function readRoutingPolicy(file: string, configured: readonly string[]): 
   );
   if (unconfigured.length > 0) throw refuse(unconfigured);
   return { policy: parsed.data, name: parsed.data.name ?? basename(file).replace(/\.json$/i, ''), loadedAt: new Date().toISOString() };
-}
-
-function placeOf(path: readonly PropertyKey[]): string {
-  const place = path.reduce<string>((text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part)), '');
-  return place ? `${place}: ` : '';
 }
 
 /**

@@ -158,11 +158,11 @@ export function arrange(policy: TierPolicy, candidates: readonly Candidate[], re
       // Nothing fits: the smallest windows are left to refuse it with their own words (context_length_exceeded).
       const pool = fits.length > 0 ? fits : [...candidates];
       const cost = new Map(pool.map((candidate) => [candidate, expectedCost(candidate, request.inputTokens, output)]));
-      return { order: availableFirst(pool.sort((a, b) => cost.get(a)! - cost.get(b)!)), branch: 'cheapest' };
+      const [up, down] = byCircuit(pool.sort((a, b) => cost.get(a)! - cost.get(b)!));
+      return { order: [...up, ...down], branch: 'cheapest' };
     }
     case 'fastest': {
-      const up = candidates.filter((candidate) => candidate.available !== false);
-      const down = candidates.filter((candidate) => candidate.available === false);
+      const [up, down] = byCircuit(candidates);
       const unmeasured = up.filter((candidate) => latency.averageOf(candidate.id) === undefined);
       const measured = up.filter((candidate) => latency.averageOf(candidate.id) !== undefined).sort((a, b) => latency.averageOf(a.id)! - latency.averageOf(b.id)!);
       if (unmeasured.length > 0) return { order: [...unmeasured, ...measured, ...down], branch: 'explore' };
@@ -182,7 +182,7 @@ export function arrange(policy: TierPolicy, candidates: readonly Candidate[], re
   }
 }
 
-/** The same order, those whose circuit is open moved to the end. */
-function availableFirst(candidates: Candidate[]): Candidate[] {
-  return [...candidates.filter((candidate) => candidate.available !== false), ...candidates.filter((candidate) => candidate.available === false)];
+/** In their order: those whose circuit lets calls through, and those whose circuit is open. */
+function byCircuit(candidates: readonly Candidate[]): [Candidate[], Candidate[]] {
+  return [candidates.filter((candidate) => candidate.available !== false), candidates.filter((candidate) => candidate.available === false)];
 }
