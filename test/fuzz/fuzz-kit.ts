@@ -143,7 +143,7 @@ export interface Posted {
 }
 
 /** A chunked HTTP body, decoded. */
-export function dechunk(body: Buffer): Buffer {
+function dechunk(body: Buffer): Buffer {
   const parts: Buffer[] = [];
   for (let at = 0; at < body.length; ) {
     const lineEnd = body.indexOf('\r\n', at);
@@ -154,6 +154,12 @@ export function dechunk(body: Buffer): Buffer {
     at = lineEnd + 2 + size + 2;
   }
   return Buffer.concat(parts);
+}
+
+/** An answer's body as text (decoded if it came chunked) and its content type, from its header block. */
+export function bodyOf(headerText: string, raw: Buffer): { text: string; contentType: string } {
+  const text = (/^transfer-encoding:\s*chunked/im.test(headerText) ? dechunk(raw) : raw).toString();
+  return { text, contentType: /^content-type:\s*(.*)$/im.exec(headerText)?.[1]?.trim() ?? '' };
 }
 
 /**
@@ -183,9 +189,7 @@ export function post(url: string, body: string | Uint8Array, headers: Record<str
       if ((split < 0 || !status) && resetIsAnswer && /EPIPE|ECONNRESET/.test(why)) return resolve({ status: 0, text: why, contentType: '' });
       if (split < 0 || !status) return reject(new Error(`POST ${url} (${bytes.length} bytes) got no answer: ${why}${all.length ? ` (${all.length} bytes of a partial answer)` : ''}`));
       const headerText = all.subarray(0, split).toString();
-      const raw = all.subarray(split + 4);
-      const text = (/^transfer-encoding:\s*chunked/im.test(headerText) ? dechunk(raw) : raw).toString();
-      resolve({ status: Number(status), text, contentType: /^content-type:\s*(.*)$/im.exec(headerText)?.[1]?.trim() ?? '' });
+      resolve({ status: Number(status), ...bodyOf(headerText, all.subarray(split + 4)) });
     };
     const timer = setTimeout(() => finish(`no answer within ${timeoutMs} ms`), timeoutMs);
     socket.on('data', (chunk: Buffer) => received.push(chunk));

@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { dechunk, type Posted } from './fuzz-kit.ts';
+import { bodyOf, type Posted } from './fuzz-kit.ts';
 
 /** Raw HTTP over a socket, for the fuzzers: exactly these bytes go out, and the answer is read as it comes. */
 
@@ -74,9 +74,7 @@ export function exchange(port: number, bytes: Buffer, { head = false, halfClose 
       const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(all.subarray(start, start + 20).toString())?.[1] ?? 0);
       const headerText = split < 0 ? all.subarray(start).toString() : all.subarray(start, split).toString();
       const end = answerEnd(all, head) ?? all.length;
-      const raw = split < 0 ? Buffer.alloc(0) : all.subarray(split + 4, end);
-      const text = (/^transfer-encoding:\s*chunked/im.test(headerText) ? dechunk(raw) : raw).toString();
-      const contentType = /^content-type:\s*(.*)$/im.exec(headerText)?.[1]?.trim() ?? '';
+      const { text, contentType } = bodyOf(headerText, split < 0 ? Buffer.alloc(0) : all.subarray(split + 4, end));
       const extra = all.subarray(end).toString();
       resolve({ status: split < 0 ? 0 : status, interim, headerText, text, contentType, closedByServer, extra, why, ms: Date.now() - started });
     };
