@@ -1,4 +1,4 @@
-import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { readFileSync, statSync, unwatchFile, watchFile, type Stats } from 'node:fs';
 import { basename } from 'node:path';
 import { toParam } from '../contracts/zod-messages.ts';
 import { routingPolicySchema, type RoutingPolicy } from './routing-policy.ts';
@@ -64,10 +64,13 @@ export class RoutingPolicyFile {
   #error: string | null = null;
   readonly #listeners = new Set<(loaded: LoadedPolicy) => void>();
   #watching = false;
+  /** The file as it was when last read, taken before reading: a change after it is read again. */
+  #stamp: string;
 
   constructor(file: string, configured: readonly string[]) {
     this.#file = file;
     this.#configured = configured;
+    this.#stamp = stampOf(statSync(file, { throwIfNoEntry: false }));
     this.#loaded = readRoutingPolicy(file, configured);
   }
 
@@ -82,6 +85,7 @@ export class RoutingPolicyFile {
 
   /** Reads the file again: true if its policy is now in force; false, and the old one kept, if refused. */
   reload(): boolean {
+    this.#stamp = stampOf(statSync(this.#file, { throwIfNoEntry: false }));
     try {
       this.#loaded = readRoutingPolicy(this.#file, this.#configured);
     } catch (error) {
@@ -100,11 +104,15 @@ export class RoutingPolicyFile {
   watch({ intervalMs = 1000, onReloaded, onRefused }: { intervalMs?: number; onReloaded?: (loaded: LoadedPolicy) => void; onRefused?: (message: string) => void } = {}): void {
     if (this.#watching) return;
     this.#watching = true;
-    watchFile(this.#file, { interval: intervalMs, persistent: false }, (now, before) => {
-      if (now.mtimeMs === before.mtimeMs && now.size === before.size) return;
+    const check = (now: Stats | undefined) => {
+      // Against the file as last read, not the watcher's previous look: its first look comes a
+      // moment after it starts, and a change made in between would otherwise never be seen.
+      if (stampOf(now) === this.#stamp) return;
       if (this.reload()) onReloaded?.(this.#loaded);
       else onRefused?.(this.#error!);
-    });
+    };
+    watchFile(this.#file, { interval: intervalMs, persistent: false }, (now) => check(now));
+    check(statSync(this.#file, { throwIfNoEntry: false }));
   }
 
   close(): void {
@@ -115,4 +123,9 @@ export class RoutingPolicyFile {
   status(): RoutingFileStatus {
     return { file: this.#file, loaded: this.#loaded, error: this.#error };
   }
+}
+
+/** What tells one version of the file from another: its modification time and size (none: no file). */
+function stampOf(stats: Stats | undefined): string {
+  return stats ? `${stats.mtimeMs}:${stats.size}` : 'none';
 }

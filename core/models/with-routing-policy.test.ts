@@ -157,6 +157,19 @@ describe('the policy file', () => {
     );
   });
 
+  it('takes in a change made between reading the file and watching it', async () => {
+    const { registry, routing } = registryWith({ tiers: { instant: { strategy: 'cheapest', deployments: both } } });
+    // A different size, so the change shows whatever the clock's resolution.
+    writeFileSync(routing.status().file, JSON.stringify({ name: 'changed-early', tiers: { instant: { strategy: 'priority', deployments: both } } }));
+    routing.watch({ intervalMs: 50 });
+    try {
+      expect(await waitUntil(() => registry.routing()?.policy === 'changed-early', 5000)).toBe(true);
+      expect((await ask(registry)).routing).toMatchObject({ deployment: 'openai/gpt-dear', branch: 'priority' });
+    } finally {
+      routing.close();
+    }
+  });
+
   it('takes a changed file into force for the next request; a bad change is refused and the policy before it stays', async () => {
     const { registry, routing } = registryWith({ tiers: { instant: { strategy: 'cheapest', deployments: both } } });
     const file = routing.status().file;
