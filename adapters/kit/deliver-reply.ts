@@ -4,7 +4,7 @@ import type { Reply } from '../../core/contracts/reply.ts';
 import { PlatformCallError, type ChatTarget, type ChatTransport, type SendOptions } from './chat-transport.ts';
 import { chatMetrics } from './chat-metrics.ts';
 import { ChatPacer } from './chat-pacer.ts';
-import { draftIdOf, type DeliveryRecords } from './delivery-records.ts';
+import { draftIdOf, isClaim, type DeliveryRecords } from './delivery-records.ts';
 import { replyMessages, type ChatMessage } from './reply-messages.ts';
 
 export interface ReplyDeliveryOptions {
@@ -67,11 +67,11 @@ export class ReplyDelivery {
       const part = `p${index}`;
       let earlier = await this.#records.claim(reply.jobId, part);
       // Another process is creating this part (a live message): wait for its id rather than guess.
-      for (const deadline = Date.now() + this.#claimWaitMs; earlier === 'sending' && Date.now() < deadline; ) {
+      for (const deadline = Date.now() + this.#claimWaitMs; isClaim(earlier) && Date.now() < deadline; ) {
         await sleep(200);
         earlier = (await this.#records.read(reply.jobId))[part];
       }
-      if (earlier === 'sending') {
+      if (isClaim(earlier)) {
         log.warn({ part }, 'a message of this reply may or may not have been posted (its send did not finish); not sending it again');
         chatMetrics.replies.inc({ platform, outcome: 'uncertain' });
         continue;
