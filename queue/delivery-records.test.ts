@@ -1,53 +1,16 @@
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startLossyRedisProxy, type LossyRedisProxy } from '../test/helpers/lossy-redis-proxy.ts';
 import { useTestRedis } from '../test/helpers/redis.ts';
 import { createRedisClient, type RedisClient } from './connection.ts';
 import { redisDeliveryRecords } from './delivery-records.ts';
 
 const redis = useTestRedis();
 
-/**
- * A TCP proxy to the test Redis that, once armed, lets the next command matching `pattern` reach Redis
- * and then cuts the client's connection before Redis's answer gets back: what a Redis restart does to a
- * command caught in flight. ioredis reconnects and sends the command again.
- */
-async function startLossyProxy(target: () => number) {
-  let armed: RegExp | undefined;
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = connect(target(), '127.0.0.1');
-    sockets.add(client).add(upstream);
-    let cutting = false;
-    client.on('data', (chunk) => {
-      if (armed?.test(chunk.toString('latin1'))) {
-        armed = undefined;
-        cutting = true;
-      }
-      upstream.write(chunk);
-    });
-    upstream.on('data', (chunk) => {
-      if (cutting) client.destroy();
-      else client.write(chunk);
-    });
-    const close = () => (client.destroy(), upstream.destroy());
-    client.on('close', close).on('error', close);
-    upstream.on('close', close).on('error', close);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `redis://127.0.0.1:${(server.address() as { port: number }).port}`,
-    loseAnswerTo(pattern: RegExp) {
-      armed = pattern;
-    },
-    close: () => new Promise<void>((resolve) => (sockets.forEach((socket) => socket.destroy()), server.close(() => resolve()))),
-  };
-}
-
 describe('redisDeliveryRecords', () => {
-  let proxy: Awaited<ReturnType<typeof startLossyProxy>>;
+  let proxy: LossyRedisProxy;
   let client: RedisClient;
   beforeAll(async () => {
-    proxy = await startLossyProxy(() => redis.server.port);
+    proxy = await startLossyRedisProxy(redis.server.port);
   });
   afterEach(() => client?.disconnect());
   afterAll(() => proxy.close());

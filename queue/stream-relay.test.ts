@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StreamPart } from '../core/contracts/stream-part.ts';
+import { startLossyRedisProxy } from '../test/helpers/lossy-redis-proxy.ts';
 import { useTestRedis } from '../test/helpers/redis.ts';
 import { redisCheckpoints } from './checkpoints.ts';
 import { Cancellation } from './cancellation.ts';
@@ -39,6 +40,26 @@ async function collect(source: AsyncIterable<RelayedPart>, onPart?: (entry: Rela
 const deltas = (parts: RelayedPart[]) => parts.map(({ part }) => (part.type === 'text' ? part.delta : part.type));
 
 describe('StreamRelay', () => {
+  it('appends a part once when its answer is lost to a dropped connection and ioredis sends it again', async () => {
+    const proxy = await startLossyRedisProxy(redis.server.port);
+    const lossy = createRedisClient(proxy.url);
+    try {
+      const publisher = new StreamRelay(lossy, client());
+      const id = jobId();
+      await publisher.publish(id, text('a'));
+      proxy.loseAnswerTo(/"delta":"b"/);
+      void publisher.publish(id, text('b'));
+      void publisher.publish(id, text('c'));
+      await publisher.publish(id, finish);
+      expect(deltas(await collect(adapter.subscribe(id)))).toEqual(['a', 'b', 'c', 'finish']);
+      // Nothing doubled past the end either, where a reader stops looking.
+      expect(await client().xlen(`gw:stream:{${id}}`)).toBe(4);
+    } finally {
+      lossy.disconnect();
+      await proxy.close();
+    }
+  });
+
   it('delivers live parts in order and ends at the terminal part', async () => {
     const id = jobId();
     const reading = collect(adapter.subscribe(id));

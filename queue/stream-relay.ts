@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { streamPartSchema, isTerminal, type StreamPart } from '../core/contracts/stream-part.ts';
 import type { RedisClient } from './connection.ts';
 
@@ -27,8 +28,13 @@ export interface RelayedPart {
   part: StreamPart;
 }
 
+// Each entry names its publisher and that publisher's sequence number. When Redis's answer is lost to a
+// dropped connection (a Redis restart), ioredis sends the append again, in order with any others in
+// flight; one the stream's tail shows as appended already is not appended twice (a doubled delta).
 const appendScript = `
-  local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'p', ARGV[1])
+  local tail = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
+  if tail and tail[2][3] == 'w' and tail[2][4] == ARGV[4] and tonumber(tail[2][6]) >= tonumber(ARGV[5]) then return tail[1] end
+  local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'p', ARGV[1], 'w', ARGV[4], 'n', ARGV[5])
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
   redis.call('PUBLISH', KEYS[2], id .. ' ' .. ARGV[1])
   return id
@@ -54,6 +60,8 @@ export class StreamRelay {
   readonly #ttlMs: number;
   readonly #maxBuffered: number;
   readonly #listeners = new Map<string, { listeners: Set<Listener>; subscribed: Promise<unknown> }>();
+  readonly #publisher = randomUUID();
+  #sequence = 0;
 
   /** `redis` runs commands; `subscriber` is a dedicated connection this relay puts in subscribe mode. */
   constructor(redis: RedisClient, subscriber: RedisClient, options: StreamRelayOptions = {}) {
@@ -73,7 +81,7 @@ export class StreamRelay {
    * waiting; awaiting the returned promise waits for Redis to have it.
    */
   publish(jobId: string, part: StreamPart): Promise<string> {
-    return this.#redis.eval(appendScript, 2, streamKey(jobId), channel(jobId), JSON.stringify(part), String(this.#ttlMs), String(maxEntries)) as Promise<string>;
+    return this.#redis.eval(appendScript, 2, streamKey(jobId), channel(jobId), JSON.stringify(part), String(this.#ttlMs), String(maxEntries), this.#publisher, String((this.#sequence += 1))) as Promise<string>;
   }
 
   /**
