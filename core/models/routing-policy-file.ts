@@ -1,4 +1,5 @@
-import { readFileSync, statSync, unwatchFile, watchFile, type Stats } from 'node:fs';
+import { readFileSync, statSync, type Stats } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { toParam } from '../contracts/zod-messages.ts';
 import { routingPolicySchema, type RoutingPolicy } from './routing-policy.ts';
@@ -63,7 +64,7 @@ export class RoutingPolicyFile {
   #loaded: LoadedPolicy;
   #error: string | null = null;
   readonly #listeners = new Set<(loaded: LoadedPolicy) => void>();
-  #watching = false;
+  #watcher: NodeJS.Timeout | undefined;
   /** The file as it was when last read, taken before reading: a change after it is read again. */
   #stamp: string;
 
@@ -98,26 +99,32 @@ export class RoutingPolicyFile {
   }
 
   /**
-   * Polls the file's modification time (`fs.watchFile`: it survives editors that replace the file,
-   * where `fs.watch` loses it). `onRefused` hears each refused change.
+   * Polls the file's modification time and size (an editor that replaces the file is followed, where
+   * `fs.watch` loses it), comparing each look with the file as last read. Not `fs.watchFile`: it compares
+   * with its own first look, taken a moment after it starts, so a change made in that moment was never
+   * seen. `onRefused` hears each refused change.
    */
   watch({ intervalMs = 1000, onReloaded, onRefused }: { intervalMs?: number; onReloaded?: (loaded: LoadedPolicy) => void; onRefused?: (message: string) => void } = {}): void {
-    if (this.#watching) return;
-    this.#watching = true;
-    const check = (now: Stats | undefined) => {
-      // Against the file as last read, not the watcher's previous look: its first look comes a
-      // moment after it starts, and a change made in between would otherwise never be seen.
-      if (stampOf(now) === this.#stamp) return;
-      if (this.reload()) onReloaded?.(this.#loaded);
-      else onRefused?.(this.#error!);
+    if (this.#watcher) return;
+    let looking = false;
+    const look = async () => {
+      if (looking) return;
+      looking = true;
+      try {
+        if (stampOf(await stat(this.#file).catch(() => undefined)) === this.#stamp || !this.#watcher) return;
+        if (this.reload()) onReloaded?.(this.#loaded);
+        else onRefused?.(this.#error!);
+      } finally {
+        looking = false;
+      }
     };
-    watchFile(this.#file, { interval: intervalMs, persistent: false }, (now) => check(now));
-    check(statSync(this.#file, { throwIfNoEntry: false }));
+    this.#watcher = setInterval(() => void look(), intervalMs).unref();
+    void look();
   }
 
   close(): void {
-    if (this.#watching) unwatchFile(this.#file);
-    this.#watching = false;
+    clearInterval(this.#watcher);
+    this.#watcher = undefined;
   }
 
   status(): RoutingFileStatus {

@@ -177,7 +177,9 @@ describe('the policy file', () => {
     const heard: string[] = [];
     routing.watch({ intervalMs: 50, onReloaded: (loaded) => heard.push(`in force: ${loaded.policy.tiers.instant?.strategy}`), onRefused: (message) => heard.push(message) });
     try {
-      writeFileSync(file, JSON.stringify({ tiers: { instant: { strategy: 'priority', deployments: both } } }));
+      // Written the moment watching starts (fs.watchFile took its first look after this, and never saw
+      // it), and of a different size, so the change shows whatever the clock's resolution.
+      writeFileSync(file, JSON.stringify({ name: 'changed', tiers: { instant: { strategy: 'priority', deployments: both } } }));
       expect(await waitUntil(() => heard.length === 1, 5000)).toBe(true);
       expect(heard[0]).toBe('in force: priority');
       expect((await ask(registry)).routing).toMatchObject({ deployment: 'openai/gpt-dear', branch: 'priority' });
