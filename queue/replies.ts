@@ -16,14 +16,33 @@ type Delivery = { jobId: string; reply: Reply } | { jobId: string; failure: stri
 /** A wait ended by this process, not by a worker. */
 type Abandoned = { jobId: string; abandoned: GatewayError };
 
+/** A reply that came through Redis and is not one. */
+type Unreadable = { jobId: string; unreadable: unknown };
+
 const channel = (address: string) => `gw:replies:{${address}}`;
+
+/**
+ * The waiters of this process, by address. A worker that answers a job waited for in its own process
+ * (every role in one process, the default) hands the reply over directly: no Redis round trip, and no
+ * copy to serialize and check, for what never left the process.
+ */
+const localWaiters = new Map<string, (delivery: Delivery) => void>();
 
 /** Sends a job's reply (or its failure) to the process waiting for it, if one named itself. */
 export function deliverReply(redis: RedisClient, address: string | undefined, delivery: Delivery) {
   if (!address) return;
+  const local = localWaiters.get(address);
+  if (local) return local(delivery);
   redis.publish(channel(address), JSON.stringify(delivery)).catch(() => {
     // The job's stored result is the fallback the waiter polls.
   });
+}
+
+/** A reply read from Redis (published, or a job's stored result), checked before it is trusted. */
+function fromRedis(delivery: Delivery): Delivery | Unreadable {
+  if (!('reply' in delivery)) return delivery;
+  const parsed = replySchema.safeParse(delivery.reply);
+  return parsed.success ? { jobId: delivery.jobId, reply: parsed.data } : { jobId: delivery.jobId, unreadable: parsed.error };
 }
 
 /**
@@ -37,7 +56,7 @@ export class ReplyWaiter {
   readonly address = randomUUID().replaceAll('-', '');
   readonly #queue: Queue;
   readonly #subscriber: RedisClient;
-  readonly #waiting = new Map<string, Set<(delivery: Delivery | Abandoned) => void>>();
+  readonly #waiting = new Map<string, Set<(delivery: Delivery | Abandoned | Unreadable) => void>>();
   readonly #subscribed: Promise<unknown>;
 
   constructor(redisUrl: string) {
@@ -45,11 +64,13 @@ export class ReplyWaiter {
     this.#queue.on('error', () => {});
     this.#subscriber = createRedisClient(redisUrl);
     this.#subscriber.on('error', () => {});
-    this.#subscriber.on('message', (_name: string, message: string) => {
-      const delivery = JSON.parse(message) as Delivery;
-      for (const settle of this.#waiting.get(delivery.jobId) ?? []) settle(delivery);
-    });
+    this.#subscriber.on('message', (_name: string, message: string) => this.#settle(fromRedis(JSON.parse(message) as Delivery)));
     this.#subscribed = this.#subscriber.subscribe(channel(this.address));
+    localWaiters.set(this.address, (delivery) => this.#settle(delivery));
+  }
+
+  #settle(delivery: Delivery | Unreadable) {
+    for (const settle of this.#waiting.get(delivery.jobId) ?? []) settle(delivery);
   }
 
   async ready() {
@@ -63,7 +84,7 @@ export class ReplyWaiter {
   awaitReply(jobId: string, { timeoutMs = 120_000 }: AwaitReplyOptions = {}): Promise<Reply> {
     return new Promise<Reply>((resolve, reject) => {
       let poll: NodeJS.Timeout | undefined;
-      const finish = (delivery: Delivery | Abandoned) => {
+      const finish = (delivery: Delivery | Abandoned | Unreadable) => {
         clearTimeout(timer);
         clearTimeout(poll);
         const waiters = this.#waiting.get(jobId);
@@ -71,10 +92,10 @@ export class ReplyWaiter {
         if (waiters?.size === 0) this.#waiting.delete(jobId);
         if ('abandoned' in delivery) {
           reject(delivery.abandoned);
+        } else if ('unreadable' in delivery) {
+          reject(new GatewayError('internal_error', 'The reply could not be read.', { cause: delivery.unreadable }));
         } else if ('reply' in delivery) {
-          const parsed = replySchema.safeParse(delivery.reply);
-          if (parsed.success) resolve(parsed.data);
-          else reject(new GatewayError('internal_error', 'The reply could not be read.', { cause: parsed.error }));
+          resolve(delivery.reply);
         } else {
           reject(new GatewayError('internal_error', 'The request could not be processed.', { cause: new Error(delivery.failure) }));
         }
@@ -93,7 +114,7 @@ export class ReplyWaiter {
       const check = async () => {
         const state = await this.#queue.getJobState(jobId).catch(() => 'unknown');
         const job = state === 'completed' || state === 'failed' ? await this.#queue.getJob(jobId).catch(() => undefined) : undefined;
-        if (state === 'completed' && job?.returnvalue) finish({ jobId, reply: job.returnvalue as Reply });
+        if (state === 'completed' && job?.returnvalue) finish(fromRedis({ jobId, reply: job.returnvalue as Reply }));
         else if (state === 'failed' && job) finish({ jobId, failure: job.failedReason || 'failed' });
         else poll = setTimeout(check, 5000);
       };
@@ -115,6 +136,7 @@ export class ReplyWaiter {
   }
 
   async close() {
+    localWaiters.delete(this.address);
     this.#subscriber.disconnect();
     await this.#queue.close();
   }
