@@ -2,13 +2,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { GatewayError } from '../core/errors/gateway-error.ts';
 import type { JobRunner } from '../core/pipeline/run-job.ts';
 import { createJobRunner } from '../core/pipeline/run-job.ts';
 import { ModelRegistry } from '../core/models/registry.ts';
 import { SqliteStore } from '../core/store/embedded/sqlite-store.ts';
 import { httpJob, testKey } from '../test/helpers/jobs.ts';
 import { useTestRedis } from '../test/helpers/redis.ts';
-import { bullConnection } from './connection.ts';
+import { bullConnection, createRedisClient } from './connection.ts';
 import { InboundQueue } from './inbound-queue.ts';
 import { inboundQueueName } from './names.ts';
 import { ReplyWaiter } from './replies.ts';
@@ -146,6 +147,44 @@ describe('inbound queue and worker', () => {
     const reply = await answer;
     expect(reply).toMatchObject({ status: 'ok', message: { content: 'paid answer' } });
     expect({ attempts, paid }).toEqual({ attempts: 2, paid: 1 });
+  });
+
+  it('answers a job that keeps stopping its workers with job_crashed, once, records it, and runs it no more', async () => {
+    const store = new SqliteStore(':memory:');
+    const runner = createJobRunner({ store, models: new ModelRegistry(), jwtKey: testKey, log });
+    const control = createRedisClient(redis.url);
+    let runs = 0;
+    let letGo: () => void = () => {};
+    const hanging = new Promise<void>((resolve) => (letGo = resolve));
+    // Each run loses its hold on the job at once, as a worker that died would, and never finishes.
+    const dying: JobRunner = async (data, attempt) => {
+      runs += 1;
+      await control.del(`bull:${inboundQueueName}:${attempt.queueJobId}:lock`);
+      await hanging;
+      return { kind: 'retry', error: new GatewayError('internal_error', 'let go') };
+    };
+    const runJob: JobRunner = (data, attempt) => (attempt.giveUp ? runner(data, attempt) : dying(data, attempt));
+    try {
+      // Earlier tests' workers checked for stalled jobs with the default interval, and BullMQ lets no
+      // worker check again until it has passed: start this one's quick checks afresh.
+      await control.del(`bull:${inboundQueueName}:stalled-check`);
+      workers.push(await startInboundWorker({ redisUrl: redis.url, runJob, log, lockDurationMs: 200, maxStalls: 1 }));
+      const job = await httpJob({ address: replies.address, text: 'a message that kills its worker' });
+      const answer = replies.awaitReply(job.id, { timeoutMs: 10_000 });
+      await queue.enqueue(job);
+      expect(await answer).toMatchObject({ status: 'error', jobId: job.id, error: { code: 'job_crashed', message: expect.stringContaining('could not be answered') } });
+      // Taken over once (maxStalls 1), then given up on without a third run.
+      await sleep(600);
+      expect(runs).toBe(2);
+      const lookup = new Queue(inboundQueueName, { connection: bullConnection(redis.url) });
+      expect(await (await lookup.getJob(job.id))?.getState()).toBe('failed');
+      await lookup.close();
+      expect(await store.listAudit()).toEqual([expect.objectContaining({ actorId: expect.any(String), outcome: 'error', detail: expect.objectContaining({ errorCode: 'job_crashed' }) })]);
+    } finally {
+      letGo();
+      control.disconnect();
+      await store.close();
+    }
   });
 
   it('never answers or retries a job with a forged identity token, and audits it', async () => {

@@ -2,11 +2,12 @@ import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { idSchema } from '../core/contracts/job.ts';
 import type { Reply } from '../core/contracts/reply.ts';
-import type { JobRunner } from '../core/pipeline/run-job.ts';
+import { GatewayError } from '../core/errors/gateway-error.ts';
+import type { JobOutcome, JobRunner } from '../core/pipeline/run-job.ts';
 import { redisCheckpoints } from './checkpoints.ts';
 import { bullConnection, createRedisClient } from './connection.ts';
 import { ConversationOrder, type ConversationOrderOptions } from './conversation-order.ts';
-import { inboundQueueName, maxStalls } from './names.ts';
+import { inboundQueueName, maxStalls as defaultMaxStalls } from './names.ts';
 import { toQueueError } from './to-queue-error.ts';
 import { Cancellation } from './cancellation.ts';
 import { OutboundQueues } from './outbound.ts';
@@ -27,6 +28,8 @@ export interface InboundWorkerOptions {
    * another after about this long. Default: 30 000 ms (BullMQ's).
    */
   lockDurationMs?: number;
+  /** Takeovers of one job after its worker died before the job is given up and answered `job_crashed`. Default: 10. */
+  maxStalls?: number;
 }
 
 export interface InboundWorker {
@@ -40,7 +43,7 @@ export interface InboundWorker {
 
 /** Drains the inbound queue through the pipeline, one job per conversation at a time. */
 export async function startInboundWorker(options: InboundWorkerOptions): Promise<InboundWorker> {
-  const { redisUrl, runJob, log, concurrency = 1000, lockDurationMs = 30_000 } = options;
+  const { redisUrl, runJob, log, concurrency = 1000, lockDurationMs = 30_000, maxStalls = defaultMaxStalls } = options;
   const connection = bullConnection(redisUrl);
   const redis = createRedisClient(redisUrl);
   redis.on('error', () => {});
@@ -54,31 +57,23 @@ export async function startInboundWorker(options: InboundWorkerOptions): Promise
   const cancellation = new Cancellation(redis, subscriber);
   const outbound = new OutboundQueues(redisUrl);
 
-  const processJob = async (job: Job, token?: string): Promise<Reply> => {
+  /** Where a job stands in its conversation: `ordered` when it waits its turn behind earlier messages. */
+  const placeOf = (job: Job) => {
     const jobId = job.id ?? '';
     // Read before the pipeline validates the job, so take only well-formed values.
     const data = job.data as { id?: unknown; conversationId?: unknown; replyTo?: { address?: unknown } } | null | undefined;
     const given = idSchema.safeParse(data?.conversationId);
     const conversationId = given.success ? given.data : jobId;
+    const replyAddress = idSchema.safeParse(data?.replyTo?.address);
     // A job that is its own conversation (an HTTP request without X-Conversation-Id) is never ordered,
     // nor is one queued under another id than its own: a copy, refused below, takes no place in line.
-    const ordered = conversationId !== jobId && data?.id === jobId;
-    if (ordered && !(await order.acquire(job, conversationId, token ?? ''))) throw new DelayedError();
-    const attempt = job.attemptsMade + 1;
-    const final = attempt >= (job.opts.attempts ?? 1);
-    const { signal, release } = await cancellation.watch(jobId);
-    const outcome = await runJob(job.data, {
-      attempt,
-      final,
-      checkpoints: redisCheckpoints(redis, jobId),
-      abortSignal: signal,
-      publish: (part) => relay.publish(jobId, part),
-      // Adapters queue every job under its own id, which its token is bound to; the runner refuses any other.
-      queueJobId: jobId,
-    }).finally(release);
+    return { jobId, conversationId, ordered: conversationId !== jobId && data?.id === jobId, address: replyAddress.success ? replyAddress.data : undefined };
+  };
+
+  /** Hands an outcome to whoever waits for it; a reply is returned, anything else thrown to the queue. */
+  const settle = async (job: Job, outcome: JobOutcome): Promise<Reply> => {
+    const { jobId, conversationId, ordered, address } = placeOf(job);
     if (outcome.kind === 'retry') throw toQueueError(outcome);
-    const replyAddress = idSchema.safeParse(data?.replyTo?.address);
-    const address = replyAddress.success ? replyAddress.data : undefined;
     if (outcome.kind === 'drop') {
       if (ordered) await order.release(conversationId, jobId);
       deliverReply(redis, address, { jobId, failure: outcome.error.code });
@@ -94,6 +89,38 @@ export async function startInboundWorker(options: InboundWorkerOptions): Promise
     return outcome.reply;
   };
 
+  const processJob = async (job: Job, token?: string): Promise<Reply> => {
+    const { jobId, conversationId, ordered } = placeOf(job);
+    if (ordered && !(await order.acquire(job, conversationId, token ?? ''))) throw new DelayedError();
+    const attempt = job.attemptsMade + 1;
+    const final = attempt >= (job.opts.attempts ?? 1);
+    const { signal, release } = await cancellation.watch(jobId);
+    const outcome = await runJob(job.data, {
+      attempt,
+      final,
+      checkpoints: redisCheckpoints(redis, jobId),
+      abortSignal: signal,
+      publish: (part) => relay.publish(jobId, part),
+      // Adapters queue every job under its own id, which its token is bound to; the runner refuses any other.
+      queueJobId: jobId,
+    }).finally(release);
+    return settle(job, outcome);
+  };
+
+  /**
+   * BullMQ fails a job that stopped its workers more than `maxStalls` times (a crash, an out-of-memory
+   * kill) without running it again, in whichever worker takes it next. That worker answers it with
+   * `job_crashed`, so the sender is not left waiting; the answer goes once, as any other (the outbound
+   * add is keyed by job id).
+   */
+  const answerGivenUp = async (job: Job) => {
+    const jobId = job.id ?? '';
+    log.error({ jobId, reason: job.failedReason }, 'job given up: it stopped its workers too many times');
+    const giveUp = new GatewayError('job_crashed', 'This message could not be answered: handling it stopped the gateway several times. Try again differently, or tell an admin.');
+    const outcome = await runJob(job.data, { attempt: job.attemptsMade, final: true, checkpoints: redisCheckpoints(redis, jobId), queueJobId: jobId, giveUp });
+    await settle(job, outcome).catch(() => {}); // a drop (no identity to answer) is thrown, and was recorded
+  };
+
   const jobs = drainable(processJob);
   const worker = new Worker(inboundQueueName, jobs.processor, {
     connection,
@@ -104,7 +131,9 @@ export async function startInboundWorker(options: InboundWorkerOptions): Promise
   });
   worker.on('error', (error) => log.error({ err: error }, 'worker connection error'));
   worker.on('failed', (job, error) => {
-    if (job && !(error instanceof DelayedError)) log.warn({ jobId: job.id, reason: error.message }, 'job attempt failed');
+    if (!job || error instanceof DelayedError) return;
+    if (job.deferredFailure) void answerGivenUp(job).catch((cause: unknown) => log.error({ err: cause, jobId: job.id }, 'could not answer a job given up'));
+    else log.warn({ jobId: job.id, reason: error.message }, 'job attempt failed');
   });
   await worker.waitUntilReady();
 

@@ -82,6 +82,8 @@ export const errorCodes = {
   cancelled: { status: 499, retryable: false, type: 'invalid_request_error' },
   /** This process is stopping and could not finish the request in time: ask again (another process answers). */
   shutting_down: { status: 503, retryable: true, type: 'api_error' },
+  /** The queue gave up on a job that stopped its workers too many times (a crash, an out-of-memory kill): answered with this, never run again. */
+  job_crashed: { status: 500, retryable: false, type: 'api_error' },
   internal_error: { status: 500, retryable: false, type: 'api_error' },
 } as const satisfies Record<string, { status: number; retryable: boolean; type: string }>;
 

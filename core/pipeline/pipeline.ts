@@ -66,6 +66,17 @@ export interface PipelineServices {
   budgets?: { userUsd: number | undefined; period: BudgetPeriod };
 }
 
+/**
+ * A job the queue gave up on (it stopped its workers too many times): only who sent it is established,
+ * from its identity token, so the refusal is answered, recorded and audited as theirs, and a job no
+ * adapter made is answered to no one.
+ */
+export function createGiveUpPipeline(services: PipelineServices) {
+  const { store, jwtKey, adminUsers, accessMode } = services;
+  const { accounts = new Accounts(store, { adminUsers, accessMode }) } = services;
+  return Pipeline.start<JobContext>().use(authenticate({ store, jwtKey, accounts }));
+}
+
 /** The whole life of one message, in order. Each step's file says what it needs and what it adds. */
 export function createPipeline(services: PipelineServices) {
   const { store, models, jwtKey, rateLimits, adminUsers, accessMode, tiers, memory = {}, systemPrompt, tools, toolRounds, secrets, knowledge, documents } = services;

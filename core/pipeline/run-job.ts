@@ -5,7 +5,7 @@ import { inboundJobSchema, platformSchema } from '../contracts/job.ts';
 import type { ErrorReply, OkReply } from '../contracts/reply.ts';
 import { GatewayError, serializeError, toGatewayError } from '../errors/gateway-error.ts';
 import type { Checkpoints, JobContext } from './context.ts';
-import { createPipeline, type PipelineServices } from './pipeline.ts';
+import { createGiveUpPipeline, createPipeline, type PipelineServices } from './pipeline.ts';
 import { coreMetrics } from '../metrics/core-metrics.ts';
 import { PriceTable } from '../usage/prices.ts';
 import { recordOutcome, type FinishedJob } from './steps/audit.ts';
@@ -39,6 +39,11 @@ export interface AttemptInfo {
    * re-added by something else, and is refused. Default: not checked (no queue, as in unit tests).
    */
   queueJobId?: string;
+  /**
+   * Set when the queue has given up on the job (it stopped its workers too many times): the job is not
+   * run, only authenticated, then answered with this error, recorded and audited like any failure.
+   */
+  giveUp?: GatewayError;
 }
 
 const publishNowhere = async () => undefined;
@@ -46,6 +51,7 @@ const publishNowhere = async () => undefined;
 /** Runs one attempt of one job through the pipeline and decides its outcome; never throws. */
 export function createJobRunner(services: PipelineServices & { log: Logger }) {
   const run = createPipeline(services).build<JobContext & Partial<Replied & RateLimited>>((step, ms) => coreMetrics.stepSeconds.observe({ step }, ms / 1000));
+  const authenticateOnly = createGiveUpPipeline(services).build<JobContext & Partial<Replied & RateLimited>>();
   const { store, log, prices = new PriceTable() } = services;
   const outcomes = { store, prices };
 
@@ -71,7 +77,7 @@ export function createJobRunner(services: PipelineServices & { log: Logger }) {
   };
 
   return async function runJob(data: unknown, attemptInfo: AttemptInfo): Promise<JobOutcome> {
-    const { attempt, final, checkpoints, abortSignal = new AbortController().signal, publish = publishNowhere, queueJobId } = attemptInfo;
+    const { attempt, final, checkpoints, abortSignal = new AbortController().signal, publish = publishNowhere, queueJobId, giveUp } = attemptInfo;
     const parsed = inboundJobSchema.safeParse(data);
     if (!parsed.success) {
       const issues = summarizeIssues(parsed.error.issues);
@@ -98,6 +104,10 @@ export function createJobRunner(services: PipelineServices & { log: Logger }) {
       publish,
     };
     try {
+      if (giveUp) {
+        await authenticateOnly(ctx);
+        throw giveUp;
+      }
       await run(ctx);
       if (!ctx.reply) throw new Error('the pipeline ended without a reply');
       return { kind: 'reply', reply: ctx.reply };
