@@ -57,7 +57,7 @@ export async function startInboundWorker(options: InboundWorkerOptions): Promise
   const cancellation = new Cancellation(redis, subscriber);
   const outbound = new OutboundQueues(redisUrl);
 
-  /** Where a job stands in its conversation: `ordered` when it waits its turn behind earlier messages. */
+  /** Where a job stands: its conversation (`ordered` when it waits its turn there), and who waits for its reply. */
   const placeOf = (job: Job) => {
     const jobId = job.id ?? '';
     // Read before the pipeline validates the job, so take only well-formed values.
@@ -113,6 +113,7 @@ export async function startInboundWorker(options: InboundWorkerOptions): Promise
    * `job_crashed`, so the sender is not left waiting; the answer goes once, as any other (the outbound
    * add is keyed by job id).
    */
+  const givingUp = new Set<Promise<void>>();
   const answerGivenUp = async (job: Job) => {
     const jobId = job.id ?? '';
     log.error({ jobId, reason: job.failedReason }, 'job given up: it stopped its workers too many times');
@@ -132,14 +133,19 @@ export async function startInboundWorker(options: InboundWorkerOptions): Promise
   worker.on('error', (error) => log.error({ err: error }, 'worker connection error'));
   worker.on('failed', (job, error) => {
     if (!job || error instanceof DelayedError) return;
-    if (job.deferredFailure) void answerGivenUp(job).catch((cause: unknown) => log.error({ err: cause, jobId: job.id }, 'could not answer a job given up'));
-    else log.warn({ jobId: job.id, reason: error.message }, 'job attempt failed');
+    if (job.deferredFailure) {
+      const answering: Promise<void> = answerGivenUp(job)
+        .catch((cause: unknown) => log.error({ err: cause, jobId: job.id }, 'could not answer a job given up'))
+        .finally(() => givingUp.delete(answering));
+      givingUp.add(answering);
+    } else log.warn({ jobId: job.id, reason: error.message }, 'job attempt failed');
   });
   await worker.waitUntilReady();
 
   return {
     async close(deadline) {
       await jobs.close(worker, log, deadline);
+      await Promise.all(givingUp);
       await outbound.close();
       unwatch();
       await lookup.close();
