@@ -44,6 +44,8 @@ describe('ModelRegistry resolution', () => {
     expect(codeOf(() => registry.resolve('gpt-9'))).toBe('model_not_found');
     expect(codeOf(() => registry.resolve('anthropic/claude-haiku-4-5'))).toBe('model_not_found');
     expect(codeOf(() => registry.resolve('offline'))).toBe('model_not_found');
+    // Names of Object's own members are no tier aliases (a fuzzer's `__proto__` was a 500).
+    for (const name of ['__proto__', 'constructor', 'toString', '__proto__/x']) expect(codeOf(() => registry.resolve(name)), name).toBe('model_not_found');
   });
 
   it('resolves embeddings to the primary provider’s model, or refuses clearly', () => {

@@ -24,7 +24,8 @@ import { withRoutingPolicy, type PolicyArm } from './with-routing-policy.ts';
 export type Tier = 'instant' | 'thinking';
 
 /** Names a client may use instead of a model id: the configured chain for a tier. */
-export const tierAliases: Record<string, Tier> = { default: 'instant', instant: 'instant', thinking: 'thinking' };
+/** Without a prototype: a model named `__proto__` or `constructor` is no alias. */
+export const tierAliases: Readonly<Record<string, Tier>> = Object.assign(Object.create(null) as Record<string, Tier>, { default: 'instant', instant: 'instant', thinking: 'thinking' });
 
 export interface ModelInfo {
   /** What clients put in `model`: `provider/model`, or `offline`. */

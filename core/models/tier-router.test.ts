@@ -41,6 +41,12 @@ describe('decideTier', () => {
     expect(decideTier(input(patch))).toMatchObject({ tier, reason });
   });
 
+  it('takes a model named like one of Object\'s own members for a model, not a tier', () => {
+    for (const name of ['__proto__', 'constructor', 'toString']) {
+      expect(decideTier(input({ requested: name }))).toEqual({ tier: 'instant', reason: 'named-model', model: name });
+    }
+  });
+
   it('names the model to call only when a model was named', () => {
     expect(decideTier(input({ chatModel: 'openai/gpt-mini' }))).toEqual({ tier: 'instant', reason: 'named-model', model: 'openai/gpt-mini' });
     expect(decideTier(input({ requested: 'thinking' })).model).toBeUndefined();

@@ -70,7 +70,8 @@ export interface RouteInput {
   toolRequired: boolean;
 }
 
-const tierNames: Record<string, Tier> = { instant: 'instant', thinking: 'thinking' };
+/** Without a prototype: a model named `__proto__` or `constructor` is no tier. */
+const tierNames: Readonly<Record<string, Tier>> = Object.assign(Object.create(null) as Record<string, Tier>, { instant: 'instant', thinking: 'thinking' });
 
 // A fenced block, an indented code line after a blank line, or a line that reads like a statement.
 const codePattern = /```|(^|\n)( {4}|\t)\S|(^|\n)\s*(def |class |function |import |#include|public |const |let |SELECT |for \(|if \(|while \()|=>|;\s*\n|\{\s*\n/;
