@@ -65,7 +65,7 @@ export function toAnthropicError(error: unknown, context: AnthropicErrorContext)
     const message = `${type ? `${type}: ` : ''}${text}${error.requestID ? ` (request-id ${error.requestID})` : ''}`;
     if (error.status === undefined) {
       // An `error` event inside a stream.
-      const code = (type && streamErrorCodes[type]) || 'provider_error';
+      const code = (type && Object.hasOwn(streamErrorCodes, type) && streamErrorCodes[type]) || 'provider_error';
       return new ProviderCallError({ ...base, cause: undefined, code, message });
     }
     const contextLength = (error.status === 400 || error.status === 413) && isContextLengthMessage(text);

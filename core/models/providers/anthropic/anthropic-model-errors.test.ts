@@ -1,4 +1,4 @@
-import { APIConnectionTimeoutError } from '@anthropic-ai/sdk';
+import { APIConnectionTimeoutError, APIError } from '@anthropic-ai/sdk';
 import { describe, expect, it } from 'vitest';
 import { errorResponse, messageStreamEvents, rawResponse, streamResponse, useFakeAnthropic } from '../../../../test/fakes/fake-anthropic.ts';
 import { hang } from '../../../../test/fakes/fake-server.ts';
@@ -71,6 +71,11 @@ describe('AnthropicModel errors', () => {
     expect(error).toMatchObject({ code: 'provider_unavailable', retryable: true, statusCode: undefined });
     expect(error.message).toMatch(/ECONNREFUSED/);
     await expect(anthropic.model().doStream(hello)).rejects.toMatchObject({ code: 'provider_unavailable' });
+  });
+
+  it('a stream error whose type names one of Object\'s own members: provider_error, not a crash', () => {
+    const odd = new APIError(undefined, { type: 'error', error: { type: 'constructor', message: 'Odd' } }, 'Odd', undefined);
+    expect(toAnthropicError(odd, { modelId: 'claude-x', apiKey: 'sk-ant-test' })).toMatchObject({ code: 'provider_error', retryable: true });
   });
 
   it('an SDK timeout: provider_timeout', () => {
