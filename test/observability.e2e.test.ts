@@ -91,6 +91,19 @@ describe('observability', () => {
       deployment: 'openai/gpt-4o-mini',
       usage: { inputTokens: 1000, outputTokens: 500, cachedInputTokens: 400, reasoningTokens: 200 },
     });
+    // And in metrics, as the exemplar of the buckets it fell in, for a scraper that asks for OpenMetrics.
+    const scraped = await fetch(`${platform.url}/metrics`, { headers: { accept: 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5' } });
+    expect(scraped.headers.get('content-type')).toMatch(/^application\/openmetrics-text; version=1\.0\.0/);
+    const openMetrics = await scraped.text();
+    const exemplar = String.raw` # \{request_id="req-obs-trace-1"\} [\d.e-]+ [\d.]+$`;
+    expect(openMetrics).toMatch(new RegExp(String.raw`^gateway_http_request_duration_seconds_bucket\{le="[^"]+",method="POST",route="/v1/chat/completions"\} \d+${exemplar}`, 'm'));
+    expect(openMetrics).toMatch(new RegExp(String.raw`^gateway_overhead_seconds_bucket\{le="[^"]+"\} \d+${exemplar}`, 'm'));
+    expect(openMetrics).toMatch(/^gateway_http_requests_total\{method="POST",route="\/v1\/chat\/completions",status="200"\} \d+$/m);
+    expect(openMetrics.endsWith('# EOF\n')).toBe(true);
+    // The plain format after it is unchanged: counters keep their `_total` names, and no exemplars.
+    const plain = await (await fetch(`${platform.url}/metrics`)).text();
+    expect(plain).toMatch(/^# TYPE gateway_http_requests_total counter$/m);
+    expect(plain).not.toContain('request_id=');
     const audit = (await (await api('/v1/audit?action=chat.completion&limit=5')).json()) as { data: { requestId: string; detail: Record<string, unknown> }[] };
     expect(audit.data.find((record) => record.requestId === 'req-obs-trace-1')?.detail).toMatchObject({ model: 'openai/gpt-4o-mini', tier: 'instant' });
 

@@ -44,6 +44,7 @@ import {
   requestTimeoutMs,
 } from './client-errors.ts';
 import { exposedHeaders, securityHeaders } from './security-headers.ts';
+import { exemplarOf } from '../../core/metrics/exposition.ts';
 
 export interface HttpAdapterOptions {
   jwtKey: Uint8Array;
@@ -116,7 +117,7 @@ export function buildHttpAdapter(options: HttpAdapterOptions) {
     reply.raw.once('close', () => {
       const route = request.routeOptions.url ?? 'unmatched';
       httpMetrics.requests.inc({ method: request.method, route, status: String(reply.raw.statusCode) });
-      httpMetrics.seconds.observe({ method: request.method, route }, (performance.now() - started) / 1000);
+      httpMetrics.seconds.observe({ labels: { method: request.method, route }, value: (performance.now() - started) / 1000, exemplarLabels: exemplarOf(request.id) });
     });
     if (request.raw.httpVersion === '1.1' && !request.headers.host) throw new GatewayError('invalid_request', 'The request has no Host header, which HTTP/1.1 requires.');
   });

@@ -12,6 +12,7 @@ export const httpMetrics = {
     help: 'HTTP requests from arrival to the last byte of the response (a stream: to its end), by method and route pattern.',
     labelNames: ['method', 'route'] as const,
     buckets: secondsBuckets,
+    enableExemplars: true,
   }),
   activeStreams: gauge({
     name: 'gateway_active_streams',

@@ -30,6 +30,7 @@ export const coreMetrics = {
     name: 'gateway_overhead_seconds',
     help: "The gateway's own share of a job: from the adapter receiving it to the reply, minus the time spent waiting on providers.",
     buckets: secondsBuckets,
+    enableExemplars: true,
   }),
   jobs: counter({
     name: 'gateway_jobs_total',

@@ -1,4 +1,9 @@
-import { Counter, Gauge, Histogram, register, type CounterConfiguration, type GaugeConfiguration, type HistogramConfiguration } from 'prom-client';
+import { Counter, Gauge, Histogram, register, Registry, type CounterConfiguration, type GaugeConfiguration, type HistogramConfiguration, type RegistryContentType } from 'prom-client';
+
+// Exemplars (the request id of a recent observation) exist only in OpenMetrics, and prom-client lets a
+// metric carry them only in a registry made for it. So the registry is OpenMetrics, set before any
+// metric is made, and exposition.ts renders Prometheus's text format from it for scrapers that want that.
+(register as unknown as Registry<RegistryContentType>).setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
 
 /** Gets or makes a metric in the default registry, so tests that build several pipelines or adapters share one. */
 function metric<T>(name: string, make: () => T): T {

@@ -4,6 +4,7 @@ import { servedBy } from '../../models/served-by.ts';
 import type { Store } from '../../store/store.ts';
 import { splitDeployment, type PriceTable } from '../../usage/prices.ts';
 import { coreMetrics } from '../../metrics/core-metrics.ts';
+import { exemplarOf } from '../../metrics/exposition.ts';
 import type { Step } from '../compose.ts';
 import type { JobContext } from '../context.ts';
 import type { Authenticated } from './authenticate.ts';
@@ -92,7 +93,7 @@ export async function recordOutcome({ store, prices }: OutcomeServices, ctx: Fin
   coreMetrics.jobs.inc({ platform: job.source.platform, outcome });
   if (outcome === 'ok') {
     const upstreamMs = ctx.rounds?.inferMs ?? 0;
-    coreMetrics.overheadSeconds.observe(Math.max(0, Date.now() - Date.parse(job.source.receivedAt) - upstreamMs) / 1000);
+    coreMetrics.overheadSeconds.observe({ value: Math.max(0, Date.now() - Date.parse(job.source.receivedAt) - upstreamMs) / 1000, exemplarLabels: exemplarOf(job.requestId) });
   }
   if (deployment && result) coreMetrics.countUsage(deployment, usage, costUsd);
 }
