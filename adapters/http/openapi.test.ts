@@ -170,7 +170,7 @@ describe('the API documentation', () => {
     const ws = operationOf('get', '/v1/ws');
     expect(ws.responses['101']).toBeDefined();
     for (const frame of ['auth', 'request', 'cancel', 'resume', 'ping', 'ready', 'accepted', 'chunk', 'done', 'error', 'pong']) expect(ws.description).toContain(`"type":"${frame}"`);
-    expect(Object.keys(operationOf('get', '/metrics').responses['200']!.content!)).toEqual(['text/plain']);
+    expect(Object.keys(operationOf('get', '/metrics').responses['200']!.content!)).toEqual(['text/plain', 'application/openmetrics-text']);
   });
 
   it('leaves what the documented routes send unchanged', async () => {
