@@ -24,7 +24,7 @@ export function exposition({ openMetrics }: { openMetrics: boolean }): Promise<E
 }
 
 async function render(openMetrics: boolean): Promise<Exposition> {
-  // Typed for the one format it was made with (see metric.ts); switched for this render only.
+  // prom-client types the default registry for the format it starts in; metric.ts made it OpenMetrics.
   const registry = register as unknown as Registry<RegistryContentType>;
   const named = registry.getMetricsAsArray().map((metric) => [metric as { name: string }, metric.name] as const);
   registry.setContentType(openMetrics ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE);
