@@ -195,8 +195,10 @@ describe('inbound queue and worker', () => {
     const answer = replies.awaitReply(forged.id, { timeoutMs: 5000 });
     await queue.enqueue(forged);
     await expect(answer).rejects.toMatchObject({ code: 'internal_error' });
-    // Failed for good on its first attempt: an unauthenticated job is never retried.
+    // Failed for good on its first attempt: an unauthenticated job is never retried. (The refusal
+    // reaches a waiter in this process before BullMQ has marked the job failed.)
     const lookup = new Queue(inboundQueueName, { connection: bullConnection(redis.url) });
+    await waitFor(async () => (await lookup.getJobState(forged.id)) === 'failed');
     const failed = await lookup.getJob(forged.id);
     expect(await failed?.getState()).toBe('failed');
     expect(failed?.attemptsMade).toBe(1);
@@ -219,6 +221,7 @@ describe('inbound queue and worker', () => {
     const refusal = replies.awaitReply(copyId, { timeoutMs: 5000 });
     await lookup.add('message', job, { jobId: copyId });
     await expect(refusal).rejects.toMatchObject({ code: 'internal_error' });
+    await waitFor(async () => (await lookup.getJobState(copyId)) === 'failed');
     const copy = await lookup.getJob(copyId);
     expect(await copy?.getState()).toBe('failed');
     expect(copy?.attemptsMade).toBe(1);
