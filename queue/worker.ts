@@ -71,8 +71,7 @@ export async function startInboundWorker(options: InboundWorkerOptions): Promise
   };
 
   /** Hands an outcome to whoever waits for it; a reply is returned, anything else thrown to the queue. */
-  const settle = async (job: Job, outcome: JobOutcome): Promise<Reply> => {
-    const { jobId, conversationId, ordered, address } = placeOf(job);
+  const settle = async ({ jobId, conversationId, ordered, address }: ReturnType<typeof placeOf>, outcome: JobOutcome): Promise<Reply> => {
     if (outcome.kind === 'retry') throw toQueueError(outcome);
     if (outcome.kind === 'drop') {
       if (ordered) await order.release(conversationId, jobId);
@@ -90,7 +89,8 @@ export async function startInboundWorker(options: InboundWorkerOptions): Promise
   };
 
   const processJob = async (job: Job, token?: string): Promise<Reply> => {
-    const { jobId, conversationId, ordered } = placeOf(job);
+    const place = placeOf(job);
+    const { jobId, conversationId, ordered } = place;
     if (ordered && !(await order.acquire(job, conversationId, token ?? ''))) throw new DelayedError();
     const attempt = job.attemptsMade + 1;
     const final = attempt >= (job.opts.attempts ?? 1);
@@ -104,7 +104,7 @@ export async function startInboundWorker(options: InboundWorkerOptions): Promise
       // Adapters queue every job under its own id, which its token is bound to; the runner refuses any other.
       queueJobId: jobId,
     }).finally(release);
-    return settle(job, outcome);
+    return settle(place, outcome);
   };
 
   /**
@@ -119,7 +119,7 @@ export async function startInboundWorker(options: InboundWorkerOptions): Promise
     log.error({ jobId, reason: job.failedReason }, 'job given up: it stopped its workers too many times');
     const giveUp = new GatewayError('job_crashed', 'This message could not be answered: handling it stopped the gateway several times. Try again differently, or tell an admin.');
     const outcome = await runJob(job.data, { attempt: job.attemptsMade, final: true, checkpoints: redisCheckpoints(redis, jobId), queueJobId: jobId, giveUp });
-    await settle(job, outcome).catch(() => {}); // a drop (no identity to answer) is thrown, and was recorded
+    await settle(placeOf(job), outcome).catch(() => {}); // a drop (no identity to answer) is thrown, and was recorded
   };
 
   const jobs = drainable(processJob);
