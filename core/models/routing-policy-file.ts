@@ -86,7 +86,12 @@ export class RoutingPolicyFile {
 
   /** Reads the file again: true if its policy is now in force; false, and the old one kept, if refused. */
   reload(): boolean {
-    this.#stamp = stampOf(statSync(this.#file, { throwIfNoEntry: false }));
+    return this.#read(stampOf(statSync(this.#file, { throwIfNoEntry: false })));
+  }
+
+  /** Reads the file, `stamp` being how it looked just before. */
+  #read(stamp: string): boolean {
+    this.#stamp = stamp;
     try {
       this.#loaded = readRoutingPolicy(this.#file, this.#configured);
     } catch (error) {
@@ -111,8 +116,9 @@ export class RoutingPolicyFile {
       if (looking) return;
       looking = true;
       try {
-        if (stampOf(await stat(this.#file).catch(() => undefined)) === this.#stamp || !this.#watcher) return;
-        if (this.reload()) onReloaded?.(this.#loaded);
+        const stamp = stampOf(await stat(this.#file).catch(() => undefined));
+        if (stamp === this.#stamp || !this.#watcher) return;
+        if (this.#read(stamp)) onReloaded?.(this.#loaded);
         else onRefused?.(this.#error!);
       } finally {
         looking = false;
