@@ -14,6 +14,7 @@ import { bullConnection } from '../queue/connection.ts';
 import { keepCompleted } from '../queue/names.ts';
 import { startRedisServer } from '../queue/redis-server.ts';
 import { percentile, sequential, type Target } from './load.ts';
+import { cpuMs } from './processes.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gw-queue-floor-'));
 const redis = await startRedisServer({ dir, appendOnly: true });
@@ -54,21 +55,18 @@ const bare = await serve((request, response) => {
 });
 
 const body = JSON.stringify({ model: 'gpt-5-mini', messages: [{ role: 'user', content: 'Hello' }] });
-const cpuMs = () => {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1000;
-};
+const ownCpuMs = () => cpuMs(process.pid);
 
 async function measure(target: Target) {
   await sequential(target, body, 300); // warm-up
-  let before = cpuMs();
+  let before = ownCpuMs();
   const one = await sequential(target, body, 1000);
-  const oneCpu = (cpuMs() - before) / 1000;
-  before = cpuMs();
+  const oneCpu = (ownCpuMs() - before) / 1000;
+  before = ownCpuMs();
   const started = performance.now();
   const many = await Promise.all(Array.from({ length: 20 }, () => sequential(target, body, 150)));
   const manyRate = 3000 / ((performance.now() - started) / 1000);
-  const manyCpu = (cpuMs() - before) / 3000;
+  const manyCpu = (ownCpuMs() - before) / 3000;
   const errors = one.errors + many.reduce((sum, run) => sum + run.errors, 0);
   return { p50: percentile(one.latencies, 0.5), p99: percentile(one.latencies, 0.99), oneCpu, manyRate, manyCpu, errors };
 }
