@@ -86,12 +86,7 @@ export class RoutingPolicyFile {
 
   /** Reads the file again: true if its policy is now in force; false, and the old one kept, if refused. */
   reload(): boolean {
-    return this.#read(stampOf(statSync(this.#file, { throwIfNoEntry: false })));
-  }
-
-  /** Reads the file, `stamp` being how it looked just before. */
-  #read(stamp: string): boolean {
-    this.#stamp = stamp;
+    this.#stamp = stampOf(statSync(this.#file, { throwIfNoEntry: false }));
     try {
       this.#loaded = readRoutingPolicy(this.#file, this.#configured);
     } catch (error) {
@@ -116,9 +111,8 @@ export class RoutingPolicyFile {
       if (looking) return;
       looking = true;
       try {
-        const stamp = stampOf(await stat(this.#file).catch(() => undefined));
-        if (stamp === this.#stamp || !this.#watcher) return;
-        if (this.#read(stamp)) onReloaded?.(this.#loaded);
+        if (stampOf(await stat(this.#file).catch(() => undefined)) === this.#stamp || !this.#watcher) return;
+        if (this.reload()) onReloaded?.(this.#loaded);
         else onRefused?.(this.#error!);
       } finally {
         looking = false;
