@@ -112,6 +112,8 @@ export class RoutingPolicyFile {
       looking = true;
       try {
         if (stampOf(await stat(this.#file).catch(() => undefined)) === this.#stamp || !this.#watcher) return;
+        // reload() stats again, just before it reads: this look's stamp is older, and a write landing
+        // in between would leave a stale stamp, so the same change would be taken in twice.
         if (this.reload()) onReloaded?.(this.#loaded);
         else onRefused?.(this.#error!);
       } finally {
