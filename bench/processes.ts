@@ -47,6 +47,13 @@ export async function startUpstream(latencyMs: number, firstTokenMs: number, tok
   return { origin: `http://127.0.0.1:${port}`, pid: child.pid ?? 0, stop: () => child.kill() };
 }
 
+/** bench/thin-gateway.ts: the queue and two HTTP hops, nothing else; a floor under the platform's figures. */
+export async function startThinGateway(upstreamOrigin: string) {
+  const child = spawn(process.execPath, [join(here, 'thin-gateway.ts'), upstreamOrigin], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const { port } = JSON.parse(await waitFor(child, /\{"port":\d+\}/, 'the thin gateway')) as { port: number };
+  return { origin: `http://127.0.0.1:${port}`, pid: child.pid ?? 0, stop: () => child.kill() };
+}
+
 /** The platform as `npm start` runs it, every role in one process; `pid` is its Node process, not bootstrap's. */
 export async function startPlatform(upstreamOrigin: string, env: Record<string, string> = {}): Promise<PlatformProcess & { pid: number }> {
   const platform = await startPlatformProcess({

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { atRate, percentile, post, sequential, type LoadResult, type Target } from './load.ts';
-import { rssMiB, startPlatform, startPortkey, startUpstream } from './processes.ts';
+import { cpuMs, rssMiB, startPlatform, startPortkey, startThinGateway, startUpstream } from './processes.ts';
 
 const list = (fallback: string) => z.string().default(fallback).transform((value) => value.split(',').map(Number).filter((n) => n > 0));
 const options = z
@@ -31,10 +31,13 @@ const print = (line = '') => process.stdout.write(`${line}\n`);
 const upstream = await startUpstream(options.latency, 50, 5, 20);
 const platform = await startPlatform(upstream.origin);
 const portkey = await startPortkey();
+const floor = await startThinGateway(upstream.origin);
 
 const direct: Target = { name: 'direct', url: `${upstream.origin}/v1/chat/completions`, headers: { authorization: 'Bearer sk-bench-0123456789' } };
-const gateways: { target: Target; pid: number }[] = [
-  { target: { name: 'chat-gateway', url: `${platform.url}/v1/chat/completions`, headers: { authorization: `Bearer ${platform.token('bench')}` } }, pid: platform.pid },
+// `floor` is bench/thin-gateway.ts: the queue and two HTTP hops with no pipeline, what any gateway built
+// as design.md says (every message a BullMQ job) pays before doing anything; it does not stream.
+const gateways: { target: Target; pid: number; streams: boolean }[] = [
+  { target: { name: 'chat-gateway', url: `${platform.url}/v1/chat/completions`, headers: { authorization: `Bearer ${platform.token('bench')}` } }, pid: platform.pid, streams: true },
   {
     target: {
       name: 'portkey',
@@ -42,7 +45,9 @@ const gateways: { target: Target; pid: number }[] = [
       headers: { authorization: 'Bearer sk-bench-0123456789', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${upstream.origin}/v1` },
     },
     pid: portkey.pid,
+    streams: true,
   },
+  { target: { name: 'floor', url: `${floor.origin}/v1/chat/completions`, headers: {} }, pid: floor.pid, streams: false },
 ];
 
 /** Samples a process's resident memory while `work` runs; returns the peak. */
@@ -52,6 +57,16 @@ async function peakRss<T>(pid: number, work: () => Promise<T>): Promise<{ value:
   const value = await work();
   clearInterval(timer);
   return { value, peak: Math.max(peak, rssMiB(pid)) };
+}
+
+/** Runs a load against a gateway, keeping its peak memory and its own CPU time per request answered. */
+async function measure(gateway: (typeof gateways)[number], load: () => Promise<LoadResult>): Promise<LoadResult> {
+  const cpuBefore = cpuMs(gateway.pid);
+  const { value, peak } = await peakRss(gateway.pid, load);
+  const entry = memory.get(gateway.target.name)!;
+  entry.peak = Math.max(entry.peak, peak);
+  entry.cpu.push(ms((cpuMs(gateway.pid) - cpuBefore) / Math.max(1, value.latencies.length)));
+  return value;
 }
 
 const added = (gateway: LoadResult, base: LoadResult, p: number) => percentile(gateway.latencies, p) - percentile(base.latencies, p);
@@ -64,16 +79,14 @@ print();
 
 // Warm every path: connections, JIT, SDK clients.
 for (const target of [direct, ...gateways.map((g) => g.target)]) await sequential(target, body, 200);
-const memory = new Map(gateways.map((g) => [g.target.name, { idle: rssMiB(g.pid), peak: 0, after: [] as number[] }]));
+const memory = new Map(gateways.map((g) => [g.target.name, { idle: rssMiB(g.pid), peak: 0, after: [] as number[], cpu: [] as string[] }]));
 
 const rows: string[][] = [['load', 'direct p50 / p99', ...gateways.map((g) => `${g.target.name} added p50 / p99 / max`)]];
 const baseSeq = await sequential(direct, body, options.requests);
 const seqRow = ['sequential', `${ms(percentile(baseSeq.latencies, 0.5))} / ${ms(percentile(baseSeq.latencies, 0.99))}`];
 for (const gateway of gateways) {
-  const { value, peak } = await peakRss(gateway.pid, () => sequential(gateway.target, body, options.requests));
+  const value = await measure(gateway, () => sequential(gateway.target, body, options.requests));
   seqRow.push(`${summary(value, baseSeq)}${value.errors ? ` (${value.errors} errors)` : ''}`);
-  const entry = memory.get(gateway.target.name)!;
-  entry.peak = Math.max(entry.peak, peak);
 }
 rows.push(seqRow);
 
@@ -81,16 +94,17 @@ for (const rate of options.rates) {
   const base = await atRate(direct, body, rate, options.duration * 1000);
   const row = [`${rate} req/s`, `${ms(percentile(base.latencies, 0.5))} / ${ms(percentile(base.latencies, 0.99))}`];
   for (const gateway of gateways) {
-    const { value, peak } = await peakRss(gateway.pid, () => atRate(gateway.target, body, rate, options.duration * 1000));
+    const value = await measure(gateway, () => atRate(gateway.target, body, rate, options.duration * 1000));
     row.push(`${summary(value, base)}${value.errors ? ` (${value.errors} errors)` : ''}${value.achievedRate < rate * 0.95 ? ` (only ${value.achievedRate.toFixed(0)} req/s)` : ''}`);
-    const entry = memory.get(gateway.target.name)!;
-    entry.peak = Math.max(entry.peak, peak);
     await sleep(2000);
-    entry.after.push(rssMiB(gateway.pid));
+    memory.get(gateway.target.name)!.after.push(rssMiB(gateway.pid));
   }
   rows.push(row);
 }
 print(table(rows));
+print();
+print(`CPU time per request answered, in ms, each gateway's own process (its Redis not counted), at: sequential, ${options.rates.map((rate) => `${rate} req/s`).join(', ')}:`);
+for (const [name, { cpu }] of memory) print(`  ${name.padEnd(12)} ${cpu.join(', ')}`);
 print();
 
 // The highest rate each gateway sustains for a few seconds with p99 added latency under 10 ms and no errors.
@@ -142,7 +156,7 @@ for (const parallel of [1, 10]) {
   // Our gateway is asked for `openai/ttft-bench`, a provider/model name; the others pass the name through.
   const base = await ttft(direct, 'ttft-bench', 100, parallel);
   print(`  ${parallel === 1 ? 'one at a time' : `${parallel} at once`}: direct p50 ${ms(percentile(base, 0.5))} ms, p99 ${ms(percentile(base, 0.99))} ms`);
-  for (const gateway of gateways) {
+  for (const gateway of gateways.filter((g) => g.streams)) {
     const times = await ttft(gateway.target, gateway.target.name === 'chat-gateway' ? 'openai/ttft-bench' : 'ttft-bench', 100, parallel);
     print(`    ${gateway.target.name.padEnd(12)} added p50 ${ms(percentile(times, 0.5) - percentile(base, 0.5))} ms, p99 ${ms(percentile(times, 0.99) - percentile(base, 0.99))} ms`);
   }
@@ -156,6 +170,7 @@ for (const [name, { idle, peak, after }] of memory) print(`  ${name.padEnd(12)} 
 for (const gateway of gateways) if ((await post(gateway.target, body)) !== 200) print(`  ${gateway.target.name} no longer answers!`);
 await platform.stop();
 portkey.stop();
+floor.stop();
 upstream.stop();
 
 function table(data: string[][]): string {

@@ -23,7 +23,6 @@ const commands = {
   // The benchmark's peer gateway lives in bench/'s own package, not among the platform's dependencies.
   bench: { redis: true, packages: ['bench'], steps: [['bench/run.ts']] },
   'bench:profile': { redis: true, steps: [['bench/profile.ts']] },
-  'bench:queue-floor': { redis: true, steps: [['bench/queue-floor.ts']] },
   chaos: { redis: true, steps: [['scripts/chaos.ts']] },
 };
 
