@@ -20,7 +20,8 @@ const redis = await startRedisServer({ dir, appendOnly: true });
 const connection = bullConnection(redis.url);
 const queue = new Queue('thin', { connection });
 const agent = new Agent({ keepAlive: true, maxSockets: 1024 });
-const waiting = new Map<string, (answer: string) => void>();
+/** Answers by job id; undefined when the upstream call failed, so the request gets a 502 instead of hanging. */
+const waiting = new Map<string, (answer: string | undefined) => void>();
 
 function callUpstream(body: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -39,9 +40,9 @@ function callUpstream(body: string): Promise<string> {
 const worker = new Worker(
   'thin',
   async (job) => {
-    const answer = await callUpstream(job.data.body);
+    const answer = await callUpstream(job.data.body).catch(() => undefined);
     waiting.get(job.id!)?.(answer);
-    return answer;
+    return answer ?? null;
   },
   { connection, concurrency: 1000 },
 );
@@ -53,11 +54,12 @@ const server = createServer((req, res) => {
   req.on('data', (chunk: string) => (body += chunk));
   req.on('end', async () => {
     const id = randomUUID();
-    const answered = new Promise<string>((resolve) => waiting.set(id, resolve));
+    const answered = new Promise<string | undefined>((resolve) => waiting.set(id, resolve));
     await queue.add('message', { body }, { jobId: id, removeOnComplete: keepCompleted });
     const answer = await answered;
     waiting.delete(id);
-    res.writeHead(200, { 'content-type': 'application/json' }).end(answer);
+    if (answer === undefined) res.writeHead(502).end();
+    else res.writeHead(200, { 'content-type': 'application/json' }).end(answer);
   });
 });
 server.keepAliveTimeout = 60_000;
