@@ -7,9 +7,9 @@ import type { RedisClient } from './connection.ts';
  *
  * Each conversation has a sorted set of its unfinished job ids, scored by arrival. Only the head may run.
  * A worker that picks up any other job parks it as a delayed job (no attempt is spent, no slot is held);
- * when the head finishes, it leaves the set and promotes the next head. Parked jobs also wake on their
- * own after `parkMs`, and a head whose job is finished or gone is skipped, so a lost promotion or a
- * crash between steps costs latency, never progress.
+ * when the head finishes (a chat reply: once it is posted), it leaves the set and promotes the next head.
+ * Parked jobs also wake on their own after `parkMs`, and a head whose job is finished (and its answer
+ * posted) or gone is skipped, so a lost promotion or a crash between steps costs latency, never progress.
  *
  * Limits: throughput per conversation is serial by design; a head in retry backoff holds its followers;
  * arrival order is the order enqueue calls reach Redis, so two messages sent concurrently have no order
@@ -34,6 +34,11 @@ export interface ConversationOrderOptions {
   parkMs?: number;
   /** How long an idle conversation's order is kept. Default: 7 days. */
   ttlMs?: number;
+  /**
+   * Whether a finished job's answer still waits to be posted (a chat reply in its platform's queue):
+   * such a head keeps its place, and whoever posts the answer releases it. Default: never.
+   */
+  undelivered?: (jobId: string) => Promise<boolean>;
 }
 
 export class ConversationOrder {
@@ -41,13 +46,15 @@ export class ConversationOrder {
   readonly #queue: Queue;
   readonly #parkMs: number;
   readonly #ttlMs: number;
+  readonly #undelivered: (jobId: string) => Promise<boolean>;
 
   constructor(redis: RedisClient, queue: Queue, options: ConversationOrderOptions = {}) {
-    const { parkMs = 1000, ttlMs = 7 * 24 * 3600 * 1000 } = options;
+    const { parkMs = 1000, ttlMs = 7 * 24 * 3600 * 1000, undelivered = async () => false } = options;
     this.#redis = redis;
     this.#queue = queue;
     this.#parkMs = parkMs;
     this.#ttlMs = ttlMs;
+    this.#undelivered = undelivered;
   }
 
   /** Records a job's place in its conversation (idempotent); returns the current head. */
@@ -64,7 +71,7 @@ export class ConversationOrder {
     for (;;) {
       const head = await this.register(conversationId, id);
       if (head === id) return true;
-      if (!finishedStates.has(await this.#stateOf(head))) break;
+      if (!finishedStates.has(await this.#stateOf(head)) || (await this.#undelivered(head))) break;
       await this.#redis.zrem(orderKey(conversationId), head);
     }
     await job.moveToDelayed(Date.now() + this.#parkMs, token);

@@ -10,7 +10,7 @@ import { ConversationOrder, type ConversationOrderOptions } from './conversation
 import { inboundQueueName, maxStalls as defaultMaxStalls } from './names.ts';
 import { toQueueError } from './to-queue-error.ts';
 import { Cancellation } from './cancellation.ts';
-import { OutboundQueues } from './outbound.ts';
+import { holdsConversationUntilDelivered, OutboundQueues } from './outbound.ts';
 import { deliverReply } from './replies.ts';
 import { StreamRelay } from './stream-relay.ts';
 import { watchQueue } from './queue-metrics.ts';
@@ -52,10 +52,10 @@ export async function startInboundWorker(options: InboundWorkerOptions): Promise
   const lookup = new Queue(inboundQueueName, { connection });
   lookup.on('error', () => {});
   const unwatch = watchQueue(lookup);
-  const order = new ConversationOrder(redis, lookup, options.order);
+  const outbound = new OutboundQueues(redisUrl);
+  const order = new ConversationOrder(redis, lookup, { undelivered: (jobId) => outbound.undelivered(jobId), ...options.order });
   const relay = new StreamRelay(redis, subscriber);
   const cancellation = new Cancellation(redis, subscriber);
-  const outbound = new OutboundQueues(redisUrl);
 
   /** Where a job stands: its conversation (`ordered` when it waits its turn there), and who waits for its reply. */
   const placeOf = (job: Job) => {
@@ -79,11 +79,10 @@ export async function startInboundWorker(options: InboundWorkerOptions): Promise
       throw toQueueError(outcome);
     }
     // A chat reply is handed on durably before the job completes: should this process die in between,
-    // the job is retried, finds its checkpoints, and the add (keyed by job id) happens once.
-    if (outcome.reply.replyTo.adapter !== 'http') await outbound.add(outcome.reply);
-    // Only now may the conversation's next message run: a crash before this point must not let the
-    // next answer be queued ahead of this one.
-    if (ordered) await order.release(conversationId, jobId);
+    // the job is retried, finds its checkpoints, and the add (keyed by job id) happens once. The
+    // conversation's next message runs once it is posted: the outbound worker releases it.
+    if (holdsConversationUntilDelivered(outcome.reply)) await outbound.add(outcome.reply);
+    else if (ordered) await order.release(conversationId, jobId);
     deliverReply(redis, address, { jobId, reply: outcome.reply });
     return outcome.reply;
   };
