@@ -3,7 +3,7 @@ import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Reply } from '../core/contracts/reply.ts';
 import type { JobRunner } from '../core/pipeline/run-job.ts';
-import { httpJob } from '../test/helpers/jobs.ts';
+import { httpJob, okReply } from '../test/helpers/jobs.ts';
 import { useTestRedis } from '../test/helpers/redis.ts';
 import { waitUntil } from '../test/helpers/processes.ts';
 import { InboundQueue } from './inbound-queue.ts';
@@ -31,74 +31,53 @@ function echo(events: string[]): JobRunner {
     const job = data as { id: string; requestId: string; conversationId: string; input: { messages: { content: string }[] } };
     const text = job.input.messages[0]?.content ?? '';
     events.push(`run ${text}`);
-    return {
-      kind: 'reply',
-      reply: {
-        v: 1,
-        status: 'ok',
-        jobId: job.id,
-        requestId: job.requestId,
-        conversationId: job.conversationId,
-        replyTo: { adapter: 'telegram', chat: { id: '42' } },
-        createdAt: new Date().toISOString(),
-        message: { role: 'assistant', content: text },
-        model: 'test',
-        finishReason: 'stop',
-        usage: { inputTokens: 0, outputTokens: 0 },
-      },
-    };
+    return okReply(job, text, { adapter: 'telegram', chat: { id: '42' } });
   };
+}
+
+/**
+ * An inbound worker running `echo` and a Telegram outbound worker posting with `post` (default: noting
+ * `posted <text>`); returns the events, in order.
+ */
+async function start({ parkMs, post }: { parkMs: number; post?: (text: string, events: string[]) => void }) {
+  const events: string[] = [];
+  stops.push(await startInboundWorker({ redisUrl: redis.url, runJob: echo(events), log, concurrency: 4, order: { parkMs } }));
+  const deliver = async (reply: Reply) => (post ?? ((text) => void events.push(`posted ${text}`)))(textOf(reply), events);
+  stops.push(await startOutboundWorker({ redisUrl: redis.url, platform: 'telegram', log, deliver }));
+  return events;
+}
+
+/** Posting `text` fails the first time (a platform error, Redis restarting): BullMQ retries it after 1 s. */
+function failingOnce(text: string) {
+  const state = { failures: 0 };
+  const post = (posted: string, events: string[]) => {
+    if (posted === text && state.failures++ === 0) throw new Error('502 from the platform');
+    events.push(`posted ${posted}`);
+  };
+  return { state, post };
 }
 
 const textOf = (reply: Reply) => (reply.status === 'ok' ? reply.message.content : reply.error.code);
 
 describe('chat replies and conversation order', () => {
   it("posts a conversation's answers in order when posting one fails and is retried: the next message waits for it", async () => {
-    const events: string[] = [];
-    let failures = 0;
-    stops.push(await startInboundWorker({ redisUrl: redis.url, runJob: echo(events), log, concurrency: 4, order: { parkMs: 5000 } }));
-    stops.push(
-      await startOutboundWorker({
-        redisUrl: redis.url,
-        platform: 'telegram',
-        log,
-        deliver: async (reply) => {
-          // The first answer's first post fails (a platform error, Redis restarting): BullMQ retries it after 1 s.
-          if (textOf(reply) === 'first' && failures++ === 0) throw new Error('502 from the platform');
-          events.push(`posted ${textOf(reply)}`);
-        },
-      }),
-    );
+    const { state, post } = failingOnce('first');
+    const events = await start({ parkMs: 5000, post });
 
-    const first = await httpJob({ platform: 'telegram', conversationId: 'telegram:42', text: 'first' });
-    const second = await httpJob({ platform: 'telegram', conversationId: 'telegram:42', text: 'second' });
-    await queue.enqueue(first);
-    await queue.enqueue(second);
+    for (const text of ['first', 'second']) await queue.enqueue(await httpJob({ platform: 'telegram', conversationId: 'telegram:42', text }));
     await waitUntil(() => events.includes('posted second'), 10_000);
 
     expect(events).toEqual(['run first', 'posted first', 'run second', 'posted second']);
-    expect(failures).toBe(2); // the second call is the retry, which posted
+    expect(state.failures).toBe(2); // the second call is the retry, which posted
   });
 
   it('keeps a finished job at the head of its conversation while its answer waits to be posted again', async () => {
-    const events: string[] = [];
-    let failures = 0;
-    stops.push(await startInboundWorker({ redisUrl: redis.url, runJob: echo(events), log, concurrency: 4, order: { parkMs: 300 } }));
-    stops.push(
-      await startOutboundWorker({
-        redisUrl: redis.url,
-        platform: 'telegram',
-        log,
-        deliver: async (reply) => {
-          if (textOf(reply) === 'first' && failures++ === 0) throw new Error('502 from the platform');
-          events.push(`posted ${textOf(reply)}`);
-        },
-      }),
-    );
+    const { state, post } = failingOnce('first');
+    const events = await start({ parkMs: 300, post });
 
     await queue.enqueue(await httpJob({ platform: 'telegram', conversationId: 'telegram:43', text: 'first' }));
     // The next message arrives once the first job is done but its answer is not yet posted (retry in 1 s).
-    await waitUntil(() => failures === 1, 10_000);
+    await waitUntil(() => state.failures === 1, 10_000);
     await queue.enqueue(await httpJob({ platform: 'telegram', conversationId: 'telegram:43', text: 'second' }));
     await waitUntil(() => events.includes('posted second'), 10_000);
 
@@ -106,9 +85,7 @@ describe('chat replies and conversation order', () => {
   });
 
   it('lets the next message run at once when the answer before it was posted, with no wait for the park timeout', async () => {
-    const events: string[] = [];
-    stops.push(await startInboundWorker({ redisUrl: redis.url, runJob: echo(events), log, concurrency: 4, order: { parkMs: 5000 } }));
-    stops.push(await startOutboundWorker({ redisUrl: redis.url, platform: 'telegram', log, deliver: async (reply) => void events.push(`posted ${textOf(reply)}`) }));
+    const events = await start({ parkMs: 5000 });
 
     const started = Date.now();
     for (const text of ['one', 'two', 'three']) await queue.enqueue(await httpJob({ platform: 'telegram', conversationId: 'telegram:7', text }));
@@ -120,20 +97,14 @@ describe('chat replies and conversation order', () => {
   });
 
   it('lets the conversation go on when posting an answer is given up for good', async () => {
-    const events: string[] = [];
-    stops.push(await startInboundWorker({ redisUrl: redis.url, runJob: echo(events), log, concurrency: 4, order: { parkMs: 5000 } }));
-    stops.push(
-      await startOutboundWorker({
-        redisUrl: redis.url,
-        platform: 'telegram',
-        log,
-        deliver: async (reply) => {
-          // No more attempts (as after the last of its retries): the failed handler releases the place.
-          if (textOf(reply) === 'lost') throw new UnrecoverableError('the chat is gone');
-          events.push(`posted ${textOf(reply)}`);
-        },
-      }),
-    );
+    const events = await start({
+      parkMs: 5000,
+      post: (text, noted) => {
+        // No more attempts (as after the last of its retries): the failed handler releases the place.
+        if (text === 'lost') throw new UnrecoverableError('the chat is gone');
+        noted.push(`posted ${text}`);
+      },
+    });
 
     const started = Date.now();
     for (const text of ['lost', 'next']) await queue.enqueue(await httpJob({ platform: 'telegram', conversationId: 'telegram:9', text }));

@@ -7,7 +7,7 @@ import type { JobRunner } from '../core/pipeline/run-job.ts';
 import { createJobRunner } from '../core/pipeline/run-job.ts';
 import { ModelRegistry } from '../core/models/registry.ts';
 import { SqliteStore } from '../core/store/embedded/sqlite-store.ts';
-import { httpJob, testKey } from '../test/helpers/jobs.ts';
+import { httpJob, okReply, testKey } from '../test/helpers/jobs.ts';
 import { useTestRedis } from '../test/helpers/redis.ts';
 import { bullConnection, createRedisClient } from './connection.ts';
 import { InboundQueue } from './inbound-queue.ts';
@@ -69,22 +69,7 @@ describe('inbound queue and worker', () => {
       events.push(`start ${text}`);
       await sleep(delays[text] ?? 0);
       events.push(`end ${text}`);
-      return {
-        kind: 'reply',
-        reply: {
-          v: 1,
-          status: 'ok',
-          jobId: job.id,
-          requestId: job.requestId,
-          conversationId: job.conversationId,
-          replyTo: { adapter: 'http' },
-          createdAt: new Date().toISOString(),
-          message: { role: 'assistant', content: text },
-          model: 'test',
-          finishReason: 'stop',
-          usage: { inputTokens: 0, outputTokens: 0 },
-        },
-      };
+      return okReply(job, text);
     };
     // Two worker instances, as two processes would be, each running several jobs at once.
     workers.push(await startInboundWorker({ redisUrl: redis.url, runJob, log, concurrency: 4, order: { parkMs: 2000 } }));
@@ -123,22 +108,7 @@ describe('inbound queue and worker', () => {
         return { kind: 'retry', error: new GatewayError('store_unavailable', 'store hiccup') };
       }
       expect(final).toBe(false);
-      return {
-        kind: 'reply',
-        reply: {
-          v: 1,
-          status: 'ok',
-          jobId: job.id,
-          requestId: job.requestId,
-          conversationId: job.conversationId,
-          replyTo: { adapter: 'http' },
-          createdAt: new Date().toISOString(),
-          message: { role: 'assistant', content: text },
-          model: 'test',
-          finishReason: 'stop',
-          usage: { inputTokens: 0, outputTokens: 0 },
-        },
-      };
+      return okReply(job, text);
     };
     workers.push(await startInboundWorker({ redisUrl: redis.url, runJob, log }));
     const job = await httpJob({ address: replies.address });

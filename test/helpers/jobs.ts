@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { InboundJobInput, Platform } from '../../core/contracts/job.ts';
+import type { InboundJobInput, Platform, ReplyTo } from '../../core/contracts/job.ts';
+import type { JobOutcome } from '../../core/pipeline/run-job.ts';
 import { mintJobToken } from '../../core/identity/tokens.ts';
 
 export const testKey = new TextEncoder().encode('test-secret-'.padEnd(40, 'x'));
@@ -21,4 +22,24 @@ export async function httpJob(options: { id?: string; conversationId?: string; t
     ...(options.model ? { request: { model: options.model } } : {}),
   };
   return job;
+}
+
+/** What a job runner returns for a plain answer `content` to `job`, as the pipeline's reply step would. */
+export function okReply(job: { id: string; requestId: string; conversationId: string }, content: string, replyTo: ReplyTo = { adapter: 'http' }): JobOutcome {
+  return {
+    kind: 'reply',
+    reply: {
+      v: 1,
+      status: 'ok',
+      jobId: job.id,
+      requestId: job.requestId,
+      conversationId: job.conversationId,
+      replyTo,
+      createdAt: new Date().toISOString(),
+      message: { role: 'assistant', content },
+      model: 'test',
+      finishReason: 'stop',
+      usage: { inputTokens: 0, outputTokens: 0 },
+    },
+  };
 }
