@@ -29,6 +29,9 @@ const registerScript = `
 const orderKey = (conversationId: string) => `gw:order:{${conversationId}}`;
 const finishedStates = new Set(['completed', 'failed', 'unknown', 'missing']);
 
+/** Whether a BullMQ job in this state (or `missing`) is done with, for good. */
+export const isFinished = (state: string) => finishedStates.has(state);
+
 export interface ConversationOrderOptions {
   /** How long a parked job sleeps if no promotion wakes it. Default: 1000 ms. */
   parkMs?: number;
@@ -71,7 +74,7 @@ export class ConversationOrder {
     for (;;) {
       const head = await this.register(conversationId, id);
       if (head === id) return true;
-      if (!finishedStates.has(await this.#stateOf(head)) || (await this.#undelivered(head))) break;
+      if (!isFinished(await this.#stateOf(head)) || (await this.#undelivered(head))) break;
       await this.#redis.zrem(orderKey(conversationId), head);
     }
     await job.moveToDelayed(Date.now() + this.#parkMs, token);

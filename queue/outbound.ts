@@ -1,9 +1,9 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import type { Platform } from '../core/contracts/job.ts';
+import { platformSchema, type Platform } from '../core/contracts/job.ts';
 import { replySchema, type Reply } from '../core/contracts/reply.ts';
 import { bullConnection, createRedisClient } from './connection.ts';
-import { ConversationOrder } from './conversation-order.ts';
+import { ConversationOrder, isFinished } from './conversation-order.ts';
 import { drainable } from './drain.ts';
 import { inboundQueueName, keepCompleted, keepFailed, maxStalls } from './names.ts';
 
@@ -18,16 +18,17 @@ export const outboundQueueName = (platform: Platform) => `outbound-${platform}`;
 const deliveryAttempts = 10;
 const deliveryBackoff = { type: 'exponential', delay: 1000 } as const;
 
-const chatPlatforms = ['telegram', 'discord', 'slack'] as const satisfies readonly Platform[];
-const unfinished = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
-
 /**
  * A chat reply's place in its conversation is held until it is posted (or given up), not only until it
  * is queued: the next message of the conversation runs after that, so a delivery retried after a
  * platform error or a Redis restart is never overtaken by the next answer. HTTP replies go straight
  * to a waiting client and hold nothing.
  */
-export const holdsConversationUntilDelivered = (reply: Reply) => reply.replyTo.adapter !== 'http';
+const postedByChatAdapter = (platform: Platform) => platform !== 'http';
+export const holdsConversationUntilDelivered = (reply: Reply) => postedByChatAdapter(reply.replyTo.adapter);
+
+/** The platforms with an outbound queue. */
+const chatPlatforms = platformSchema.options.filter(postedByChatAdapter);
 
 /** The workers' side: hands each chat reply to its platform's queue, once per job. */
 export class OutboundQueues {
@@ -53,7 +54,7 @@ export class OutboundQueues {
   async undelivered(jobId: string): Promise<boolean> {
     for (const platform of chatPlatforms) {
       const job = await this.#queue(platform).getJob(jobId);
-      if (job && unfinished.has(await job.getState())) return true;
+      if (job && !isFinished(await job.getState())) return true;
     }
     return false;
   }
